@@ -1,0 +1,56 @@
+# hnp-gitops. `make demo` runs the service end to end on the bundled
+# emulators; `make test` runs every test. Both need only Go and git.
+SHELL := /bin/bash
+GO ?= go
+BIN := $(CURDIR)/bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -s -w -X github.com/githedgehog/hnp-gitops/internal/cli.Version=$(VERSION) -X github.com/githedgehog/hnp-gitops/internal/cli.Commit=$(COMMIT)
+HELM_VERSION := v3.22.0
+FUZZTIME ?= 60s
+BENCHCOUNT ?= 6
+
+export HNP_GITOPS_HELM := $(BIN)/helm
+
+.PHONY: all build test unit lint tools bench fuzz fuzz-short soak soak-short demo clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/hnp-gitops ./cmd/hnp-gitops
+
+## tools: the helm binary the chart tests run, built from the Go module proxy.
+tools: $(BIN)/helm
+
+$(BIN)/helm:
+	GOBIN=$(BIN) $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## test: everything CI needs: lint, the tools, and every test.
+test: lint tools
+	$(GO) test -count=1 -timeout 15m ./...
+
+bench: build
+	./scripts/bench.sh
+
+fuzz:
+	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
+
+fuzz-short:
+	FUZZTIME=5s ./scripts/fuzz.sh
+
+soak: build
+	$(GO) test -count=1 -timeout 60m -run 'TestSoak|TestBurst' ./test/soak -soak.fabrics=300 -soak.long -v
+
+soak-short: build
+	$(GO) test -count=1 -timeout 10m -run 'TestSoak|TestBurst' ./test/soak -v
+
+demo:
+	$(GO) run ./test/cmd/demo
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,215 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// ShutdownTimeout is the default bound on graceful shutdown: after SIGTERM the
+// service stops intake, lets in-flight reconciles finish for at most this
+// long, then abandons them (the resync picks them up again) and exits 0. The
+// Helm chart's terminationGracePeriodSeconds must stay above it.
+const ShutdownTimeout = 20 * time.Second
+
+// Config is every setting of `serve` (and the subset `reconcile` uses).
+type Config struct {
+	Listen        string
+	MetricsListen string
+
+	NetBoxURL           string
+	NetBoxToken         Secret
+	NetBoxPluginPath    string
+	NetBoxFabricsPrefix string
+	NetBoxReposPrefix   string
+	NetBoxTimeout       time.Duration
+
+	GitHubAPIURL       string
+	GitHubToken        Secret
+	GitHubTokenMapFile string // lines "host/owner=token" or "host=token"
+	GitHubTimeout      time.Duration
+
+	WebhookSecret         Secret
+	InsecureSkipSignature bool
+	APIToken              Secret
+
+	Workers          int
+	BatchWindow      time.Duration
+	ResyncInterval   time.Duration
+	FullResyncEvery  int
+	RetryBaseDelay   time.Duration
+	RetryMaxDelay    time.Duration
+	MaxCommitRetries int
+
+	CommitAuthorName    string
+	CommitAuthorEmail   string
+	CommitterName       string
+	CommitterEmail      string
+	ArchiveStrategy     string
+	PullRequestBranch   string
+	CreateMissingBranch bool
+	ShutdownTimeout     time.Duration
+	LogLevel            string
+	PublicURL           string
+
+	netboxTokenFile   string
+	githubTokenFile   string
+	webhookSecretFile string
+	apiTokenFile      string
+}
+
+// Secret is a string that never prints itself.
+type Secret string
+
+// String hides the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// Value returns the secret itself, for the one place that must send it.
+func (s Secret) Value() string { return string(s) }
+
+// secretFlag lets a Secret be a pflag value without ever printing it as a
+// default.
+type secretFlag struct{ s *Secret }
+
+func (f secretFlag) String() string     { return "" }
+func (f secretFlag) Set(v string) error { *f.s = Secret(v); return nil }
+func (f secretFlag) Type() string       { return "string" }
+
+// RegisterFlags adds every setting to fs with its default.
+func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.Listen, "listen", ":8080", "address for webhooks, the automation API and health probes")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", ":9090", "address for Prometheus metrics (/metrics)")
+
+	fs.StringVar(&c.NetBoxURL, "netbox-url", "", "NetBox base URL, e.g. https://netbox.example.com (required)")
+	fs.Var(secretFlag{&c.NetBoxToken}, "netbox-token", "NetBox API token (v1 key, or v2 nbt_<key>.<token>); prefer --netbox-token-file")
+	fs.StringVar(&c.netboxTokenFile, "netbox-token-file", "", "file holding the NetBox API token")
+	fs.StringVar(&c.NetBoxPluginPath, "netbox-plugin-path", "plugins/hedgehog", "API path of the Hedgehog plugin under /api/")
+	fs.StringVar(&c.NetBoxFabricsPrefix, "netbox-fabrics-prefix", "fabrics", "router prefix of the plugin's fabric endpoint")
+	fs.StringVar(&c.NetBoxReposPrefix, "netbox-repos-prefix", "git-repos-api", "router prefix of the plugin's git repository endpoint")
+	fs.DurationVar(&c.NetBoxTimeout, "netbox-timeout", 30*time.Second, "timeout of one NetBox request")
+
+	fs.StringVar(&c.GitHubAPIURL, "github-api-url", "https://api.github.com/", "GitHub API base URL for github.com repositories (GitHub Enterprise hosts use https://<host>/api/v3/)")
+	fs.Var(secretFlag{&c.GitHubToken}, "github-token", "default GitHub token; prefer --github-token-file")
+	fs.StringVar(&c.githubTokenFile, "github-token-file", "", "file holding the default GitHub token")
+	fs.StringVar(&c.GitHubTokenMapFile, "github-token-map-file", "", "file of per-host or per-owner tokens, one 'host/owner=token' or 'host=token' per line")
+	fs.DurationVar(&c.GitHubTimeout, "github-timeout", 30*time.Second, "timeout of one GitHub request")
+
+	fs.Var(secretFlag{&c.WebhookSecret}, "webhook-secret", "secret of the NetBox webhook (X-Hook-Signature); prefer --webhook-secret-file")
+	fs.StringVar(&c.webhookSecretFile, "webhook-secret-file", "", "file holding the NetBox webhook secret")
+	fs.BoolVar(&c.InsecureSkipSignature, "insecure-skip-signature", false, "accept unsigned webhooks (development only)")
+	fs.Var(secretFlag{&c.APIToken}, "api-token", "bearer token for /api/v1 (the API is disabled without one); prefer --api-token-file")
+	fs.StringVar(&c.apiTokenFile, "api-token-file", "", "file holding the bearer token for /api/v1")
+
+	fs.IntVar(&c.Workers, "workers", 4, "reconcile workers (at most one per repository and branch at a time)")
+	fs.DurationVar(&c.BatchWindow, "batch-window", 250*time.Millisecond, "how long to gather fabrics of one repository into one commit")
+	fs.DurationVar(&c.ResyncInterval, "resync-interval", 5*time.Minute, "how often to queue fabrics whose status is not initialized (with jitter)")
+	fs.IntVar(&c.FullResyncEvery, "full-resync-every", 6, "every Nth resync queues all fabrics, picking up files dropped into raw/")
+	fs.DurationVar(&c.RetryBaseDelay, "retry-base-delay", time.Second, "first retry delay of a failed reconcile (doubles up to --retry-max-delay)")
+	fs.DurationVar(&c.RetryMaxDelay, "retry-max-delay", 5*time.Minute, "longest retry delay of a failed reconcile")
+	fs.IntVar(&c.MaxCommitRetries, "max-commit-retries", 5, "attempts to land a commit when the branch moves meanwhile")
+
+	fs.StringVar(&c.CommitAuthorName, "commit-author-name", "hnp-gitops", "author name of the commits")
+	fs.StringVar(&c.CommitAuthorEmail, "commit-author-email", "hnp-gitops@users.noreply.github.com", "author email of the commits")
+	fs.StringVar(&c.CommitterName, "committer-name", "", "committer name (default: the author)")
+	fs.StringVar(&c.CommitterEmail, "committer-email", "", "committer email (default: the author)")
+	fs.StringVar(&c.ArchiveStrategy, "archive-strategy", "delete", "what happens to an ingested source file when the fabric does not say: delete or rename_with_extension")
+	fs.StringVar(&c.PullRequestBranch, "pull-request-branch", "", "commit to this branch and open a pull request instead of pushing to the fabric's branch")
+	fs.BoolVar(&c.CreateMissingBranch, "create-missing-branch", false, "create the fabric's branch from the default branch when it does not exist")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", ShutdownTimeout, "bound on graceful shutdown after SIGTERM")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&c.PublicURL, "public-url", "", "URL at which NetBox reaches this service (used by `netbox setup` for the webhook)")
+}
+
+// RequiredError names a missing setting with its flag and environment variable.
+type RequiredError struct{ Flag string }
+
+func (e RequiredError) Error() string {
+	return fmt.Sprintf("--%s is required (or set HNP_GITOPS_%s)", e.Flag, strings.ToUpper(strings.ReplaceAll(e.Flag, "-", "_")))
+}
+
+// ErrNoWebhookSecret is returned when no webhook secret is set and
+// --insecure-skip-signature was not given.
+var ErrNoWebhookSecret = errors.New("no webhook secret: set --webhook-secret-file (or HNP_GITOPS_WEBHOOK_SECRET_FILE), or pass --insecure-skip-signature for development")
+
+// LoadSecrets reads the *-file settings. A file's content wins over an
+// inline value; trailing whitespace is trimmed.
+func (c *Config) LoadSecrets(readFile func(string) ([]byte, error)) error {
+	if readFile == nil {
+		readFile = os.ReadFile
+	}
+	for _, s := range []struct {
+		flag, file string
+		dst        *Secret
+	}{
+		{"netbox-token-file", c.netboxTokenFile, &c.NetBoxToken},
+		{"github-token-file", c.githubTokenFile, &c.GitHubToken},
+		{"webhook-secret-file", c.webhookSecretFile, &c.WebhookSecret},
+		{"api-token-file", c.apiTokenFile, &c.APIToken},
+	} {
+		if s.file == "" {
+			continue
+		}
+		b, err := readFile(s.file)
+		if err != nil {
+			return fmt.Errorf("--%s: %w", s.flag, err)
+		}
+		*s.dst = Secret(strings.TrimSpace(string(b)))
+	}
+	return nil
+}
+
+// ValidateCommon checks what every command that talks to NetBox needs.
+func (c *Config) ValidateCommon() error {
+	if c.NetBoxURL == "" {
+		return RequiredError{"netbox-url"}
+	}
+	if u, err := url.Parse(c.NetBoxURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--netbox-url %q is not an http(s) URL", c.NetBoxURL)
+	}
+	if c.NetBoxToken == "" {
+		return RequiredError{"netbox-token-file"}
+	}
+	if c.ArchiveStrategy != "delete" && c.ArchiveStrategy != "rename_with_extension" {
+		return fmt.Errorf("--archive-strategy %q: want delete or rename_with_extension", c.ArchiveStrategy)
+	}
+	if c.Workers < 1 {
+		return fmt.Errorf("--workers must be at least 1")
+	}
+	return nil
+}
+
+// ValidateServe checks everything `serve` needs.
+func (c *Config) ValidateServe() error {
+	if err := c.ValidateCommon(); err != nil {
+		return err
+	}
+	if c.WebhookSecret == "" && !c.InsecureSkipSignature {
+		return ErrNoWebhookSecret
+	}
+	if c.ResyncInterval <= 0 {
+		return fmt.Errorf("--resync-interval must be positive")
+	}
+	return nil
+}
+
+// Committer returns the committer identity, defaulting to the author.
+func (c *Config) Committer() (name, email string) {
+	name, email = c.CommitterName, c.CommitterEmail
+	if name == "" {
+		name = c.CommitAuthorName
+	}
+	if email == "" {
+		email = c.CommitAuthorEmail
+	}
+	return name, email
+}

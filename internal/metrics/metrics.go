@@ -1,0 +1,284 @@
+package metrics
+
+import (
+	"net/http"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+const namespace = "hnp_gitops"
+
+// Label values, pre-initialised at start so that rate() and alerts work
+// before the first event of a kind.
+var (
+	WebhookResults   = []string{"accepted", "ignored", "self", "bad_signature", "bad_request", "too_large"}
+	ReconcileResults = []string{"committed", "unchanged", "retry", "failed"}
+	GitOpsStatuses   = []string{"not_initialized", "initializing", "initialized", "error", "invalid_structure"}
+	Placements       = []string{"managed", "unmanaged", "kept"}
+	StatusClasses    = []string{"2xx", "3xx", "4xx", "5xx", "error"}
+)
+
+// Metrics holds the service's collectors. The zero value is not usable; a
+// nil *Metrics is, and records nothing.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	webhooks           *prometheus.CounterVec
+	webhookLast        prometheus.Gauge
+	reconciles         *prometheus.CounterVec
+	reconcileDuration  prometheus.Histogram
+	fabrics            *prometheus.GaugeVec
+	resyncEnqueued     prometheus.Counter
+	githubRequests     *prometheus.CounterVec
+	githubRateRemain   prometheus.Gauge
+	githubRateReset    prometheus.Gauge
+	commits            prometheus.Counter
+	pullRequests       prometheus.Counter
+	documents          *prometheus.CounterVec
+	netboxRequests     *prometheus.CounterVec
+	statusWrites       prometheus.Counter
+	queueDepth         prometheus.GaugeFunc
+	queueOldestSeconds prometheus.GaugeFunc
+}
+
+// QueueStats is what the work queue reports about itself.
+type QueueStats interface {
+	// Len is the number of keys waiting (not counting those in flight).
+	Len() int
+	// OldestAge is how long the oldest waiting key has waited.
+	OldestAge() time.Duration
+}
+
+// BuildInfo is stamped into the hnp_gitops_build_info series.
+type BuildInfo struct {
+	Version, Revision string
+}
+
+// New creates the collectors and registers them, with the Go and process
+// collectors, on a new registry. queue may be nil (no queue series then).
+func New(info BuildInfo, queue QueueStats) *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{reg: reg}
+	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "webhook_deliveries_total",
+		Help: "NetBox webhook deliveries received, by result (accepted, ignored, self, bad_signature, bad_request, too_large).",
+	}, []string{"result"})
+	m.webhookLast = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "webhook_last_received_timestamp_seconds",
+		Help: "Unix time of the last webhook delivery with a valid signature.",
+	})
+	m.reconciles = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "reconciles_total",
+		Help: "Fabric reconciles, by result (committed, unchanged, retry, failed).",
+	}, []string{"result"})
+	m.reconcileDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: namespace, Name: "reconcile_duration_seconds",
+		Help:    "Time from taking a batch off the queue to its result, in seconds.",
+		Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120},
+	})
+	m.fabrics = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "fabrics",
+		Help: "Fabrics by GitOps directory status, as seen by the last full resync.",
+	}, []string{"status"})
+	m.resyncEnqueued = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: namespace, Name: "resync_enqueued_total",
+		Help: "Fabrics queued by the periodic resync (not by a webhook).",
+	})
+	m.githubRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "github_requests_total",
+		Help: "HTTP requests to the GitHub API, by route template and status class.",
+	}, []string{"route", "code"})
+	m.githubRateRemain = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "github_rate_limit_remaining",
+		Help: "The x-ratelimit-remaining header of the last GitHub response.",
+	})
+	m.githubRateReset = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "github_rate_limit_reset_timestamp_seconds",
+		Help: "The x-ratelimit-reset header (Unix time) of the last GitHub response.",
+	})
+	m.commits = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: namespace, Name: "commits_total",
+		Help: "Commits pushed to a branch.",
+	})
+	m.pullRequests = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: namespace, Name: "pull_requests_opened_total",
+		Help: "Pull requests opened (pull-request mode).",
+	})
+	m.documents = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "documents_placed_total",
+		Help: "Source YAML documents placed by a committed reconcile, by placement (managed, unmanaged, kept).",
+	}, []string{"placement"})
+	m.netboxRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "netbox_requests_total",
+		Help: "HTTP requests to the NetBox REST API, by route template and status class.",
+	}, []string{"route", "code"})
+	m.statusWrites = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: namespace, Name: "status_writes_total",
+		Help: "PATCH requests that changed a fabric's status custom fields.",
+	})
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "build_info",
+		Help:        "Build information; always 1.",
+		ConstLabels: prometheus.Labels{"version": info.Version, "revision": info.Revision, "goversion": runtime.Version()},
+	})
+	build.Set(1)
+
+	reg.MustRegister(m.webhooks, m.webhookLast, m.reconciles, m.reconcileDuration, m.fabrics,
+		m.resyncEnqueued, m.githubRequests, m.githubRateRemain, m.githubRateReset, m.commits,
+		m.pullRequests, m.documents, m.netboxRequests, m.statusWrites, build,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if queue != nil {
+		m.queueDepth = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "queue_depth",
+			Help: "Fabric keys waiting in the work queue.",
+		}, func() float64 { return float64(queue.Len()) })
+		m.queueOldestSeconds = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "queue_oldest_item_age_seconds",
+			Help: "How long the oldest waiting key has waited, in seconds.",
+		}, func() float64 { return queue.OldestAge().Seconds() })
+		reg.MustRegister(m.queueDepth, m.queueOldestSeconds)
+	}
+
+	for _, v := range WebhookResults {
+		m.webhooks.WithLabelValues(v)
+	}
+	for _, v := range ReconcileResults {
+		m.reconciles.WithLabelValues(v)
+	}
+	for _, v := range GitOpsStatuses {
+		m.fabrics.WithLabelValues(v)
+	}
+	for _, v := range Placements {
+		m.documents.WithLabelValues(v)
+	}
+	return m
+}
+
+// Registry returns the registry the collectors live on.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Handler serves the registry in the Prometheus exposition format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Webhook counts one delivery with a result of WebhookResults.
+func (m *Metrics) Webhook(result string, now time.Time) {
+	if m == nil {
+		return
+	}
+	m.webhooks.WithLabelValues(result).Inc()
+	if result == "accepted" || result == "ignored" || result == "self" {
+		m.webhookLast.Set(float64(now.Unix()))
+	}
+}
+
+// Reconcile records one reconcile result of ReconcileResults and its duration.
+func (m *Metrics) Reconcile(result string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.reconciles.WithLabelValues(result).Inc()
+	m.reconcileDuration.Observe(d.Seconds())
+}
+
+// FabricStatuses sets the per-status fabric counts (missing statuses are 0).
+func (m *Metrics) FabricStatuses(counts map[string]int) {
+	if m == nil {
+		return
+	}
+	for _, s := range GitOpsStatuses {
+		m.fabrics.WithLabelValues(s).Set(float64(counts[s]))
+	}
+}
+
+// ResyncEnqueued counts fabrics queued by the resync loop.
+func (m *Metrics) ResyncEnqueued(n int) {
+	if m == nil {
+		return
+	}
+	m.resyncEnqueued.Add(float64(n))
+}
+
+// Commit counts a pushed commit and the documents it placed, by placement.
+func (m *Metrics) Commit(placed map[string]int) {
+	if m == nil {
+		return
+	}
+	m.commits.Inc()
+	for p, n := range placed {
+		m.documents.WithLabelValues(p).Add(float64(n))
+	}
+}
+
+// PullRequestOpened counts a pull request the service opened.
+func (m *Metrics) PullRequestOpened() {
+	if m == nil {
+		return
+	}
+	m.pullRequests.Inc()
+}
+
+// StatusWrite counts a write of a fabric's status custom fields.
+func (m *Metrics) StatusWrite() {
+	if m == nil {
+		return
+	}
+	m.statusWrites.Inc()
+}
+
+// GitHubTransport wraps base so that every request to GitHub is counted by
+// route (route(req) must return a template such as
+// "GET /repos/{owner}/{repo}/git/trees", never a raw path) and the rate-limit
+// headers are recorded.
+func (m *Metrics) GitHubTransport(base http.RoundTripper, route func(*http.Request) string) http.RoundTripper {
+	if m == nil {
+		return base
+	}
+	return &countingTransport{base: base, route: route, vec: m.githubRequests, after: func(resp *http.Response) {
+		if v, err := strconv.ParseFloat(resp.Header.Get("X-Ratelimit-Remaining"), 64); err == nil {
+			m.githubRateRemain.Set(v)
+		}
+		if v, err := strconv.ParseFloat(resp.Header.Get("X-Ratelimit-Reset"), 64); err == nil {
+			m.githubRateReset.Set(v)
+		}
+	}}
+}
+
+// NetBoxTransport wraps base so that every request to NetBox is counted by
+// route template.
+func (m *Metrics) NetBoxTransport(base http.RoundTripper, route func(*http.Request) string) http.RoundTripper {
+	if m == nil {
+		return base
+	}
+	return &countingTransport{base: base, route: route, vec: m.netboxRequests}
+}
+
+type countingTransport struct {
+	base  http.RoundTripper
+	route func(*http.Request) string
+	vec   *prometheus.CounterVec
+	after func(*http.Response)
+}
+
+func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := t.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(req)
+	class := "error"
+	if err == nil {
+		class = strconv.Itoa(resp.StatusCode/100) + "xx"
+		if t.after != nil {
+			t.after(resp)
+		}
+	}
+	t.vec.WithLabelValues(t.route(req), class).Inc()
+	return resp, err
+}
