@@ -1,0 +1,8 @@
+// Package netbox is a small typed client for the NetBox REST API endpoints
+// hnp-gitops needs: the Hedgehog plugin's fabrics and git repositories, the
+// fabric custom fields, /api/status/, and the extras endpoints that
+// `netbox setup` configures. It is built on go-retryablehttp and retries only
+// 5xx answers and network errors.
+//
+// It must not log, and no error it returns contains the API token.
+package netbox
