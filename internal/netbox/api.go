@@ -1,0 +1,165 @@
+package netbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// TimeLayout is the datetime form NetBox accepts in every version (4.0
+// rejects a "Z" suffix).
+const TimeLayout = "2006-01-02T15:04:05+00:00"
+
+// FormatTime formats t for a datetime custom field, in UTC.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+
+func (c *Client) fabricsPath() string { return c.pluginPath + "/" + c.fabrics + "/" }
+func (c *Client) reposPath() string   { return c.pluginPath + "/" + c.repos + "/" }
+
+// GetFabric reads one fabric.
+func (c *Client) GetFabric(ctx context.Context, id int64) (*Fabric, error) {
+	var f Fabric
+	if err := c.getJSON(ctx, c.apiURL(c.fabricsPath()+strconv.FormatInt(id, 10)+"/", nil), &f); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// GetGitRepository reads one git repository.
+func (c *Client) GetGitRepository(ctx context.Context, id int64) (*GitRepository, error) {
+	var r GitRepository
+	if err := c.getJSON(ctx, c.apiURL(c.reposPath()+strconv.FormatInt(id, 10)+"/", nil), &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// ListFabrics lists every fabric matching filter (NetBox filter parameters,
+// e.g. cf_gitops_directory_status=error), following the pages.
+func (c *Client) ListFabrics(ctx context.Context, filter url.Values) ([]Fabric, error) {
+	var out []Fabric
+	err := c.list(ctx, c.fabricsPath(), filter, func(raw json.RawMessage) error {
+		var f Fabric
+		if err := json.Unmarshal(raw, &f); err != nil {
+			return err
+		}
+		out = append(out, f)
+		return nil
+	})
+	return out, err
+}
+
+// UpdateFabricCustomFields PATCHes {"custom_fields": fields} onto a fabric;
+// NetBox merges it, keeping the other custom fields. It returns the answer's
+// X-Request-ID, which is the request id of the webhook event this write
+// causes, so the receiver can recognise its own write.
+func (c *Client) UpdateFabricCustomFields(ctx context.Context, id int64, fields map[string]any) (requestID string, err error) {
+	u := c.apiURL(c.fabricsPath()+strconv.FormatInt(id, 10)+"/", nil)
+	r, err := c.do(ctx, http.MethodPatch, u, map[string]any{"custom_fields": fields})
+	if err != nil {
+		return "", err
+	}
+	return r.requestID, nil
+}
+
+// Status reads /api/status/.
+func (c *Client) Status(ctx context.Context) (*Status, error) {
+	var s Status
+	if err := c.getJSON(ctx, c.apiURL("status/", nil), &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// Version parses NetBoxVersion ("4.2.2", "v4.1.0-beta1", "4.4.0-Docker-3.3.0").
+func (s *Status) Version() (major, minor int, ok bool) {
+	v := strings.TrimPrefix(strings.TrimSpace(s.NetBoxVersion), "v")
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return 0, 0, false
+	}
+	major, err1 := strconv.Atoi(parts[0])
+	minor, err2 := strconv.Atoi(leadingDigits(parts[1]))
+	if err1 != nil || err2 != nil {
+		return 0, 0, false
+	}
+	return major, minor, true
+}
+
+func leadingDigits(s string) string {
+	for i, r := range s {
+		if r < '0' || r > '9' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// page is one page of a NetBox list.
+type page struct {
+	Count   int               `json:"count"`
+	Next    *string           `json:"next"`
+	Results []json.RawMessage `json:"results"`
+}
+
+// list walks every page of the list at path, calling each for every result.
+//
+// NetBox's "next" is an absolute URL built from the request it received. It
+// is followed only when it points at the configured scheme and host, so the
+// token is never sent elsewhere; behind a proxy that rewrites the host, the
+// next page is asked for at the configured URL with next's query instead.
+func (c *Client) list(ctx context.Context, path string, filter url.Values, each func(json.RawMessage) error) error {
+	q := url.Values{}
+	for k, v := range filter {
+		q[k] = append([]string(nil), v...)
+	}
+	if q.Get("limit") == "" {
+		q.Set("limit", strconv.Itoa(pageLimit))
+	}
+	u := c.apiURL(path, q)
+	seen := map[string]bool{}
+	for pages := 0; ; pages++ {
+		if pages >= maxPages {
+			return fmt.Errorf("netbox: GET %s: more than %d pages", u.Path, maxPages)
+		}
+		seen[u.String()] = true
+		var p page
+		if err := c.getJSON(ctx, u, &p); err != nil {
+			return err
+		}
+		for _, raw := range p.Results {
+			if err := each(raw); err != nil {
+				return fmt.Errorf("netbox: GET %s: decode result: %w", u.Path, err)
+			}
+		}
+		if p.Next == nil || *p.Next == "" {
+			return nil
+		}
+		next, err := c.nextURL(u, *p.Next)
+		if err != nil {
+			return err
+		}
+		if seen[next.String()] {
+			return fmt.Errorf("netbox: GET %s: page loop at offset %s", u.Path, next.Query().Get("offset"))
+		}
+		u = next
+	}
+}
+
+func (c *Client) nextURL(cur *url.URL, next string) (*url.URL, error) {
+	n, err := url.Parse(next)
+	if err != nil {
+		return nil, fmt.Errorf("netbox: GET %s: bad next link: %w", cur.Path, err)
+	}
+	if n.Scheme == c.base.Scheme && n.Host == c.base.Host && n.User == nil {
+		return n, nil
+	}
+	u := *cur
+	u.RawQuery = n.RawQuery
+	return &u, nil
+}
