@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+)
+
+// tokenMap picks the GitHub token of a repository: the most specific line of
+// the token map file ("host/owner=token", then "host=token"), else the
+// default token. Tokens are never printed: errors name only the line number.
+type tokenMap struct {
+	byOwner map[string]string // "host/owner"
+	byHost  map[string]string // "host"
+	def     string
+}
+
+func parseTokenMap(data []byte, def string) (*tokenMap, error) {
+	m := &tokenMap{byOwner: map[string]string{}, byHost: map[string]string{}, def: def}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, tok, ok := strings.Cut(line, "=")
+		key, tok = strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(tok)
+		if !ok || key == "" || tok == "" || strings.Count(key, "/") > 1 {
+			return nil, fmt.Errorf("token map line %d: want host/owner=token or host=token", n)
+		}
+		if strings.Contains(key, "/") {
+			m.byOwner[key] = tok
+		} else {
+			m.byHost[key] = tok
+		}
+	}
+	return m, sc.Err()
+}
+
+func (m *tokenMap) tokenFor(r gitrepo.Repo) string {
+	host := strings.ToLower(r.Host)
+	if t, ok := m.byOwner[host+"/"+strings.ToLower(r.Owner)]; ok {
+		return t
+	}
+	if t, ok := m.byHost[host]; ok {
+		return t
+	}
+	return m.def
+}
+
+// secrets returns every non-empty token of the map, for log redaction.
+func (m *tokenMap) secrets() []string {
+	var out []string
+	for _, t := range m.byOwner {
+		out = append(out, t)
+	}
+	for _, t := range m.byHost {
+		out = append(out, t)
+	}
+	if m.def != "" {
+		out = append(out, m.def)
+	}
+	return out
+}
