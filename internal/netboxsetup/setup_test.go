@@ -198,7 +198,7 @@ func TestDriftIsRepaired(t *testing.T) {
 	nb.put("extras/custom-fields", map[string]any{"name": "gitops_commit_url", "type": "url",
 		"object_types": []any{"dcim.device"}, "label": "GitOps commit", "group_name": "GitOps",
 		"description": "The commit (or pull request) that last changed the fabric's GitOps directory.",
-		"ui_visible": "if-set", "ui_editable": "yes", "weight": 103})
+		"ui_visible":  "if-set", "ui_editable": "yes", "weight": 103})
 
 	rep, err := Run(ctx, c, testOptions())
 	if err != nil {
