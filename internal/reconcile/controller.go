@@ -1,0 +1,346 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/metrics"
+	"github.com/githedgehog/hnp-gitops/internal/netbox"
+)
+
+// FabricReader reads the NetBox objects a reconcile starts from.
+type FabricReader interface {
+	GetFabric(ctx context.Context, id int64) (*netbox.Fabric, error)
+	GetGitRepository(ctx context.Context, id int64) (*netbox.GitRepository, error)
+}
+
+// StatusWriter writes a fabric's status custom fields and returns the
+// request id NetBox gave the write.
+type StatusWriter interface {
+	UpdateFabricCustomFields(ctx context.Context, id int64, fields map[string]any) (requestID string, err error)
+}
+
+// FabricLister lists fabrics, for the resync.
+type FabricLister interface {
+	ListFabrics(ctx context.Context, filter url.Values) ([]netbox.Fabric, error)
+}
+
+// NetBox is everything the controller needs of NetBox; *netbox.Client
+// satisfies it.
+type NetBox interface {
+	FabricReader
+	StatusWriter
+	FabricLister
+}
+
+// Repository lands one commit on a repository and branch;
+// *gitrepo.GitHub satisfies it.
+type Repository interface {
+	Apply(ctx context.Context, t gitrepo.Target, dirs []string, plan gitrepo.PlanFunc) (gitrepo.Result, error)
+}
+
+// Defaults of Options.
+const (
+	DefaultWorkers      = 4
+	DefaultBatchWindow  = 250 * time.Millisecond
+	DefaultRetryBase    = time.Second
+	DefaultRetryMax     = 5 * time.Minute
+	DefaultDrainTimeout = 20 * time.Second
+	// DefaultMaxBatch bounds the fabrics of one commit, so that one
+	// commit's reads and message stay reasonable.
+	DefaultMaxBatch = 100
+	// MaxRetryAfter caps a wait an error asks for, against a bogus header.
+	MaxRetryAfter = time.Hour
+	// ownRequestsSize is how many of its own NetBox request ids the
+	// controller remembers.
+	ownRequestsSize = 4096
+)
+
+// Options configure a Controller. NetBox, Repository, Engine and ParseURL
+// are required; the rest have defaults.
+type Options struct {
+	NetBox     NetBox
+	Repository Repository
+	Engine     Engine
+	// ParseURL turns a GitRepository URL into a repository name;
+	// gitrepo.ParseURL in production.
+	ParseURL func(raw string) (gitrepo.Repo, error)
+
+	Metrics *metrics.Metrics // nil: record nothing
+	Logger  *slog.Logger     // nil: discard
+
+	Workers     int           // reconcile workers; default DefaultWorkers
+	BatchWindow time.Duration // how long a repository's batch gathers; 0 = DefaultBatchWindow, negative = none
+	MaxBatch    int           // fabrics per commit; default DefaultMaxBatch
+	RetryBase   time.Duration // first retry delay; default DefaultRetryBase
+	RetryMax    time.Duration // longest retry delay; default DefaultRetryMax
+	// DrainTimeout bounds how long Run waits for in-flight reconciles after
+	// its context ends; default DefaultDrainTimeout.
+	DrainTimeout time.Duration
+
+	DefaultArchiveStrategy string // "delete" or "rename_with_extension"
+	CreateMissingBranch    bool
+	PullRequestBranch      string
+	// ResyncFilter is the query of the resync's fabric listing. The
+	// default lists the full representation, because brief=1 drops
+	// custom_fields.
+	ResyncFilter url.Values
+
+	Now  func() time.Time // timestamps written to NetBox; default time.Now
+	Rand func() float64   // jitter in [0,1); default math/rand/v2
+}
+
+// Controller is the work queue, the reconciler and the resync loop.
+type Controller struct {
+	o     Options
+	log   *slog.Logger
+	q     *queue
+	own   *requestSet
+	locks *repoLocks
+
+	mu      sync.Mutex
+	results map[int64]Outcome
+	prs     map[string]string // last pull-request URL per repository key
+	passes  int               // resync passes so far
+}
+
+// Errors of New.
+var (
+	ErrNoNetBox     = errors.New("reconcile: Options.NetBox is required")
+	ErrNoRepository = errors.New("reconcile: Options.Repository is required")
+	ErrNoEngine     = errors.New("reconcile: Options.Engine is required")
+	ErrNoParseURL   = errors.New("reconcile: Options.ParseURL is required")
+)
+
+// New returns a Controller. It starts nothing: Run starts the workers and
+// RunResync the resync loop.
+func New(o Options) (*Controller, error) {
+	switch {
+	case o.NetBox == nil:
+		return nil, ErrNoNetBox
+	case o.Repository == nil:
+		return nil, ErrNoRepository
+	case o.Engine == nil:
+		return nil, ErrNoEngine
+	case o.ParseURL == nil:
+		return nil, ErrNoParseURL
+	}
+	if o.Workers < 1 {
+		o.Workers = DefaultWorkers
+	}
+	switch {
+	case o.BatchWindow == 0:
+		o.BatchWindow = DefaultBatchWindow
+	case o.BatchWindow < 0:
+		o.BatchWindow = 0
+	}
+	if o.MaxBatch < 1 {
+		o.MaxBatch = DefaultMaxBatch
+	}
+	if o.RetryBase <= 0 {
+		o.RetryBase = DefaultRetryBase
+	}
+	if o.RetryMax <= 0 {
+		o.RetryMax = DefaultRetryMax
+	}
+	if o.RetryMax < o.RetryBase {
+		o.RetryMax = o.RetryBase
+	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = DefaultDrainTimeout
+	}
+	if o.DefaultArchiveStrategy == "" {
+		o.DefaultArchiveStrategy = "delete"
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Float64
+	} else {
+		// A caller's source need not be safe for concurrent use.
+		var mu sync.Mutex
+		r := o.Rand
+		o.Rand = func() float64 { mu.Lock(); defer mu.Unlock(); return r() }
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	c := &Controller{
+		o:       o,
+		log:     log,
+		own:     newRequestSet(ownRequestsSize),
+		locks:   newRepoLocks(),
+		results: map[int64]Outcome{},
+		prs:     map[string]string{},
+	}
+	c.q = newQueue(o.BatchWindow, o.MaxBatch, c.backoff)
+	return c, nil
+}
+
+// backoff is the delay before retry number failures (1-based): exponential
+// from RetryBase up to RetryMax, with jitter in its upper half, and never
+// shorter than what the error asked for.
+func (c *Controller) backoff(failures int, retryAfter time.Duration) time.Duration {
+	d := c.o.RetryBase
+	for i := 1; i < failures && d < c.o.RetryMax; i++ {
+		d *= 2
+	}
+	d = min(d, c.o.RetryMax)
+	d = d/2 + time.Duration(c.o.Rand()*float64(d/2))
+	return max(d, min(retryAfter, MaxRetryAfter))
+}
+
+// Enqueue asks for a reconcile of a fabric. It never blocks: a fabric
+// already waiting is not queued twice, and one in flight runs once more
+// when it is done.
+func (c *Controller) Enqueue(fabricID int64, reason string) {
+	c.q.add(fabricID, reason, "")
+}
+
+// EnqueueRequest is Enqueue for a trigger that carried a NetBox request
+// id; the id goes into the commit's NetBox-Request-ID trailer.
+func (c *Controller) EnqueueRequest(fabricID int64, reason, requestID string) {
+	c.q.add(fabricID, reason, requestID)
+}
+
+// IsOwnRequest reports whether requestID is the id of one of the
+// controller's own status writes (so its webhook is an echo to ignore).
+func (c *Controller) IsOwnRequest(requestID string) bool { return c.own.has(requestID) }
+
+// Result returns the last Outcome of a fabric, for the API.
+func (c *Controller) Result(fabricID int64) (any, bool) {
+	o, ok := c.LastOutcome(fabricID)
+	if !ok {
+		return nil, false
+	}
+	return o, true
+}
+
+// LastOutcome is Result with its type.
+func (c *Controller) LastOutcome(fabricID int64) (Outcome, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o, ok := c.results[fabricID]
+	return o, ok
+}
+
+// Len is the number of fabrics waiting (in backoff included).
+func (c *Controller) Len() int { return c.q.Len() }
+
+// OldestAge is how long the oldest waiting fabric has waited.
+func (c *Controller) OldestAge() time.Duration { return c.q.OldestAge() }
+
+// Run runs the workers until ctx ends. Then it stops taking work, lets the
+// reconciles in flight finish for at most DrainTimeout (after which their
+// context is cancelled), and returns nil. Waiting fabrics are dropped: the
+// resync finds them again.
+func (c *Controller) Run(ctx context.Context) error {
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	var wg sync.WaitGroup
+	for range c.o.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				t := c.q.next(ctx)
+				if t == nil {
+					return
+				}
+				c.process(workCtx, t)
+			}
+		}()
+	}
+	<-ctx.Done()
+	c.q.stop()
+	drained := make(chan struct{})
+	go func() { wg.Wait(); close(drained) }()
+	timer := time.NewTimer(c.o.DrainTimeout)
+	defer timer.Stop()
+	select {
+	case <-drained:
+	case <-timer.C:
+		c.log.Warn("reconcile: drain timeout, cancelling in-flight reconciles", "timeout", c.o.DrainTimeout.String())
+		cancelWork()
+		<-drained
+	}
+	for _, j := range c.q.pendingJobs() {
+		c.q.done(j.id, verdict{})
+	}
+	return nil
+}
+
+// process runs one task of a worker.
+func (c *Controller) process(ctx context.Context, t *task) {
+	if t.group != nil {
+		c.writeBatch(ctx, t.group.key, t.batch)
+		c.q.release(t.group)
+		return
+	}
+	j, out := c.resolve(ctx, t.id, t.item.requests, t.item.reasons)
+	if out != nil {
+		c.finish([]Outcome{*out}, time.Since(j.taken))
+		return
+	}
+	c.q.park(j.groupKey(), j)
+}
+
+// finish records outcomes and ends their keys' runs.
+func (c *Controller) finish(outs []Outcome, d time.Duration) {
+	for _, o := range outs {
+		c.record(o)
+		c.o.Metrics.Reconcile(o.Result, d)
+		c.q.done(o.FabricID, verdict{
+			retry:      o.Result == ResultRetry,
+			retryAfter: o.RetryAfter,
+			success:    o.Result == ResultCommitted || o.Result == ResultUnchanged,
+		})
+	}
+}
+
+func (c *Controller) record(o Outcome) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.results[o.FabricID] = o
+}
+
+// repoLocks serialises writers of one repository and branch between the
+// worker pool and ReconcileNow.
+type repoLocks struct {
+	mu    sync.Mutex
+	locks map[string]chan struct{}
+}
+
+func newRepoLocks() *repoLocks { return &repoLocks{locks: map[string]chan struct{}{}} }
+
+func (l *repoLocks) lock(ctx context.Context, key string) error {
+	l.mu.Lock()
+	ch := l.locks[key]
+	if ch == nil {
+		ch = make(chan struct{}, 1)
+		l.locks[key] = ch
+	}
+	l.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (l *repoLocks) unlock(key string) {
+	l.mu.Lock()
+	ch := l.locks[key]
+	l.mu.Unlock()
+	<-ch
+}

@@ -1,0 +1,471 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/netbox"
+	"github.com/githedgehog/hnp-gitops/internal/status"
+	"github.com/githedgehog/hnp-gitops/pkg/fgd"
+)
+
+// The results of a reconcile, as the reconciles_total metric counts them.
+const (
+	ResultCommitted = "committed" // the fabric's FGD changed in a new commit
+	ResultUnchanged = "unchanged" // the FGD was already in its target state
+	ResultRetry     = "retry"     // a retryable failure: it runs again after a backoff
+	ResultFailed    = "failed"    // a terminal failure: it runs again when NetBox or the resync asks
+)
+
+// Outcome is the result of one reconcile of one fabric, kept per fabric for
+// the API and returned by ReconcileNow.
+type Outcome struct {
+	FabricID       int64          `json:"fabric_id"`
+	FabricName     string         `json:"fabric_name,omitempty"`
+	Repository     string         `json:"repository,omitempty"`
+	Branch         string         `json:"branch,omitempty"`
+	Directory      string         `json:"directory"`
+	Result         string         `json:"result"`
+	Status         status.Status  `json:"status,omitempty"` // the status the fabric has now, as far as the service knows
+	CommitURL      string         `json:"commit_url,omitempty"`
+	PullRequestURL string         `json:"pull_request_url,omitempty"`
+	Changes        int            `json:"changes"`
+	Placed         map[string]int `json:"placed,omitempty"`
+	Conflicts      []string       `json:"conflicts,omitempty"`
+	Error          string         `json:"error,omitempty"`
+	BatchSize      int            `json:"batch_size,omitempty"` // fabrics reconciled in the same commit
+	Time           time.Time      `json:"time"`
+	Duration       time.Duration  `json:"-"`
+	Seconds        float64        `json:"duration_seconds"`
+	// RetryAfter is the wait the error asked for (a rate limit), if any.
+	RetryAfter time.Duration `json:"-"`
+}
+
+// terminalError marks a failure that retrying cannot fix.
+type terminalError struct{ err error }
+
+func (e terminalError) Error() string { return e.err.Error() }
+func (e terminalError) Unwrap() error { return e.err }
+
+// classify tells whether err may go away by itself, and how long the error
+// asked to wait.
+func classify(err error) (retry bool, after time.Duration) {
+	var term terminalError
+	var gerr *gitrepo.Error
+	var nerr *netbox.APIError
+	switch {
+	case errors.As(err, &term):
+		return false, 0
+	case errors.As(err, &gerr):
+		return gerr.Retryable(), gerr.RetryAfter
+	case errors.As(err, &nerr):
+		return nerr.Temporary(), 0
+	}
+	// Network errors, timeouts and anything unknown: try again later.
+	return true, 0
+}
+
+// credentialsInURL matches the userinfo of a URL, which a GitRepository URL
+// typed by hand may carry.
+var credentialsInURL = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@`)
+
+// redact removes URL credentials from a message before it goes anywhere.
+func redact(s string) string { return credentialsInURL.ReplaceAllString(s, "${1}") }
+
+// currentFields reads the four status custom fields of a fabric.
+func currentFields(f *netbox.Fabric) map[string]string {
+	cur := make(map[string]string, len(status.Fields))
+	for _, name := range status.Fields {
+		cur[name] = f.CustomFieldString(name)
+	}
+	return cur
+}
+
+// setStatus writes the fields of want whose value differs from cur, in one
+// PATCH, and updates cur. Nothing is written when nothing differs, so the
+// service's own writes never cause another write.
+func (c *Controller) setStatus(ctx context.Context, f *netbox.Fabric, cur, want map[string]string) error {
+	patch := map[string]any{}
+	for k, v := range want {
+		if cur[k] != v {
+			patch[k] = v
+		}
+	}
+	if len(patch) == 0 {
+		return nil
+	}
+	id, err := c.o.NetBox.UpdateFabricCustomFields(ctx, f.ID, patch)
+	if err != nil {
+		return fmt.Errorf("write status of fabric %s: %w", f.Name, err)
+	}
+	c.own.add(id)
+	c.o.Metrics.StatusWrite()
+	for k, v := range patch {
+		cur[k] = v.(string)
+	}
+	return nil
+}
+
+// resolve reads a fabric and its repository and checks its directory. It
+// returns a job for a writer, or, when the fabric cannot be reconciled, its
+// Outcome (with the status already written).
+func (c *Controller) resolve(ctx context.Context, id int64, requests, reasons []string) (*job, *Outcome) {
+	j := &job{id: id, requests: requests, reasons: reasons, taken: time.Now()}
+	fail := func(err error, st status.Status, msg string) (*job, *Outcome) {
+		out := c.failure(ctx, j, err, st, msg, nil)
+		return j, &out
+	}
+	f, err := c.o.NetBox.GetFabric(ctx, id)
+	if errors.Is(err, netbox.ErrNotFound) {
+		// Deleted: there is nothing to write a status to.
+		return fail(terminalError{err}, "", "")
+	}
+	if err != nil {
+		return fail(err, "", "")
+	}
+	j.fabric = f
+	if f.GitRepositoryID == 0 {
+		return fail(terminalError{errors.New("fabric has no git repository")}, status.Error,
+			"fabric has no git repository: choose one in NetBox")
+	}
+	repo, err := c.o.NetBox.GetGitRepository(ctx, f.GitRepositoryID)
+	if errors.Is(err, netbox.ErrNotFound) {
+		return fail(terminalError{err}, status.Error,
+			fmt.Sprintf("git repository %d of the fabric was not found in NetBox", f.GitRepositoryID))
+	}
+	if err != nil {
+		return fail(err, "", "")
+	}
+	j.repo = repo
+	r, err := c.o.ParseURL(repo.URL)
+	if err != nil {
+		return fail(terminalError{err}, status.Error,
+			fmt.Sprintf("the URL of git repository %q is not usable: %v", repo.Name, err))
+	}
+	j.target = gitrepo.Target{
+		Repo:                r,
+		Branch:              repo.Branch(),
+		CreateMissingBranch: c.o.CreateMissingBranch,
+		PullRequestBranch:   c.o.PullRequestBranch,
+	}
+	dir, err := c.o.Engine.CheckDir(f.GitOpsDirectory)
+	if err != nil {
+		return fail(terminalError{err}, status.InvalidStructure, err.Error())
+	}
+	j.dir = dir
+	return j, nil
+}
+
+// failure builds the Outcome of a failed reconcile and, when st is set,
+// writes the status: st with msg for a terminal error, error with the cause
+// for a retryable one.
+// cur is the fabric's status fields as far as this run knows them (nil:
+// as read).
+func (c *Controller) failure(ctx context.Context, j *job, err error, st status.Status, msg string, cur map[string]string) Outcome {
+	retry, after := classify(err)
+	out := c.outcome(j)
+	out.Result = ResultFailed
+	if retry {
+		out.Result = ResultRetry
+		out.RetryAfter = after
+	}
+	if msg == "" {
+		msg = err.Error()
+	}
+	out.Error = redact(msg)
+	if st != "" && j.fabric != nil && ctx.Err() == nil {
+		if cur == nil {
+			cur = currentFields(j.fabric)
+		}
+		if werr := c.setStatus(ctx, j.fabric, cur, map[string]string{
+			status.FieldStatus: string(st),
+			status.FieldError:  out.Error,
+		}); werr != nil {
+			c.log.Warn("reconcile: status write failed", "fabric", j.id, "error", redact(werr.Error()))
+			if r, _ := classify(werr); r && out.Result == ResultFailed {
+				out.Result = ResultRetry
+			}
+		}
+		out.Status = status.Status(cur[status.FieldStatus])
+	}
+	c.log.Info("reconcile", "fabrics", []int64{j.id}, "repo", out.Repository, "branch", out.Branch,
+		"result", out.Result, "error", out.Error, "duration", time.Since(j.taken).String())
+	return out
+}
+
+// outcome starts the Outcome of a job.
+func (c *Controller) outcome(j *job) Outcome {
+	out := Outcome{FabricID: j.id, Directory: j.dir, Time: c.o.Now()}
+	if j.fabric != nil {
+		out.FabricName = j.fabric.Name
+		out.Status = status.Status(j.fabric.CustomFieldString(status.FieldStatus))
+	}
+	if j.target.Repo.Name != "" {
+		out.Repository = j.target.Repo.String()
+		out.Branch = j.target.Branch
+	}
+	out.Duration = time.Since(j.taken)
+	out.Seconds = out.Duration.Seconds()
+	return out
+}
+
+// batchPlan is the PlanFunc of one batch: it runs the engine for each FGD
+// and merges the change sets into one proposal. It keeps the per-fabric
+// plans of its last call (Apply calls it again when the branch moved).
+type batchPlan struct {
+	c     *Controller
+	jobs  []*job
+	plans map[int64]DirPlan
+	errs  map[int64]error
+}
+
+func (p *batchPlan) plan(head string, snaps map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+	p.plans = map[int64]DirPlan{}
+	p.errs = map[int64]error{}
+	var changes []fgd.Change
+	seen := map[string]int64{}
+	var parts []messagePart
+	for _, j := range p.jobs {
+		snap, ok := snaps[j.dir]
+		if !ok {
+			p.errs[j.id] = fmt.Errorf("no snapshot of directory %q", j.dir)
+			continue
+		}
+		dp, err := p.c.o.Engine.Plan(snap, PlanInput{
+			FabricID:               j.id,
+			FabricName:             j.fabric.Name,
+			ArchiveStrategy:        j.fabric.ArchiveStrategy,
+			DefaultArchiveStrategy: p.c.o.DefaultArchiveStrategy,
+			RepoDir:                j.dir,
+			ParentCommit:           head,
+		})
+		if err != nil {
+			p.errs[j.id] = fmt.Errorf("plan directory %q: %w", j.dir, err)
+			continue
+		}
+		for i, ch := range dp.Changes {
+			ch.Path = path.Join(j.dir, ch.Path)
+			if other, dup := seen[ch.Path]; dup {
+				return gitrepo.Proposal{}, terminalError{fmt.Errorf("reconcile: fabrics %d and %d both change %s: their directories overlap", other, j.id, ch.Path)}
+			}
+			seen[ch.Path] = j.id
+			dp.Changes[i] = ch
+		}
+		p.plans[j.id] = dp
+		if len(dp.Changes) > 0 {
+			changes = append(changes, dp.Changes...)
+			parts = append(parts, messagePart{id: j.id, name: j.fabric.Name, dir: j.dir, plan: dp, requests: j.requests})
+		}
+	}
+	if len(changes) == 0 {
+		return gitrepo.Proposal{}, nil
+	}
+	return gitrepo.Proposal{Changes: changes, Message: commitMessage(parts)}, nil
+}
+
+// writeBatch reconciles the fabrics of one repository and branch into one
+// commit and writes their statuses.
+func (c *Controller) writeBatch(ctx context.Context, key string, batch []*job) {
+	start := time.Now()
+	if err := c.locks.lock(ctx, key); err != nil {
+		outs := make([]Outcome, 0, len(batch))
+		for _, j := range batch {
+			outs = append(outs, c.failure(ctx, j, err, "", "", nil))
+		}
+		c.finish(outs, time.Since(start))
+		return
+	}
+	defer c.locks.unlock(key)
+	c.finish(c.reconcileBatch(ctx, batch), time.Since(start))
+}
+
+// reconcileBatch is writeBatch with the repository lock held.
+func (c *Controller) reconcileBatch(ctx context.Context, batch []*job) []Outcome {
+	start := time.Now()
+	outs := make([]Outcome, 0, len(batch))
+	cur := map[int64]map[string]string{}
+	var live []*job
+	for _, j := range batch {
+		cur[j.id] = currentFields(j.fabric)
+		// Only a first run, or a fresh run the user asked for, shows
+		// initializing; a fabric in error goes straight to its next
+		// status, so that retries do not flap the field.
+		if s := status.Status(cur[j.id][status.FieldStatus]); s == "" || s == status.NotInitialized {
+			if err := c.setStatus(ctx, j.fabric, cur[j.id], map[string]string{status.FieldStatus: string(status.Initializing)}); err != nil {
+				outs = append(outs, c.failure(ctx, j, err, "", "", cur[j.id]))
+				continue
+			}
+		}
+		live = append(live, j)
+	}
+	if len(live) == 0 {
+		return outs
+	}
+	target := live[0].target
+	dirs := make([]string, 0, len(live))
+	for _, j := range live {
+		dirs = append(dirs, j.dir)
+	}
+	bp := &batchPlan{c: c, jobs: live}
+	res, err := c.o.Repository.Apply(ctx, target, dirs, bp.plan)
+	if err != nil {
+		retry, _ := classify(err)
+		for _, j := range live {
+			msg := fmt.Sprintf("Could not reconcile the GitOps directory %q of fabric %s in %s (branch %s): %v.",
+				j.dir, j.fabric.Name, target.Repo, target.Branch, err)
+			if retry {
+				msg += " The service will retry."
+			}
+			outs = append(outs, c.failure(ctx, j, err, status.Error, msg, cur[j.id]))
+		}
+		return outs
+	}
+	link := res.CommitURL
+	if res.PullRequestURL != "" {
+		link = res.PullRequestURL
+	}
+	placed := map[string]int{}
+	committed := 0
+	for _, j := range live {
+		out := c.outcome(j)
+		out.BatchSize = len(live)
+		out.PullRequestURL = res.PullRequestURL
+		if perr := bp.errs[j.id]; perr != nil {
+			outs = append(outs, c.failure(ctx, j, terminalError{perr}, status.Error,
+				fmt.Sprintf("Could not plan the GitOps directory %q of fabric %s: %v.", j.dir, j.fabric.Name, perr), cur[j.id]))
+			continue
+		}
+		dp := bp.plans[j.id]
+		changed := res.Changed && len(dp.Changes) > 0
+		out.Changes = len(dp.Changes)
+		out.Placed = dp.Placed
+		out.Conflicts = dp.Conflicts
+		out.Result = ResultUnchanged
+		if changed {
+			out.Result = ResultCommitted
+			committed++
+			for k, n := range dp.Placed {
+				placed[k] += n
+			}
+		}
+		want := map[string]string{status.FieldStatus: string(status.Initialized), status.FieldError: ""}
+		if len(dp.Conflicts) > 0 {
+			out.Error = redact("Some documents were not placed: " + strings.Join(dp.Conflicts, "; ") +
+				". Both source files stay where they are; remove or rename one of them. The rest of the directory was reconciled.")
+			want = map[string]string{status.FieldStatus: string(status.Error), status.FieldError: out.Error}
+		}
+		c1 := cur[j.id]
+		switch {
+		case changed:
+			want[status.FieldCommitURL] = link
+			want[status.FieldLastSync] = netboxTime(c.o.Now())
+		case want[status.FieldStatus] == string(status.Initialized) &&
+			(c1[status.FieldStatus] != string(status.Initialized) || c1[status.FieldError] != ""):
+			// Confirmed in its target state after a status that said
+			// otherwise. A no-op on an initialized fabric writes nothing,
+			// not even last_directory_sync: every write is a webhook.
+			want[status.FieldLastSync] = netboxTime(c.o.Now())
+			if c1[status.FieldCommitURL] == "" && link != "" {
+				want[status.FieldCommitURL] = link
+			}
+		}
+		if err := c.setStatus(ctx, j.fabric, c1, want); err != nil {
+			retry, _ := classify(err)
+			out.Result = ResultFailed
+			if retry {
+				out.Result = ResultRetry
+			}
+			out.Error = redact(err.Error())
+		}
+		out.Status = status.Status(c1[status.FieldStatus])
+		out.CommitURL = c1[status.FieldCommitURL]
+		if changed {
+			out.CommitURL = res.CommitURL
+		}
+		outs = append(outs, out)
+	}
+	if res.Changed {
+		c.o.Metrics.Commit(placed)
+		if res.PullRequestURL != "" && c.notePullRequest(repoKey(target), res.PullRequestURL) {
+			c.o.Metrics.PullRequestOpened()
+		}
+	}
+	ids := make([]int64, 0, len(live))
+	for _, j := range live {
+		ids = append(ids, j.id)
+	}
+	result := ResultUnchanged
+	if res.Changed {
+		result = ResultCommitted
+	}
+	c.log.Info("reconcile", "fabrics", ids, "repo", target.Repo.String(), "branch", target.Branch,
+		"result", result, "committed_fabrics", committed, "commit", res.Head, "url", link,
+		"attempts", res.Attempts, "duration", time.Since(start).String())
+	return outs
+}
+
+// notePullRequest remembers the pull request of a repository and reports
+// whether it is a new one (the repository port opens or reuses one).
+func (c *Controller) notePullRequest(key, url string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.prs[key] == url {
+		return false
+	}
+	c.prs[key] = url
+	return true
+}
+
+// netboxTime formats a datetime custom field value the way every NetBox
+// 4.x accepts it (4.0 rejects a "Z" suffix).
+func netboxTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05+00:00") }
+
+// ReconcileNow reconciles one fabric at once, outside the queue (for
+// `hnp-gitops reconcile --fabric ID`). It still takes the repository's
+// writer lock, so it never writes beside a running worker. The error is
+// the failure's cause; the Outcome is filled in either case.
+func (c *Controller) ReconcileNow(ctx context.Context, fabricID int64) (Outcome, error) {
+	j, out := c.resolve(ctx, fabricID, nil, []string{"now"})
+	if out != nil {
+		c.record(*out)
+		return *out, outcomeError(*out)
+	}
+	key := j.groupKey()
+	if err := c.locks.lock(ctx, key); err != nil {
+		return c.outcome(j), fmt.Errorf("reconcile: fabric %d: %w", fabricID, err)
+	}
+	outs := c.reconcileBatch(ctx, []*job{j})
+	c.locks.unlock(key)
+	o := outs[0]
+	c.record(o)
+	c.o.Metrics.Reconcile(o.Result, o.Duration)
+	return o, outcomeError(o)
+}
+
+// ErrReconcile is matched by the error ReconcileNow returns for a failed
+// reconcile.
+var ErrReconcile = errors.New("reconcile failed")
+
+func outcomeError(o Outcome) error {
+	if o.Result == ResultFailed || o.Result == ResultRetry {
+		return fmt.Errorf("reconcile: fabric %d: %w: %s", o.FabricID, ErrReconcile, o.Error)
+	}
+	return nil
+}
+
+// sortedKeys returns the keys of a map in order, for stable messages.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
