@@ -1,0 +1,318 @@
+package fgd
+
+import (
+	"errors"
+	"path"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fixtureTree reads the user's three files into an FGD, under raw/ or flat.
+func fixtureTree(t *testing.T, prefix string) tree {
+	t.Helper()
+	tr := tree{}
+	for p, c := range readTree(t, "../../../shared/fixtures/hnp-fabric-1") {
+		tr[prefix+p] = c
+	}
+	if len(tr) != 3 {
+		t.Fatalf("expected the 3 fixture files, found %d", len(tr))
+	}
+	return tr
+}
+
+// TestAcceptance is the user's case (contract §9), raw/ and flat.
+func TestAcceptance(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, prefix string }{{"raw", "raw/"}, {"flat", ""}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			in := fixtureTree(t, tc.prefix)
+			res, err := Compute(in.snapshot(t), defaultSettings())
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := in.apply(t, res.Changes)
+			count := map[string]int{}
+			var raw []string
+			for p := range out {
+				if strings.HasPrefix(p, "raw/") {
+					raw = append(raw, p)
+				}
+				if dir, file := path.Split(p); strings.HasPrefix(dir, "managed/") && file != ".gitkeep" && dir != "managed/" {
+					count[strings.TrimSuffix(strings.TrimPrefix(dir, "managed/"), "/")]++
+				}
+			}
+			want := map[string]int{"connections": 26, "servers": 10, "switches": 7, "switchgroups": 3, "vpcs": 2}
+			if d := cmp.Diff(want, count); d != "" {
+				t.Errorf("managed files per folder (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff([]string{"raw/.gitkeep"}, raw); d != "" {
+				t.Errorf("raw/ after ingestion (-want +got):\n%s", d)
+			}
+			for _, p := range append([]string{PathReadme, PathManifest, PathArchiveLog, PathKustomization, "unmanaged/.gitkeep"},
+				gitkeeps()...) {
+				if _, ok := out[p]; !ok {
+					t.Errorf("skeleton path %s missing", p)
+				}
+			}
+			for p := range in {
+				if _, ok := out[p]; ok {
+					t.Errorf("source %s still present", p)
+				}
+			}
+			if got, want := res.Summary, "Initialize GitOps directory for fabric fabric-1 and ingest 48 documents"; got != want {
+				t.Errorf("Summary = %q, want %q", got, want)
+			}
+			if c := res.Counts(); c[PlacementManaged] != 48 || c[PlacementUnmanaged] != 0 || c[PlacementKept] != 0 {
+				t.Errorf("Counts = %v", c)
+			}
+			kust := string(out[PathKustomization])
+			if n := strings.Count(kust, "\n- "); n != 48 {
+				t.Errorf("kustomization lists %d resources, want 48", n)
+			}
+		})
+	}
+}
+
+func gitkeeps() []string {
+	var out []string
+	for _, f := range KindFolders() {
+		out = append(out, "managed/"+f+"/.gitkeep")
+	}
+	return out
+}
+
+// TestFlatEqualsRaw: the flat layout gives the same managed files as raw/,
+// except for the source annotation.
+func TestFlatEqualsRaw(t *testing.T) {
+	t.Parallel()
+	outs := map[string]tree{}
+	for _, prefix := range []string{"raw/", ""} {
+		in := fixtureTree(t, prefix)
+		res, err := Compute(in.snapshot(t), defaultSettings())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := in.apply(t, res.Changes)
+		norm := tree{}
+		for p, c := range out {
+			if strings.HasPrefix(p, "managed/") {
+				norm[p] = []byte(strings.ReplaceAll(string(c), "fabric-1/raw/", "fabric-1/"))
+			}
+		}
+		outs[prefix] = norm
+	}
+	if d := cmp.Diff(stringTree(outs["raw/"]), stringTree(outs[""])); d != "" {
+		t.Errorf("managed/ differs between raw and flat (-raw +flat):\n%s", d)
+	}
+}
+
+func TestCheckDir(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, in, want string
+		bad            bool
+	}{
+		{"root slash", "/", "", false},
+		{"empty", "", "", false},
+		{"user's path", "/gitops/hedgehog/fabric-1/", "gitops/hedgehog/fabric-1", false},
+		{"many slashes", "//a/b//", "a/b", false},
+		{"dots inside names", "a/b.c/..d", "a/b.c/..d", false},
+		{"dotdot", "a/../b", "", true},
+		{"leading dotdot", "../x", "", true},
+		{"dot", "a/./b", "", true},
+		{"backslash", `a\b`, "", true},
+		{"nul", "a\x00b", "", true},
+		{"newline", "a\nb", "", true},
+		{"del", "a\x7fb", "", true},
+		{"git", "a/.git/hooks", "", true},
+		{"gitignore-like", ".github/x", "", true},
+		{"drive", "C:/x", "", true},
+		{"drive lower", "c:", "", true},
+		{"empty segment", "a//b", "", true},
+		{"too long", strings.Repeat("a", 501), "", true},
+		{"max length", strings.Repeat("a", 500), strings.Repeat("a", 500), false},
+		{"invalid utf8", "a/\xff", "", true},
+	} {
+		got, err := CheckDir(tc.in)
+		if tc.bad {
+			var de *DirError
+			if !errors.Is(err, ErrInvalidDir) || !errors.As(err, &de) || de.Reason == "" || strings.Contains(de.Reason, "\n") {
+				t.Errorf("%s: CheckDir(%q) error = %v, want a one-line *DirError", tc.name, tc.in, err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s: CheckDir(%q) = %q, %v; want %q", tc.name, tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestParseArchiveStrategy(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		def  ArchiveStrategy
+		want ArchiveStrategy
+	}{
+		{"rename_with_extension", ArchiveDelete, ArchiveRename},
+		{" Rename_With_Extension ", ArchiveDelete, ArchiveRename},
+		{"move_to_archive_dir", ArchiveRename, ArchiveDelete},
+		{"backup_with_timestamp", ArchiveRename, ArchiveDelete},
+		{"none", ArchiveRename, ArchiveDelete},
+		{"", ArchiveRename, ArchiveRename},
+		{"", "", ArchiveDelete},
+		{"something-new", ArchiveRename, ArchiveRename},
+	} {
+		if got := ParseArchiveStrategy(tc.in, tc.def); got != tc.want {
+			t.Errorf("ParseArchiveStrategy(%q, %q) = %q, want %q", tc.in, tc.def, got, tc.want)
+		}
+	}
+}
+
+func TestWanted(t *testing.T) {
+	t.Parallel()
+	e := func(p string, typ EntryType) Entry { return Entry{Path: p, Type: typ, SHA: BlobSHA([]byte(p))} }
+	steady := []Entry{
+		e("README.md", TypeFile), e(PathManifest, TypeFile), e(PathArchiveLog, TypeFile),
+		e("raw/.gitkeep", TypeFile), e("raw/old.yaml.archived", TypeFile), e("managed/kustomization.yaml", TypeFile),
+		e("managed/switches/leaf-01.yaml", TypeFile), e("unmanaged/x.yaml", TypeFile), e("docs/a.yaml", TypeFile),
+	}
+	for _, tc := range []struct {
+		name    string
+		entries []Entry
+		want    []string
+	}{
+		{"steady state reads nothing", steady, nil},
+		{"a new drop reads it and the log", append(steady[:len(steady):len(steady)], e("raw/a/b.yml", TypeExecutable)),
+			[]string{PathArchiveLog, "raw/a/b.yml"}},
+		{"root yaml is a candidate", []Entry{e("kustomization.yaml", TypeFile)}, []string{"kustomization.yaml"}},
+		{"symlinks and submodules are never read", []Entry{
+			e("raw/link.yaml", TypeSymlink), e("raw/sub.yaml", TypeSubmodule), e("root.yaml", TypeSymlink), e(PathArchiveLog, TypeFile),
+		}, nil},
+		{"unclean paths are ignored", []Entry{e("raw/../x.yaml", TypeFile), e("/abs.yaml", TypeFile)}, nil},
+	} {
+		if d := cmp.Diff(tc.want, Wanted(tc.entries)); d != "" {
+			t.Errorf("%s: Wanted (-want +got):\n%s", tc.name, d)
+		}
+	}
+}
+
+func TestSymlinksInRawAreKept(t *testing.T) {
+	t.Parallel()
+	s := Snapshot{Entries: []Entry{
+		{Path: "raw/link.yaml", Type: TypeSymlink, SHA: BlobSHA([]byte("../../etc/passwd"))},
+		{Path: "raw/sub", Type: TypeSubmodule, SHA: strings.Repeat("a", 40)},
+	}}
+	res, err := Compute(s, defaultSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range res.Changes {
+		if strings.HasPrefix(ch.Path, "raw/link") || strings.HasPrefix(ch.Path, "raw/sub") {
+			t.Errorf("change to a symlink or submodule: %s %s", ch.Op, ch.Path)
+		}
+	}
+	want := []Document{
+		{Source: "raw/link.yaml", Placement: PlacementKept, Reason: "a symlink is never read or moved"},
+		{Source: "raw/sub", Placement: PlacementKept, Reason: "a submodule is never read or moved"},
+	}
+	if d := cmp.Diff(want, res.Documents); d != "" {
+		t.Errorf("Documents (-want +got):\n%s", d)
+	}
+}
+
+func TestMissingContentIsACallerError(t *testing.T) {
+	t.Parallel()
+	s := Snapshot{Entries: []Entry{{Path: "raw/a.yaml", Type: TypeFile, SHA: BlobSHA([]byte("x"))}}}
+	if _, err := Compute(s, defaultSettings()); !errors.Is(err, ErrMissingContent) {
+		t.Fatalf("Compute without content: err = %v, want ErrMissingContent", err)
+	}
+	tr := tree{"raw/a.yaml": []byte("a: 1\n"), PathArchiveLog: []byte(archiveLogHeader)}
+	s = tr.snapshot(t)
+	delete(s.Contents, PathArchiveLog)
+	if _, err := Compute(s, defaultSettings()); !errors.Is(err, ErrMissingContent) {
+		t.Fatalf("Compute without the archive log: err = %v, want ErrMissingContent", err)
+	}
+}
+
+func TestBadSettings(t *testing.T) {
+	t.Parallel()
+	for _, st := range []Settings{
+		{ArchiveStrategy: "shred"},
+		{RepoDir: "/x/"},
+		{RepoDir: "a/../b"},
+	} {
+		if _, err := Compute(Snapshot{}, st); err == nil {
+			t.Errorf("Compute with %+v: no error", st)
+		}
+	}
+}
+
+// TestConflictLogIsStable: a conflict keeps both files in place and logs
+// them once, so the next runs change nothing; resolving it ingests both.
+func TestConflictLogIsStable(t *testing.T) {
+	t.Parallel()
+	in := tree{
+		"raw/a.yaml": []byte("apiVersion: vpc.githedgehog.com/v1beta1\nkind: VPC\nmetadata: {name: v}\nspec: {a: 1}\n"),
+		"raw/b.yaml": []byte("apiVersion: vpc.githedgehog.com/v1beta1\nkind: VPC\nmetadata: {name: v}\nspec: {a: 2}\n"),
+	}
+	st := defaultSettings()
+	res, err := Compute(in.snapshot(t), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Conflicts) != 1 || !strings.Contains(res.ConflictText(), "raw/a.yaml#0 and raw/b.yaml#0") {
+		t.Fatalf("conflicts = %v", res.ConflictText())
+	}
+	out := in.apply(t, res.Changes)
+	if _, ok := out["managed/vpcs/v.yaml"]; ok {
+		t.Error("a conflicting object was written")
+	}
+	for i := 0; i < 3; i++ {
+		st.ParentCommit = strings.Repeat(string(rune('a'+i)), 40)
+		again, err := Compute(out.snapshot(t), st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(again.Changes) != 0 {
+			t.Fatalf("run %d after a conflict changed %d paths (first %s)", i+2, len(again.Changes), again.Changes[0].Path)
+		}
+	}
+	out["raw/b.yaml"] = in["raw/a.yaml"]
+	res, err = Compute(out.snapshot(t), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = out.apply(t, res.Changes)
+	if _, ok := out["managed/vpcs/v.yaml"]; !ok || len(res.Conflicts) != 0 {
+		t.Errorf("after resolving: conflicts %v, managed file present %v", res.Conflicts, ok)
+	}
+	if n := strings.Count(string(out[PathArchiveLog]), "- source:"); n != 4 {
+		t.Errorf("archive log has %d entries, want 4 (2 kept, 2 ingested)", n)
+	}
+}
+
+func TestYAML11Strings(t *testing.T) {
+	t.Parallel()
+	in := tree{"raw/a.yaml": []byte(`apiVersion: wiring.githedgehog.com/v1beta1
+kind: Switch
+metadata: {name: s}
+spec: {a: "yes", b: "on", c: "N", d: "1:20", e: "0c:20:12:ff:00:00", f: "1001", g: "true", h: "plain"}
+`)}
+	st := defaultSettings()
+	st.FabricName = "off"
+	res, err := Compute(in.snapshot(t), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(in.apply(t, res.Changes)["managed/switches/s.yaml"])
+	for _, want := range []string{`a: "yes"`, `b: "on"`, `c: "N"`, `d: "1:20"`, "e: 0c:20:12:ff:00:00", `f: "1001"`, `g: "true"`, "h: plain",
+		`hnp.githedgehog.com/fabric: "off"`} {
+		if !strings.Contains(got, want+"\n") {
+			t.Errorf("managed file lacks %q:\n%s", want, got)
+		}
+	}
+}
