@@ -1,0 +1,322 @@
+package netboxsim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/githedgehog/hnp-gitops/internal/status"
+)
+
+// ErrNotFound is returned by helpers for an object that does not exist.
+var ErrNotFound = errors.New("netboxsim: not found")
+
+// APIError is a helper request that the API refused.
+type APIError struct {
+	Method     string
+	Path       string
+	StatusCode int
+	Body       string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("netboxsim: %s %s: %d %s", e.Method, e.Path, e.StatusCode, e.Body)
+}
+
+// Is makes a 404 match ErrNotFound.
+func (e *APIError) Is(target error) bool {
+	return target == ErrNotFound && e.StatusCode == http.StatusNotFound
+}
+
+// call makes an in-process API request as the token's user. It goes
+// through the real handlers (validation, events, webhooks) but skips faults
+// and statistics.
+func (s *Server) call(method, path string, body any, out any) error {
+	var rd *bytes.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("netboxsim: %s %s: %w", method, path, err)
+		}
+		rd = bytes.NewReader(b)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	ctx := context.WithValue(context.Background(), helperKey, true)
+	req := httptest.NewRequestWithContext(ctx, method, s.url+path, rd)
+	req.Header.Set("Authorization", "Token "+s.opts.Token)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.handler.ServeHTTP(rec, req)
+	if rec.Code >= 300 {
+		return &APIError{Method: method, Path: path, StatusCode: rec.Code, Body: rec.Body.String()}
+	}
+	if out != nil {
+		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+			return fmt.Errorf("netboxsim: %s %s: decode: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+type created struct {
+	ID int64 `json:"id"`
+}
+
+// CreateRepository creates a git repository through the API (an event
+// rule on netbox_hedgehog.gitrepository would fire). Zero DefaultBranch,
+// Provider, AuthenticationType and TimeoutSeconds take the API defaults;
+// ValidateSSL is sent as given. HasCredentials sends write-only
+// credentials.
+func (s *Server) CreateRepository(r Repository) (Repository, error) {
+	body := map[string]any{"name": r.Name, "url": r.URL, "validate_ssl": r.ValidateSSL}
+	setIf(body, "provider", r.Provider)
+	setIf(body, "authentication_type", r.AuthenticationType)
+	setIf(body, "default_branch", r.DefaultBranch)
+	setIf(body, "push_branch", r.PushBranch)
+	if r.TimeoutSeconds != 0 {
+		body["timeout_seconds"] = r.TimeoutSeconds
+	}
+	if r.HasCredentials {
+		body["credentials"] = map[string]any{"token": "netboxsim-write-only"}
+	}
+	var c created
+	if err := s.call(http.MethodPost, s.repPath, body, &c); err != nil {
+		return Repository{}, err
+	}
+	got, _ := s.Repository(c.ID)
+	return got, nil
+}
+
+// CreateFabric creates a fabric through the API, so the matching event
+// rules fire a created webhook. Zero fields take the API defaults.
+func (s *Server) CreateFabric(f Fabric) (Fabric, error) {
+	var c created
+	if err := s.call(http.MethodPost, s.fabPath, fabricBody(f), &c); err != nil {
+		return Fabric{}, err
+	}
+	got, _ := s.Fabric(c.ID)
+	return got, nil
+}
+
+func fabricBody(f Fabric) map[string]any {
+	body := map[string]any{"name": f.Name}
+	setIf(body, "description", f.Description)
+	setIf(body, "status", f.Status)
+	setIf(body, "gitops_directory", f.GitOpsDirectory)
+	setIf(body, "archive_strategy", f.ArchiveStrategy)
+	setIf(body, "kubernetes_namespace", f.KubernetesNamespace)
+	if f.GitRepository != 0 {
+		body["git_repository"] = f.GitRepository
+	}
+	if f.CustomFields != nil {
+		body["custom_fields"] = f.CustomFields
+	}
+	return body
+}
+
+func setIf(m map[string]any, k, v string) {
+	if v != "" {
+		m[k] = v
+	}
+}
+
+// UpdateFabric PATCHes a fabric through the API (custom_fields merge), so
+// an updated webhook fires even when nothing changes.
+func (s *Server) UpdateFabric(id int64, patch map[string]any) (Fabric, error) {
+	if err := s.call(http.MethodPatch, objURL(s.fabPath, id), patch, nil); err != nil {
+		return Fabric{}, err
+	}
+	got, _ := s.Fabric(id)
+	return got, nil
+}
+
+// DeleteFabric deletes a fabric through the API (a deleted webhook fires).
+func (s *Server) DeleteFabric(id int64) error {
+	return s.call(http.MethodDelete, objURL(s.fabPath, id), nil, nil)
+}
+
+// SetFabricDirect changes a fabric the way an ORM or nbshell change does:
+// no validation, no event, no webhook. fn gets a copy to modify.
+func (s *Server) SetFabricDirect(id int64, fn func(*Fabric)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.data.fabrics[id]
+	if f == nil {
+		return fmt.Errorf("netboxsim: fabric %d: %w", id, ErrNotFound)
+	}
+	next := f.clone()
+	fn(&next)
+	next.ID, next.Created, next.LastUpdated = f.ID, f.Created, time.Now()
+	if next.CustomFields == nil {
+		next.CustomFields = map[string]any{}
+	}
+	*f = next
+	return nil
+}
+
+// CreateFabricDirect creates a fabric without any event or webhook, as a
+// script would. Zero fields get the model defaults.
+func (s *Server) CreateFabricDirect(f Fabric) (Fabric, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range s.data.fabrics {
+		if o.Name == f.Name {
+			return Fabric{}, fmt.Errorf("netboxsim: fabric %q already exists", f.Name)
+		}
+	}
+	f = f.clone()
+	f.Status = cmpOr(f.Status, "planned")
+	f.GitOpsDirectory = cmpOr(f.GitOpsDirectory, "/")
+	f.KubernetesNamespace = cmpOr(f.KubernetesNamespace, "default")
+	if f.CustomFields == nil {
+		f.CustomFields = map[string]any{}
+	}
+	for _, cf := range s.data.fieldsFor(FabricObjectType) {
+		if _, ok := f.CustomFields[cf.Name]; !ok {
+			f.CustomFields[cf.Name] = cf.Default
+		}
+	}
+	f.ID = s.data.id("fabric")
+	f.Created, f.LastUpdated = time.Now(), time.Now()
+	s.data.fabrics[f.ID] = &f
+	return f.clone(), nil
+}
+
+// DeleteFabricDirect deletes a fabric without any event or webhook.
+func (s *Server) DeleteFabricDirect(id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.data.fabrics[id] == nil {
+		return fmt.Errorf("netboxsim: fabric %d: %w", id, ErrNotFound)
+	}
+	delete(s.data.fabrics, id)
+	return nil
+}
+
+// Fabric returns a copy of a stored fabric.
+func (s *Server) Fabric(id int64) (Fabric, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.data.fabrics[id]
+	if f == nil {
+		return Fabric{}, false
+	}
+	return f.clone(), true
+}
+
+// Fabrics returns copies of every fabric, by id.
+func (s *Server) Fabrics() []Fabric {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Fabric, 0, len(s.data.fabrics))
+	for _, id := range sortedIDs(s.data.fabrics) {
+		out = append(out, s.data.fabrics[id].clone())
+	}
+	return out
+}
+
+// Repository returns a copy of a stored git repository.
+func (s *Server) Repository(id int64) (Repository, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.data.repos[id]
+	if r == nil {
+		return Repository{}, false
+	}
+	return *r, true
+}
+
+// StatusChoiceSet is the name of the choice set SetupStatusFields creates.
+const StatusChoiceSet = "gitops_directory_status_choices"
+
+// SetupStatusFields defines, through the API, the choice set and the four
+// status custom fields hnp-gitops writes, as `hnp-gitops netbox setup`
+// does, for tests that do not run the setup. It is idempotent.
+func (s *Server) SetupStatusFields() error {
+	var list struct {
+		Results []created `json:"results"`
+	}
+	if err := s.call(http.MethodGet, extrasPath+"custom-field-choice-sets/?name="+StatusChoiceSet, nil, &list); err != nil {
+		return err
+	}
+	var csID int64
+	if len(list.Results) > 0 {
+		csID = list.Results[0].ID
+	} else {
+		choices := make([][2]string, 0, len(status.All))
+		for _, st := range status.All {
+			choices = append(choices, [2]string{string(st), status.Labels[st]})
+		}
+		var c created
+		if err := s.call(http.MethodPost, extrasPath+"custom-field-choice-sets/", map[string]any{
+			"name": StatusChoiceSet, "extra_choices": choices,
+		}, &c); err != nil {
+			return err
+		}
+		csID = c.ID
+	}
+	defs := []map[string]any{
+		{"name": status.FieldStatus, "type": "select", "choice_set": csID, "label": "GitOps directory status"},
+		{"name": status.FieldError, "type": "longtext", "label": "Directory init error"},
+		{"name": status.FieldLastSync, "type": "datetime", "label": "Last directory sync"},
+		{"name": status.FieldCommitURL, "type": "url", "label": "GitOps commit"},
+	}
+	for i, d := range defs {
+		if err := s.call(http.MethodGet, extrasPath+"custom-fields/?name="+d["name"].(string), nil, &list); err != nil {
+			return err
+		}
+		if len(list.Results) > 0 {
+			continue
+		}
+		d["object_types"] = []string{FabricObjectType}
+		d["group_name"] = "GitOps"
+		d["weight"] = 100 + i
+		d["ui_editable"] = "no"
+		if err := s.call(http.MethodPost, extrasPath+"custom-fields/", d, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AddWebhook defines, through the API, a webhook to payloadURL signed with
+// secret and an event rule that sends it for fabric events (default
+// created and updated; give "object_deleted" etc. to choose), in the form
+// of the emulated version.
+func (s *Server) AddWebhook(payloadURL, secret string, eventTypes ...string) (webhookID, ruleID int64, err error) {
+	if len(eventTypes) == 0 {
+		eventTypes = []string{"object_created", "object_updated"}
+	}
+	var w created
+	name := "hnp-gitops-" + strconv.Itoa(int(time.Now().UnixNano()%1e9))
+	if err := s.call(http.MethodPost, extrasPath+"webhooks/", map[string]any{
+		"name": name, "payload_url": payloadURL, "http_method": "POST",
+		"http_content_type": "application/json", "secret": secret, "ssl_verification": true,
+	}, &w); err != nil {
+		return 0, 0, err
+	}
+	rule := map[string]any{
+		"name": name, "object_types": []string{FabricObjectType}, "enabled": true,
+		"action_type": "webhook", "action_object_type": "extras.webhook", "action_object_id": w.ID,
+	}
+	if s.ver.atLeast(1) {
+		rule["event_types"] = eventTypes
+	} else {
+		for _, lf := range legacyEventFlags {
+			rule[lf.flag] = slices.Contains(eventTypes, lf.eventType)
+		}
+	}
+	var r created
+	if err := s.call(http.MethodPost, extrasPath+"event-rules/", rule, &r); err != nil {
+		return 0, 0, err
+	}
+	return w.ID, r.ID, nil
+}
