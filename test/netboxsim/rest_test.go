@@ -183,7 +183,7 @@ func TestFabricRepresentation(t *testing.T) {
 				"id": json.Number("1"), "url": "/api/plugins/hedgehog/fabrics/1/", "display": "fabric-1", "name": "fabric-1",
 				"description": "", "status": map[string]any{"value": "planned", "label": "Planned"},
 				"git_repository": repo, "gitops_directory": "gitops/hedgehog/fabric-1/", "kubernetes_namespace": "default",
-				"tags": []any{},
+				"tags":          []any{},
 				"custom_fields": map[string]any{"gitops_directory_status": nil, "directory_init_error": nil, "last_directory_sync": nil, "gitops_commit_url": nil},
 			}
 			if diff := cmp.Diff(want, m); diff != "" {
