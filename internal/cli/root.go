@@ -55,6 +55,7 @@ func usagef(format string, args ...any) error {
 // file.
 var commands = []func(*Env) *cobra.Command{
 	newVersionCmd,
+	newNetBoxCmd,
 }
 
 // NewRoot builds the command tree.

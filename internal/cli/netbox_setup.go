@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/githedgehog/hnp-gitops/internal/config"
+	"github.com/githedgehog/hnp-gitops/internal/netbox"
+	"github.com/githedgehog/hnp-gitops/internal/netboxsetup"
+)
+
+// newNetBoxCmd is the parent of the commands that configure NetBox.
+func newNetBoxCmd(env *Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "netbox",
+		Short: "Configure NetBox for hnp-gitops",
+		Args:  cobra.NoArgs,
+	}
+	cmd.AddCommand(newNetBoxSetupCmd(env))
+	return cmd
+}
+
+// setupConfigFlags are the settings of config.Config that `netbox setup`
+// uses; they keep their names, so the same environment variables fill them
+// as for `serve`.
+var setupConfigFlags = []string{
+	"netbox-url", "netbox-token", "netbox-token-file", "netbox-timeout",
+	"webhook-secret", "webhook-secret-file", "public-url",
+}
+
+func newNetBoxSetupCmd(env *Env) *cobra.Command {
+	var (
+		cfg        config.Config
+		serviceURL string
+		dryRun     bool
+	)
+	cmd := &cobra.Command{
+		Use:   "setup",
+		Short: "Create or update the custom fields, webhook, event rule and custom link hnp-gitops needs",
+		Long: `setup makes NetBox ready for hnp-gitops, idempotently:
+
+  - the choice set hnp_gitops_directory_status and the four custom fields
+    gitops_directory_status, directory_init_error, last_directory_sync and
+    gitops_commit_url on Hedgehog fabrics (group "GitOps");
+  - the webhook "hnp-gitops" posting to <service URL>/webhooks/netbox,
+    signed with the webhook secret;
+  - the event rule "hnp-gitops fabric changes" firing it on fabric creates
+    and updates (event_types on NetBox 4.1+, booleans on 4.0);
+  - the custom link "GitOps commit" to the last commit.
+
+Objects are found by name. Missing ones are created, differing ones
+updated, nothing is deleted; a second run changes nothing. A custom field
+of another type is reported as a conflict (exit 1). --dry-run only reports.
+The API token needs write permission on these extras objects.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cfg.LoadSecrets(nil); err != nil {
+				return usagef("%w", err)
+			}
+			if err := cfg.ValidateCommon(); err != nil {
+				return usagef("%w", err)
+			}
+			if serviceURL == "" {
+				serviceURL = cfg.PublicURL
+			}
+			if serviceURL == "" {
+				return usagef("--service-url is required (or set %s): where NetBox reaches hnp-gitops", EnvName("service-url"))
+			}
+			if cfg.WebhookSecret == "" {
+				return usagef("no webhook secret: set --webhook-secret-file (or %s)", EnvName("webhook-secret-file"))
+			}
+			client, err := netbox.New(netbox.Options{
+				BaseURL:   cfg.NetBoxURL,
+				Token:     cfg.NetBoxToken.Value(),
+				Timeout:   cfg.NetBoxTimeout,
+				UserAgent: "hnp-gitops/" + Version,
+			})
+			if err != nil {
+				return usagef("%w", err)
+			}
+			rep, err := netboxsetup.Run(cmd.Context(), client, netboxsetup.Options{
+				ServiceURL:    serviceURL,
+				WebhookSecret: cfg.WebhookSecret.Value(),
+				DryRun:        dryRun,
+			})
+			if rep != nil {
+				fmt.Fprint(env.Stdout, rep.String())
+			}
+			if err != nil {
+				if errors.Is(err, netbox.ErrAuth) {
+					return fmt.Errorf("netbox setup: %w (the token needs write permission on extras objects)", err)
+				}
+				return fmt.Errorf("netbox setup: %w", err)
+			}
+			return nil
+		},
+	}
+	tmp := pflag.NewFlagSet("config", pflag.ContinueOnError)
+	cfg.RegisterFlags(tmp)
+	for _, name := range setupConfigFlags {
+		cmd.Flags().AddFlag(tmp.Lookup(name))
+	}
+	cmd.Flags().Lookup("public-url").Usage = "same as --service-url, for deployments that already set it for serve"
+	cmd.Flags().StringVar(&serviceURL, "service-url", "", "URL at which NetBox reaches hnp-gitops, e.g. http://hnp-gitops.netbox.svc:8080 (the webhook posts to <URL>/webhooks/netbox)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report what would change and write nothing")
+	return cmd
+}
