@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -410,7 +411,10 @@ type harness struct {
 	repo *fakeRepo
 	eng  *fakeEngine
 	c    *Controller
+	now  atomic.Int64 // Unix seconds of the controller's clock
 }
+
+func (h *harness) setNow(t time.Time) { h.now.Store(t.Unix()) }
 
 func newHarness(t *testing.T, mod func(*Options)) *harness {
 	t.Helper()
@@ -424,8 +428,9 @@ func newHarness(t *testing.T, mod func(*Options)) *harness {
 		BatchWindow: 20 * time.Millisecond,
 		RetryBase:   time.Millisecond,
 		RetryMax:    5 * time.Millisecond,
-		Now:         func() time.Time { return time.Date(2026, 3, 6, 15, 11, 23, 0, time.UTC) },
+		Now:         func() time.Time { return time.Unix(h.now.Load(), 0).UTC() },
 	}
+	h.setNow(time.Date(2026, 3, 6, 15, 11, 23, 0, time.UTC))
 	if mod != nil {
 		mod(&o)
 	}
