@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -100,6 +101,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			s.countFault("down")
 			if hj, ok := w.(http.Hijacker); ok {
 				if c, _, err := hj.Hijack(); err == nil {
+					if tc, ok := c.(*net.TCPConn); ok {
+						_ = tc.SetLinger(0) // a reset, not a clean close
+					}
 					_ = c.Close()
 					return
 				}

@@ -53,8 +53,9 @@ type Faults struct {
 	// drops each with that probability. A dropped delivery is never sent.
 	DropWebhooks    int     `json:"drop_webhooks,omitempty"`
 	DropWebhookRate float64 `json:"drop_webhook_rate,omitempty"`
-	// Down closes every connection without an answer, like a NetBox that is
-	// not running.
+	// Down resets the connection of every API request without an answer,
+	// like a NetBox that is not running (the client sees a transport
+	// error). /_sim/ keeps working so the standalone can be brought back.
 	Down bool `json:"down,omitempty"`
 }
 

@@ -243,7 +243,7 @@ func (e *encoder) str(s string) {
 			e.b.WriteString(`\b`)
 		case r == '\f':
 			e.b.WriteString(`\f`)
-		case r < 0x20:
+		case r < 0x20 || (r == 0x7f && e.python):
 			fmt.Fprintf(&e.b, `\u%04x`, r)
 		case r < utf8.RuneSelf || !e.python:
 			e.b.WriteRune(r)

@@ -67,7 +67,7 @@ type Server struct {
 	opts    Options
 	ver     version
 	url     string
-	ln      *downListener
+	ln      net.Listener
 	srv     *http.Server
 	handler http.Handler
 	faults  *injector
@@ -138,7 +138,7 @@ func Start(o Options) (*Server, error) {
 	}
 	s.stats.init()
 	s.q.cond = sync.NewCond(&s.q.mu)
-	s.ln = &downListener{Listener: ln, down: s.faults.down}
+	s.ln = ln
 	s.handler = s.routes()
 	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
 	s.wg.Add(1)
@@ -225,24 +225,4 @@ func newRequestID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
-// downListener closes new connections at once while the server is down, so
-// a client sees a reset instead of an answer.
-type downListener struct {
-	net.Listener
-	down func() bool
-}
-
-func (l *downListener) Accept() (net.Conn, error) {
-	for {
-		c, err := l.Listener.Accept()
-		if err != nil || !l.down() {
-			return c, err
-		}
-		if tc, ok := c.(*net.TCPConn); ok {
-			_ = tc.SetLinger(0)
-		}
-		_ = c.Close()
-	}
 }
