@@ -1,0 +1,103 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/githedgehog/hnp-gitops/internal/server"
+)
+
+func listen(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
+
+// TestServeGraceful serves the real handler, then cancels: Serve returns nil
+// and the port is closed.
+func TestServeGraceful(t *testing.T) {
+	t.Parallel()
+	hs := newHarness(t, nil)
+	ln := listen(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.Serve(ctx, ln, hs.h, time.Second, nil) }()
+
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Get("http://" + ln.Addr().String() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("healthz: %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return after cancel")
+	}
+	if _, err := client.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
+		t.Error("server still answers after shutdown")
+	}
+}
+
+// TestServeShutdownTimeout holds a request open past the shutdown bound:
+// Serve cuts it off and says so.
+func TestServeShutdownTimeout(t *testing.T) {
+	t.Parallel()
+	entered, release := make(chan struct{}), make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release
+	})
+	ln := listen(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.Serve(ctx, ln, h, 50*time.Millisecond, nil) }()
+
+	clientDone := make(chan struct{})
+	go func() {
+		defer close(clientDone)
+		client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		if resp, err := client.Get("http://" + ln.Addr().String() + "/slow"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-entered
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Serve: %v, want a deadline error", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("Serve did not return after the shutdown bound")
+	}
+	close(release)
+	<-clientDone
+}
+
+// TestServeListenerFails returns the serve error when the listener dies.
+func TestServeListenerFails(t *testing.T) {
+	t.Parallel()
+	ln := listen(t)
+	ln.Close()
+	err := server.Serve(context.Background(), ln, http.NotFoundHandler(), time.Second, nil)
+	if err == nil {
+		t.Fatal("Serve on a closed listener: want an error")
+	}
+}

@@ -1,0 +1,170 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/githedgehog/hnp-gitops/internal/status"
+	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
+)
+
+// The object type whose events the receiver acts on.
+const (
+	appLabel    = "netbox_hedgehog"
+	fabricModel = "hedgehogfabric"
+)
+
+// Webhook results, the label values of metrics.WebhookResults.
+const (
+	resultAccepted     = "accepted"
+	resultIgnored      = "ignored"
+	resultSelf         = "self"
+	resultBadSignature = "bad_signature"
+	resultBadRequest   = "bad_request"
+	resultTooLarge     = "too_large"
+)
+
+// actsOn tells the fabric events that ask for a reconcile. A deleted
+// fabric's directory is left in git on purpose (removing a tree Argo CD or
+// Flux applies is not something a hint may trigger); job events carry no
+// change to the fabric.
+func actsOn(event string) bool {
+	return event == netboxhook.EventCreated || event == netboxhook.EventUpdated
+}
+
+// handleWebhook answers one NetBox delivery and counts it by result.
+func (s *server) handleWebhook(c echo.Context) error {
+	result, err := s.webhook(c)
+	s.metrics.Webhook(result, s.now())
+	if err != nil {
+		return err
+	}
+	// A fixed body: the acknowledgement is the hot path.
+	return c.JSONBlob(http.StatusAccepted, []byte(`{"result":"`+result+`"}`))
+}
+
+// webhook does the work of handleWebhook: cap, verify, parse, filter,
+// enqueue, in that order. It returns the result label and, for a
+// rejection, the error to answer with.
+func (s *server) webhook(c echo.Context) (string, error) {
+	req := c.Request()
+	ctx := req.Context()
+	// Content-Length is only a shortcut: the body is capped while reading.
+	if req.ContentLength > s.maxBody {
+		return s.reject(ctx, req, resultTooLarge, errorf(http.StatusRequestEntityTooLarge, "body too large"))
+	}
+	buf := s.buffers.Get().(*bytes.Buffer)
+	defer s.putBuffer(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(http.MaxBytesReader(c.Response().Writer, req.Body, s.maxBody)); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return s.reject(ctx, req, resultTooLarge, errorf(http.StatusRequestEntityTooLarge, "body too large"))
+		}
+		return s.reject(ctx, req, resultBadRequest, errorf(http.StatusBadRequest, "could not read the body"))
+	}
+	body := buf.Bytes()
+
+	if len(s.secret) > 0 {
+		if err := netboxhook.Verify(s.secret, body, req.Header.Get(netboxhook.SignatureHeader)); err != nil {
+			msg := "bad signature"
+			if errors.Is(err, netboxhook.ErrMissingSignature) {
+				msg = "missing signature"
+			}
+			return s.reject(ctx, req, resultBadSignature, errorf(http.StatusUnauthorized, msg))
+		}
+	}
+
+	ev, err := netboxhook.Parse(body)
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), "netboxhook: ")
+		return s.reject(ctx, req, resultBadRequest, errorf(http.StatusBadRequest, msg))
+	}
+
+	attrs := []slog.Attr{
+		slog.String("event", ev.Event), slog.Int64("object_id", ev.ObjectID),
+		slog.String("request_id", ev.RequestID),
+	}
+	switch {
+	case !ev.Is(appLabel, fabricModel):
+		s.logDelivery(ctx, slog.LevelDebug, req, resultIgnored, "not a fabric", append(attrs, slog.String("object_type", objectType(ev)))...)
+		return resultIgnored, nil
+	case !actsOn(ev.Event):
+		s.logDelivery(ctx, slog.LevelDebug, req, resultIgnored, "event not acted on", attrs...)
+		return resultIgnored, nil
+	case ev.RequestID != "" && s.self != nil && s.self.IsOwnRequest(ev.RequestID):
+		s.logDelivery(ctx, slog.LevelDebug, req, resultSelf, "own write (request id)", attrs...)
+		return resultSelf, nil
+	case onlyStatusWrite(ev):
+		s.logDelivery(ctx, slog.LevelDebug, req, resultSelf, "own write (only status fields changed)", attrs...)
+		return resultSelf, nil
+	}
+	s.queue.Enqueue(ev.ObjectID, "webhook "+ev.Event)
+	s.logDelivery(ctx, slog.LevelDebug, req, resultAccepted, "queued", attrs...)
+	return resultAccepted, nil
+}
+
+// onlyStatusWrite tells whether an update changed nothing but the status
+// custom fields the service owns (and the last_updated stamp every save
+// moves): that is the service's own write coming back, even when its
+// request id was not recorded (another replica wrote it, or the process
+// restarted). A user who sets the status to not_initialized asks for a
+// fresh run, which the service never writes itself, so that is not one.
+func onlyStatusWrite(ev *netboxhook.Event) bool {
+	if ev.Event != netboxhook.EventUpdated || ev.Prechange == nil || ev.Postchange == nil {
+		return false
+	}
+	sawStatus := false
+	for _, f := range ev.ChangedFields() {
+		if f == "last_updated" {
+			continue
+		}
+		name, ok := strings.CutPrefix(f, "custom_fields.")
+		if !ok || !slices.Contains(status.Fields, name) {
+			return false
+		}
+		sawStatus = true
+	}
+	if !sawStatus {
+		return false
+	}
+	cf, _ := ev.Postchange["custom_fields"].(map[string]any)
+	return cf[status.FieldStatus] != string(status.NotInitialized)
+}
+
+func objectType(ev *netboxhook.Event) string {
+	if ev.ObjectType != "" {
+		return ev.ObjectType
+	}
+	return ev.Model
+}
+
+// reject logs and returns a rejected delivery.
+func (s *server) reject(ctx context.Context, req *http.Request, result string, err *Error) (string, error) {
+	s.logDelivery(ctx, slog.LevelWarn, req, result, err.Message)
+	return result, err
+}
+
+// logDelivery writes the one line of a delivery: never its body, its
+// signature or the secret.
+func (s *server) logDelivery(ctx context.Context, level slog.Level, req *http.Request, result, reason string, attrs ...slog.Attr) {
+	if !s.log.Enabled(ctx, level) {
+		return
+	}
+	attrs = append(attrs, slog.String("result", result), slog.String("reason", reason), slog.String("remote", req.RemoteAddr))
+	s.log.LogAttrs(ctx, level, "webhook delivery", attrs...)
+}
+
+func (s *server) putBuffer(b *bytes.Buffer) {
+	// Do not keep the buffer of an unusually large body alive.
+	if b.Cap() <= 64<<10 {
+		s.buffers.Put(b)
+	}
+}
