@@ -40,6 +40,8 @@ type NetBox interface {
 	FabricLister
 }
 
+var _ NetBox = (*netbox.Client)(nil)
+
 // Repository lands one commit on a repository and branch;
 // *gitrepo.GitHub satisfies it.
 type Repository interface {
@@ -63,12 +65,12 @@ const (
 	ownRequestsSize = 4096
 )
 
-// Options configure a Controller. NetBox, Repository, Engine and ParseURL
-// are required; the rest have defaults.
+// Options configure a Controller. NetBox, Repository and ParseURL are
+// required; the rest have defaults.
 type Options struct {
 	NetBox     NetBox
 	Repository Repository
-	Engine     Engine
+	Engine     Engine // default FGD{}
 	// ParseURL turns a GitRepository URL into a repository name;
 	// gitrepo.ParseURL in production.
 	ParseURL func(raw string) (gitrepo.Repo, error)
@@ -115,7 +117,6 @@ type Controller struct {
 var (
 	ErrNoNetBox     = errors.New("reconcile: Options.NetBox is required")
 	ErrNoRepository = errors.New("reconcile: Options.Repository is required")
-	ErrNoEngine     = errors.New("reconcile: Options.Engine is required")
 	ErrNoParseURL   = errors.New("reconcile: Options.ParseURL is required")
 )
 
@@ -127,10 +128,11 @@ func New(o Options) (*Controller, error) {
 		return nil, ErrNoNetBox
 	case o.Repository == nil:
 		return nil, ErrNoRepository
-	case o.Engine == nil:
-		return nil, ErrNoEngine
 	case o.ParseURL == nil:
 		return nil, ErrNoParseURL
+	}
+	if o.Engine == nil {
+		o.Engine = FGD{}
 	}
 	if o.Workers < 1 {
 		o.Workers = DefaultWorkers

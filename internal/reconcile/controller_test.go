@@ -35,7 +35,7 @@ func TestNewRequiresDependencies(t *testing.T) {
 		{"complete", func(*Options) {}, nil},
 		{"no netbox", func(o *Options) { o.NetBox = nil }, ErrNoNetBox},
 		{"no repository", func(o *Options) { o.Repository = nil }, ErrNoRepository},
-		{"no engine", func(o *Options) { o.Engine = nil }, ErrNoEngine},
+		{"default engine", func(o *Options) { o.Engine = nil }, nil},
 		{"no parse url", func(o *Options) { o.ParseURL = nil }, ErrNoParseURL},
 	}
 	for _, tt := range tests {
@@ -680,7 +680,6 @@ func TestCommitMessageSingleFabric(t *testing.T) {
 
 48 documents: 48 managed, 0 unmanaged.
 3 source files removed from raw/.
-Not placed: Switch s1 twice
 
 NetBox-Object: netbox_hedgehog.hedgehogfabric:4
 NetBox-Request-ID: abc

@@ -1,11 +1,13 @@
 package reconcile
 
 import (
+	"strings"
+
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
 
 // Engine is the pure FGD engine as the reconciler uses it. FGD (the
-// default, see NewFGDEngine) adapts pkg/fgd; tests use a fake.
+// default) adapts pkg/fgd; tests use a fake.
 type Engine interface {
 	// CheckDir validates and cleans a fabric's gitops_directory ("" is the
 	// repository root). Its error is the one-line reason for the
@@ -34,7 +36,7 @@ type DirPlan struct {
 	// Summary is the engine's one-line commit summary for this FGD alone.
 	Summary string
 	// Body lines describe the counts (documents ingested, placed by kind,
-	// files moved) for the commit body.
+	// files moved) and the conflicts, for the commit body.
 	Body []string
 	// Placed counts source documents by placement (managed, unmanaged,
 	// kept), as the documents_placed_total metric wants them.
@@ -42,4 +44,42 @@ type DirPlan struct {
 	// Conflicts are one-line descriptions of documents that could not be
 	// placed (the same kind and name twice with different content).
 	Conflicts []string
+}
+
+// FGD is the Engine of pkg/fgd, the default.
+type FGD struct {
+	// Limits bound the work one hostile file can cause; zero fields are
+	// fgd.DefaultLimits.
+	Limits fgd.Limits
+}
+
+// CheckDir is fgd.CheckDir.
+func (FGD) CheckDir(dir string) (string, error) { return fgd.CheckDir(dir) }
+
+// Plan runs fgd.Compute. The fabric's archive strategy wins over the
+// service default.
+func (e FGD) Plan(snap fgd.Snapshot, in PlanInput) (DirPlan, error) {
+	r, err := fgd.Compute(snap, fgd.Settings{
+		FabricID:        in.FabricID,
+		FabricName:      in.FabricName,
+		ArchiveStrategy: fgd.ParseArchiveStrategy(in.ArchiveStrategy, fgd.ArchiveStrategy(in.DefaultArchiveStrategy)),
+		RepoDir:         in.RepoDir,
+		ParentCommit:    in.ParentCommit,
+		Limits:          e.Limits,
+	})
+	if err != nil {
+		return DirPlan{}, err
+	}
+	dp := DirPlan{
+		Changes: r.Changes,
+		Summary: r.Summary,
+		Placed:  r.Counts(),
+	}
+	if body := strings.TrimRight(r.Body(), "\n"); body != "" {
+		dp.Body = strings.Split(body, "\n")
+	}
+	for _, c := range r.Conflicts {
+		dp.Conflicts = append(dp.Conflicts, c.String())
+	}
+	return dp, nil
 }

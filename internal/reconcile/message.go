@@ -3,6 +3,7 @@ package reconcile
 import (
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 // messagePart is one fabric's share of a commit.
@@ -84,7 +85,10 @@ func partBody(p messagePart) []string {
 	for _, l := range p.plan.Body {
 		out = append(out, oneLine(l))
 	}
-	if len(p.plan.Body) == 0 {
+	if len(p.plan.Body) > 0 {
+		return out // the engine's body names its conflicts
+	}
+	{
 		out = append(out, fmt.Sprintf("%d files changed.", len(p.plan.Changes)))
 		if len(p.plan.Placed) > 0 {
 			var parts []string
@@ -101,7 +105,12 @@ func partBody(p messagePart) []string {
 }
 
 // oneLine keeps text that comes from NetBox or the engine on one line, so
-// that it cannot forge a trailer.
+// that it cannot forge a trailer; indentation is kept.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return strings.TrimRight(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s), " ")
 }

@@ -365,13 +365,13 @@ func (c *Controller) reconcileBatch(ctx context.Context, batch []*job) []Outcome
 		switch {
 		case changed:
 			want[status.FieldCommitURL] = link
-			want[status.FieldLastSync] = netboxTime(c.o.Now())
+			want[status.FieldLastSync] = netbox.FormatTime(c.o.Now())
 		case want[status.FieldStatus] == string(status.Initialized) &&
 			(c1[status.FieldStatus] != string(status.Initialized) || c1[status.FieldError] != ""):
 			// Confirmed in its target state after a status that said
 			// otherwise. A no-op on an initialized fabric writes nothing,
 			// not even last_directory_sync: every write is a webhook.
-			want[status.FieldLastSync] = netboxTime(c.o.Now())
+			want[status.FieldLastSync] = netbox.FormatTime(c.o.Now())
 			if c1[status.FieldCommitURL] == "" && link != "" {
 				want[status.FieldCommitURL] = link
 			}
@@ -422,10 +422,6 @@ func (c *Controller) notePullRequest(key, url string) bool {
 	c.prs[key] = url
 	return true
 }
-
-// netboxTime formats a datetime custom field value the way every NetBox
-// 4.x accepts it (4.0 rejects a "Z" suffix).
-func netboxTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05+00:00") }
 
 // ReconcileNow reconciles one fabric at once, outside the queue (for
 // `hnp-gitops reconcile --fabric ID`). It still takes the repository's
