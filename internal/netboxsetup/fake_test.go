@@ -214,7 +214,7 @@ func (f *fakeNetBox) check(endpoint string, old, body map[string]any) map[string
 			}
 		}
 		if cs, ok := body["choice_set"].(map[string]any); ok {
-			if f.lookup("extras/custom-field-choice-sets", cs["name"]) == nil {
+			if f.lookupRef("extras/custom-field-choice-sets", cs) == nil {
 				return map[string]any{"choice_set": []string{"Related object not found using the provided attributes: " + fmt.Sprint(cs)}}
 			}
 		}
@@ -246,6 +246,23 @@ func (f *fakeNetBox) lookup(endpoint string, name any) map[string]any {
 	return nil
 }
 
+// lookupRef finds a nested reference the way NetBox does: every attribute
+// given must match.
+func (f *fakeNetBox) lookupRef(endpoint string, ref map[string]any) map[string]any {
+	for _, o := range f.objects[endpoint] {
+		match := true
+		for k, v := range ref {
+			if o[k] != v {
+				match = false
+			}
+		}
+		if match {
+			return o
+		}
+	}
+	return nil
+}
+
 // apply writes body into obj in NetBox's read form.
 func (f *fakeNetBox) apply(endpoint string, obj, body map[string]any) {
 	for k, v := range body {
@@ -253,7 +270,7 @@ func (f *fakeNetBox) apply(endpoint string, obj, body map[string]any) {
 		case choiceKeys[endpoint][k]:
 			obj[k] = map[string]any{"value": v, "label": strings.ToUpper(fmt.Sprint(v)[:1]) + fmt.Sprint(v)[1:]}
 		case k == "choice_set":
-			cs := f.lookup("extras/custom-field-choice-sets", v.(map[string]any)["name"])
+			cs := f.lookupRef("extras/custom-field-choice-sets", v.(map[string]any))
 			obj[k] = map[string]any{"id": cs["id"], "url": "/api/extras/custom-field-choice-sets/" + fmt.Sprint(cs["id"]) + "/", "display": cs["name"], "name": cs["name"], "choices_count": 5}
 		default:
 			obj[k] = v

@@ -31,7 +31,7 @@ func choiceSetSpec(o Options) spec {
 
 // customFieldSpecs gives the four status fields. Only the status is
 // editable: a user sets it to not_initialized to ask for a fresh run.
-func customFieldSpecs(o Options) []spec {
+func customFieldSpecs(o Options, choiceSetID int64) []spec {
 	field := func(name, typ, label, description, visible, editable string, weight int) spec {
 		return spec{
 			kind: kindCustomField, endpoint: netbox.EndpointCustomFields, name: name,
@@ -51,9 +51,14 @@ func customFieldSpecs(o Options) []spec {
 	st := field(status.FieldStatus, "select", "GitOps directory status",
 		"Where the fabric's GitOps directory stands. Set to Not initialized to ask hnp-gitops for a fresh run.",
 		"always", "yes", 100)
-	// A nested reference by name validates against NetBox's schema and does
-	// not depend on the choice set's id.
-	st.fields["choice_set"] = map[string]any{"name": o.ChoiceSetName}
+	// A nested reference: NetBox looks it up by all its attributes, its
+	// schema requires the name, and some emulators read only the id. It is
+	// compared by name.
+	ref := map[string]any{"name": o.ChoiceSetName}
+	if choiceSetID != 0 {
+		ref["id"] = choiceSetID
+	}
+	st.fields["choice_set"] = ref
 	return []spec{
 		st,
 		field(status.FieldError, "longtext", "Directory init error",

@@ -110,8 +110,8 @@ func Run(ctx context.Context, nb NetBox, o Options) (*Report, error) {
 	}
 
 	s := &setup{nb: nb, o: o, rep: rep}
-	s.ensure(ctx, choiceSetSpec(o))
-	for _, spec := range customFieldSpecs(o) {
+	choiceSetID := s.ensure(ctx, choiceSetSpec(o))
+	for _, spec := range customFieldSpecs(o, choiceSetID) {
 		s.ensure(ctx, spec)
 	}
 	hookID := s.ensure(ctx, webhookSpec(o, payloadURL))
