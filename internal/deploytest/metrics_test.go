@@ -42,10 +42,9 @@ func (okTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 func (fakeQueue) Len() int                 { return 0 }
 func (fakeQueue) OldestAge() time.Duration { return 0 }
 
-// exported gathers the real registry and returns every queryable
-// hnp_gitops_* series name: histograms contribute _bucket (with le), _sum and
-// _count. The base families are returned too, for coverage checks.
-func exported(t *testing.T) (series map[string]family, bases map[string]dto.MetricType) {
+// newTestMetrics builds the real collectors, with a queue and one request
+// through each counting transport, so that every family has a series.
+func newTestMetrics(t *testing.T) *metrics.Metrics {
 	t.Helper()
 	m := metrics.New(metrics.BuildInfo{Version: "v0.0.0-test", Revision: "test"}, fakeQueue{})
 	// Families with a route label have no series until a request is made.
@@ -61,6 +60,15 @@ func exported(t *testing.T) (series map[string]family, bases map[string]dto.Metr
 		}
 		resp.Body.Close()
 	}
+	return m
+}
+
+// exported gathers the real registry and returns every queryable
+// hnp_gitops_* series name: histograms contribute _bucket (with le), _sum and
+// _count. The base families are returned too, for coverage checks.
+func exported(t *testing.T) (series map[string]family, bases map[string]dto.MetricType) {
+	t.Helper()
+	m := newTestMetrics(t)
 	mfs, err := m.Registry().Gather()
 	if err != nil {
 		t.Fatal(err)

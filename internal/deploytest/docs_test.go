@@ -1,0 +1,219 @@
+package deploytest
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/spf13/pflag"
+
+	"github.com/githedgehog/hnp-gitops/internal/cli"
+	"github.com/githedgehog/hnp-gitops/internal/status"
+)
+
+var updateDocs = flag.Bool("update-docs", false, "rewrite the generated tables in docs/configuration.md and docs/operations.md")
+
+// The generated tables sit between these markers.
+const (
+	flagsBegin   = "<!-- BEGIN GENERATED FLAGS: go test ./internal/deploytest -update-docs -->"
+	flagsEnd     = "<!-- END GENERATED FLAGS -->"
+	metricsBegin = "<!-- BEGIN GENERATED METRICS: go test ./internal/deploytest -update-docs -->"
+	metricsEnd   = "<!-- END GENERATED METRICS -->"
+)
+
+// mdCell makes text safe inside a Markdown table cell.
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// flagsTable renders one row per flag of serve: flag, environment variable,
+// default, description.
+func flagsTable(fs *pflag.FlagSet) string {
+	var b strings.Builder
+	b.WriteString("| flag | environment variable | default | description |\n")
+	b.WriteString("|---|---|---|---|\n")
+	var flags []*pflag.Flag
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Name != "help" && !f.Hidden {
+			flags = append(flags, f)
+		}
+	})
+	sort.Slice(flags, func(i, j int) bool { return flags[i].Name < flags[j].Name })
+	for _, f := range flags {
+		def := "`" + f.DefValue + "`"
+		if f.DefValue == "" {
+			def = "(none)"
+		}
+		fmt.Fprintf(&b, "| `--%s` | `%s` | %s | %s |\n", f.Name, cli.EnvName(f.Name), def, mdCell(usage(f)))
+	}
+	return b.String()
+}
+
+// metricsTable renders one row per hnp_gitops_* family of the registry.
+func metricsTable(t *testing.T) string {
+	t.Helper()
+	series, bases := exported(t)
+	help := exportedHelp(t)
+	names := make([]string, 0, len(bases))
+	for n := range bases {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("| metric | type | labels | description |\n")
+	b.WriteString("|---|---|---|---|\n")
+	for _, n := range names {
+		typ := bases[n]
+		lookup := n
+		if typ == dto.MetricType_HISTOGRAM {
+			lookup = n + "_count"
+		}
+		var labels []string
+		for l := range series[lookup].labels {
+			labels = append(labels, "`"+l+"`")
+		}
+		sort.Strings(labels)
+		lab := strings.Join(labels, ", ")
+		if lab == "" {
+			lab = "–"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", n, strings.ToLower(typ.String()), lab, mdCell(help[n]))
+	}
+	return b.String()
+}
+
+func exportedHelp(t *testing.T) map[string]string {
+	t.Helper()
+	m := newTestMetrics(t)
+	mfs, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	help := map[string]string{}
+	for _, mf := range mfs {
+		help[mf.GetName()] = mf.GetHelp()
+	}
+	return help
+}
+
+// checkGenerated compares the text between begin and end in the file with
+// want, or rewrites it with -update-docs.
+func checkGenerated(t *testing.T, path, begin, end, want string) {
+	t.Helper()
+	doc := string(readFile(t, path))
+	i, j := strings.Index(doc, begin), strings.Index(doc, end)
+	if i < 0 || j < i {
+		t.Fatalf("%s lacks the markers %q ... %q", path, begin, end)
+	}
+	got := strings.TrimSpace(doc[i+len(begin) : j])
+	if got == strings.TrimSpace(want) {
+		return
+	}
+	if *updateDocs {
+		doc = doc[:i+len(begin)] + "\n" + strings.TrimSpace(want) + "\n" + doc[j:]
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("rewrote the generated table in %s", path)
+		return
+	}
+	t.Errorf("the generated table in %s is out of date; run `go test ./internal/deploytest -update-docs` (-want +got):\n%s",
+		path, cmp.Diff(strings.TrimSpace(want), got))
+}
+
+// TestConfigurationDocListsEveryFlag keeps docs/configuration.md equal to
+// the real flags of serve: a row for each, and no row for a flag that does
+// not exist, anywhere in the file.
+func TestConfigurationDocListsEveryFlag(t *testing.T) {
+	fs := serveFlags(t)
+	checkGenerated(t, configDoc, flagsBegin, flagsEnd, flagsTable(fs))
+
+	rowRE := regexp.MustCompile("(?m)^\\| `--([a-z0-9-]+)`")
+	for _, m := range rowRE.FindAllStringSubmatch(string(readFile(t, configDoc)), -1) {
+		if fs.Lookup(m[1]) == nil {
+			t.Errorf("%s has a row for --%s, which `serve` does not have", configDoc, m[1])
+		}
+	}
+}
+
+// TestOperationsDocListsEveryMetric keeps the metrics table of
+// docs/operations.md equal to the registry.
+func TestOperationsDocListsEveryMetric(t *testing.T) {
+	checkGenerated(t, operationsDoc, metricsBegin, metricsEnd, metricsTable(t))
+}
+
+// TestDocsNameRealSettings fails when any doc names an environment variable
+// or a metric that does not exist, so renamed settings cannot linger in
+// prose.
+func TestDocsNameRealSettings(t *testing.T) {
+	t.Parallel()
+	flags := allCommandFlags(t)
+	series, bases := exported(t)
+	envRE := regexp.MustCompile(cli.EnvPrefix + `[A-Z0-9_]+`)
+	metricRE := regexp.MustCompile(`\bhnp_gitops_[a-z0-9_]+`)
+	env := map[string]bool{}
+	for n := range flags {
+		env[cli.EnvName(n)] = true
+	}
+	paths, err := filepath.Glob(docsDir + "/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths = append(paths, chartDir+"/values.yaml", chartDir+"/templates/NOTES.txt")
+	for _, p := range paths {
+		text := string(readFile(t, p))
+		for _, e := range envRE.FindAllString(text, -1) {
+			if !env[e] {
+				t.Errorf("%s names %s, which no flag fills", p, e)
+			}
+		}
+		for _, m := range metricRE.FindAllString(text, -1) {
+			_, isSeries := series[m]
+			_, isBase := bases[m]
+			if !isSeries && !isBase {
+				t.Errorf("%s names metric %s, which the service does not export", p, m)
+			}
+		}
+	}
+}
+
+// TestOperationsDocCoversEveryStatus requires a section per status value.
+func TestOperationsDocCoversEveryStatus(t *testing.T) {
+	t.Parallel()
+	doc := string(readFile(t, operationsDoc))
+	for _, s := range statusValues() {
+		if !strings.Contains(doc, "### `"+s+"`") {
+			t.Errorf("%s has no section \"### `%s`\"", operationsDoc, s)
+		}
+	}
+}
+
+func statusValues() []string {
+	out := make([]string, 0, len(status.All))
+	for _, s := range status.All {
+		out = append(out, string(s))
+	}
+	return out
+}
+
+func TestFlagsTableRendering(t *testing.T) {
+	t.Parallel()
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	fs.Int("workers", 4, "reconcile workers [$HNP_GITOPS_WORKERS]")
+	fs.String("token-file", "", "a | b")
+	got := flagsTable(fs)
+	want := "| flag | environment variable | default | description |\n|---|---|---|---|\n" +
+		"| `--token-file` | `HNP_GITOPS_TOKEN_FILE` | (none) | a \\| b |\n" +
+		"| `--workers` | `HNP_GITOPS_WORKERS` | `4` | reconcile workers |\n"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
