@@ -78,6 +78,9 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	closeOnce sync.Once
+	closeErr  error
+
 	mu    sync.Mutex // guards the data below
 	data  *store
 	stats statsCounters
@@ -165,6 +168,11 @@ func (s *Server) Version() string { return s.ver.String() }
 // Close stops serving, abandons queued webhooks (counted as dropped) and
 // in-flight deliveries, and waits for every goroutine it started.
 func (s *Server) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Server) close() error {
 	s.cancel()
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()

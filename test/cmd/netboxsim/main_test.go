@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// syncBuffer is an io.Writer the test can read while run writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRun(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	env := map[string]string{"NETBOXSIM_TOKEN": "tok", "NETBOXSIM_VERSION": "4.6"}
+	pr, pw := io.Pipe()
+	var stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--setup", "--repo-url", "https://github.com/o/r.git", "--fabrics", "3", "--nested-fks"},
+			func(k string) string { return env[k] }, pw, &stderr)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no URL printed: %v (stderr %s)", err, stderr.String())
+	}
+	go io.Copy(io.Discard, pr)
+	base := strings.TrimSpace(line)
+	client := &http.Client{Timeout: 5 * time.Second}
+	get := func(path string) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.Header.Set("Authorization", "Token tok")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if v := get("/api/status/")["netbox-version"]; v != "4.6.0" {
+		t.Errorf("version from the environment: %v", v)
+	}
+	fabrics := get("/api/plugins/hedgehog/fabrics/")
+	if fabrics["count"] != 3.0 {
+		t.Fatalf("fabrics = %v", fabrics)
+	}
+	f := fabrics["results"].([]any)[0].(map[string]any)
+	if _, nested := f["git_repository"].(map[string]any); !nested {
+		t.Errorf("--nested-fks: git_repository = %v", f["git_repository"])
+	}
+	if _, ok := f["custom_fields"].(map[string]any)["gitops_directory_status"]; !ok {
+		t.Errorf("--setup: custom_fields = %v", f["custom_fields"])
+	}
+	stats := get("/_sim/stats")
+	if _, ok := stats["requests"]; !ok {
+		t.Errorf("/_sim/stats = %v", stats)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("run did not stop")
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no token", nil, "--token"},
+		{"fabrics without repo", []string{"--token", "x", "--fabrics", "2"}, "--repo-url"},
+		{"bad route", []string{"--token", "x", "--error-rate", "0.1", "--fault-routes", "nope"}, "unknown route"},
+		{"bad version", []string{"--token", "x", "--version", "3.1", "--listen", "127.0.0.1:0"}, "only NetBox 4.x"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := run(context.Background(), tc.args, func(string) string { return "" }, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestFaultFlags(t *testing.T) {
+	c, err := parse([]string{"--token", "x", "--error-rate", "0.2", "--fault-routes", "fabric-get, status", "--latency", "5ms"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := c.opts.Faults
+	if f.Latency != 5*time.Millisecond || len(f.Routes) != 2 || f.Routes["fabric-get"].ErrorRate != 0.2 || f.Routes["status"].ErrorStatus != 500 {
+		t.Errorf("faults = %+v", f)
+	}
+}
