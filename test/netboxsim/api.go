@@ -81,6 +81,9 @@ func (s *Server) routes() http.Handler {
 	for _, res := range s.resources() {
 		mux.HandleFunc("GET "+res.path, s.endpoint(res.listRoute, true, s.listHandler(res)))
 		mux.HandleFunc("POST "+res.path, s.endpoint(res.writeRoute, true, s.createHandler(res)))
+		mux.HandleFunc("PATCH "+res.path, s.endpoint(res.writeRoute, true, s.bulkUpdateHandler(res, true)))
+		mux.HandleFunc("PUT "+res.path, s.endpoint(res.writeRoute, true, s.bulkUpdateHandler(res, false)))
+		mux.HandleFunc("DELETE "+res.path, s.endpoint(res.writeRoute, true, s.bulkDeleteHandler(res)))
 		one := res.path + "{id}/"
 		mux.HandleFunc("GET "+one, s.endpoint(res.getRoute, true, s.getHandler(res)))
 		mux.HandleFunc("PATCH "+one, s.endpoint(res.writeRoute, true, s.updateHandler(res, true)))
@@ -278,6 +281,24 @@ func (s *Server) handleStatus(*request) reply {
 
 // decodeBody reads a JSON object body.
 func decodeBody(r *http.Request) (map[string]any, *reply) {
+	v, bad := decodeJSON(r)
+	if bad != nil {
+		return nil, bad
+	}
+	return asObject(v)
+}
+
+func asObject(v any) (map[string]any, *reply) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		rep := reply{http.StatusBadRequest, obj("non_field_errors", []any{fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", pyTypeName(v))})}
+		return nil, &rep
+	}
+	return m, nil
+}
+
+// decodeJSON reads a JSON body of any shape.
+func decodeJSON(r *http.Request) (any, *reply) {
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		rep := detail(http.StatusBadRequest, "could not read the request body")
@@ -294,12 +315,7 @@ func decodeBody(r *http.Request) (map[string]any, *reply) {
 		rep := detail(http.StatusBadRequest, "JSON parse error - "+err.Error())
 		return nil, &rep
 	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		rep := reply{http.StatusBadRequest, obj("non_field_errors", []any{fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", pyTypeName(v))})}
-		return nil, &rep
-	}
-	return m, nil
+	return v, nil
 }
 
 func pyTypeName(v any) string {
@@ -412,7 +428,14 @@ func (s *Server) getHandler(res resource) func(*request) reply {
 
 func (s *Server) createHandler(res resource) func(*request) reply {
 	return func(rq *request) reply {
-		in, bad := decodeBody(rq.r)
+		v, bad := decodeJSON(rq.r)
+		if bad != nil {
+			return *bad
+		}
+		if list, ok := v.([]any); ok {
+			return s.bulkCreate(rq, res, list)
+		}
+		in, bad := asObject(v)
 		if bad != nil {
 			return *bad
 		}

@@ -139,17 +139,13 @@ func (s *Server) writeCustomField(cf *customField, body map[string]any, create, 
 		cf.Default = v
 	}
 	if v, ok := body["choice_set"]; ok {
-		cf.ChoiceSet = 0
-		if m, isMap := v.(map[string]any); isMap {
-			v = m["id"]
-		}
-		if v != nil {
-			id, ok := asInt(v)
-			if !ok || s.data.choiceSets[id] == nil {
-				in.errs.add("choice_set", "Related object not found using the provided numeric ID: %v", v)
-			} else {
-				cf.ChoiceSet = id
-			}
+		id, msg := resolveFK(v, s.data.choiceSets, func(c *choiceSet) map[string]any {
+			return map[string]any{"id": c.ID, "name": c.Name}
+		})
+		if msg != "" {
+			in.errs.add("choice_set", "%s", msg)
+		} else {
+			cf.ChoiceSet = id
 		}
 	}
 	isSelect := cf.Type == "select" || cf.Type == "multiselect"

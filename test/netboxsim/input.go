@@ -3,6 +3,7 @@ package netboxsim
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -211,4 +212,65 @@ func pyRepr(v any) string {
 		return strconv.Quote(s)
 	}
 	return fmt.Sprintf("\"%v\"", v)
+}
+
+// resolveFK reads a foreign key the way NetBox's related fields do: null,
+// a numeric id, or a dictionary of attributes that must match exactly one
+// object. It returns the id (0 for null) or a DRF message.
+func resolveFK[T any](v any, table map[int64]*T, attrs func(*T) map[string]any) (int64, string) {
+	if v == nil {
+		return 0, ""
+	}
+	if m, ok := v.(map[string]any); ok {
+		var found []int64
+		for _, id := range sortedIDs(table) {
+			have := attrs(table[id])
+			match := len(m) > 0
+			for k, want := range m {
+				got, known := have[k]
+				if !known || fmt.Sprint(got) != fmt.Sprint(want) {
+					match = false
+					break
+				}
+			}
+			if match {
+				found = append(found, id)
+			}
+		}
+		switch len(found) {
+		case 1:
+			return found[0], ""
+		case 0:
+			return 0, "Related object not found using the provided attributes: " + pyDict(m)
+		}
+		return 0, "Multiple objects match the provided attributes: " + pyDict(m)
+	}
+	id, ok := asInt(v)
+	if !ok {
+		return 0, fmt.Sprintf("Related objects must be referenced by numeric ID or by dictionary of attributes. Received an unrecognized value: %v", v)
+	}
+	if table[id] == nil {
+		return 0, fmt.Sprintf("Related object not found using the provided numeric ID: %d", id)
+	}
+	return id, ""
+}
+
+// pyDict prints a dictionary like Python's repr, as NetBox's message does.
+func pyDict(m map[string]any) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "'%s': ", k)
+		switch v := m[k].(type) {
+		case string:
+			fmt.Fprintf(&b, "'%s'", v)
+		default:
+			fmt.Fprintf(&b, "%v", v)
+		}
+	}
+	b.WriteByte('}')
+	return b.String()
 }

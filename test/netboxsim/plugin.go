@@ -113,22 +113,13 @@ func (s *Server) writeFabric(_ *request, f *Fabric, body map[string]any, create,
 	in.choice("archive_strategy", archiveStrategyChoices, &f.ArchiveStrategy, true)
 	in.str("kubernetes_namespace", &f.KubernetesNamespace, true)
 	if v, ok := body["git_repository"]; ok {
-		if m, isMap := v.(map[string]any); isMap {
-			v = m["id"]
-		}
-		switch v {
-		case nil:
-			f.GitRepository = 0
-		default:
-			id, ok := asInt(v)
-			switch {
-			case !ok:
-				in.errs.add("git_repository", "Related objects must be referenced by numeric ID or by dictionary of attributes. Received an unrecognized value: %v", v)
-			case s.data.repos[id] == nil:
-				in.errs.add("git_repository", "Related object not found using the provided numeric ID: %d", id)
-			default:
-				f.GitRepository = id
-			}
+		id, msg := resolveFK(v, s.data.repos, func(r *Repository) map[string]any {
+			return map[string]any{"id": r.ID, "name": r.Name, "url": r.URL}
+		})
+		if msg != "" {
+			in.errs.add("git_repository", "%s", msg)
+		} else {
+			f.GitRepository = id
 		}
 	}
 	raw, hasCF := body["custom_fields"]

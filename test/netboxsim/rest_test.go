@@ -334,9 +334,11 @@ func TestFabricValidation(t *testing.T) {
 		{"duplicate name", "POST", "/api/plugins/hedgehog/fabrics/", map[string]any{"name": "fabric-1"}, 400, `{"name":["hedgehog fabric with this name already exists."]}`},
 		{"unknown repository", "POST", "/api/plugins/hedgehog/fabrics/", map[string]any{"name": "f2", "git_repository": 9}, 400, `{"git_repository":["Related object not found using the provided numeric ID: 9"]}`},
 		{"bad status", "PATCH", "/api/plugins/hedgehog/fabrics/1/", map[string]any{"status": "gone"}, 400, `{"status":["\"gone\" is not a valid choice."]}`},
-		{"not an object", "POST", "/api/plugins/hedgehog/fabrics/", []any{1}, 400, `{"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}`},
+		{"not an object", "POST", "/api/plugins/hedgehog/fabrics/", "x", 400, `{"non_field_errors":["Invalid data. Expected a dictionary, but got str."]}`},
+		{"repository by attributes", "POST", "/api/plugins/hedgehog/fabrics/", map[string]any{"name": "f3", "git_repository": map[string]any{"name": "nope"}}, 400, `{"git_repository":["Related object not found using the provided attributes: {'name': 'nope'}"]}`},
 		{"put needs name", "PUT", "/api/plugins/hedgehog/fabrics/1/", map[string]any{"description": "x"}, 400, `{"name":["This field is required."]}`},
 		{"nested repository reference", "PATCH", "/api/plugins/hedgehog/fabrics/1/", map[string]any{"git_repository": map[string]any{"id": 1}}, 200, ""},
+		{"repository by name", "PATCH", "/api/plugins/hedgehog/fabrics/1/", map[string]any{"git_repository": map[string]any{"name": "repo"}}, 200, ""},
 		{"repository in use", "DELETE", "/api/plugins/hedgehog/git-repos-api/1/", nil, 409, `{"detail":"Unable to delete object. 1 dependent objects were found: fabric-1"}`},
 		{"delete", "DELETE", "/api/plugins/hedgehog/fabrics/1/", nil, 204, ""},
 	}
