@@ -336,6 +336,10 @@ func TestHelmValidation(t *testing.T) {
 		{name: "no NetBox Secret", args: []string{"--set", "netbox.existingSecret="}, wantErr: "netbox.existingSecret is required"},
 		{name: "no webhook Secret", args: []string{"--set", "webhook.existingSecret="}, wantErr: "webhook.existingSecret is required"},
 		{name: "no GitHub credentials", args: []string{"--set", "github.existingSecret="}, wantErr: "github.existingSecret or github.tokenMap.existingSecret is required"},
+		{name: "misspelt value (schema)", args: []string{"--set", "reconcile.wrkers=3"}, wantErr: "additional properties 'wrkers' not allowed"},
+		{name: "unknown log level (schema)", args: []string{"--set", "logLevel=verbose"}, wantErr: "/logLevel"},
+		{name: "bad duration (schema)", args: []string{"--set", "reconcile.resyncInterval=5 minutes"}, wantErr: "/reconcile/resyncInterval"},
+		{name: "grace period not above the shutdown bound (schema)", args: []string{"--set", "terminationGracePeriodSeconds=20"}, wantErr: "/terminationGracePeriodSeconds"},
 		{name: "PDB with both bounds", args: []string{"--set", "podDisruptionBudget.enabled=true", "--set", "podDisruptionBudget.minAvailable=1", "--set", "podDisruptionBudget.maxUnavailable=1"}, wantErr: "not both"},
 		{
 			name:    "unsigned webhooks, development only",
