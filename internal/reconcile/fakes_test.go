@@ -32,6 +32,8 @@ type fakeNetBox struct {
 	patches  []patch
 	lists    int
 	nextReq  int
+	// listGate, when set, is received from before each ListFabrics answers.
+	listGate chan struct{}
 }
 
 type patch struct {
@@ -135,7 +137,14 @@ func (n *fakeNetBox) UpdateFabricCustomFields(_ context.Context, id int64, field
 	return req, nil
 }
 
-func (n *fakeNetBox) ListFabrics(_ context.Context, _ url.Values) ([]netbox.Fabric, error) {
+func (n *fakeNetBox) ListFabrics(ctx context.Context, _ url.Values) ([]netbox.Fabric, error) {
+	if n.listGate != nil {
+		select {
+		case <-n.listGate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.lists++

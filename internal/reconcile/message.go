@@ -52,11 +52,7 @@ func commitMessage(parts []messagePart) string {
 		}
 		fmt.Fprintf(&b, "Reconcile GitOps directories for %d fabrics: %s\n", len(parts), oneLine(list))
 		for _, p := range parts {
-			dir := p.dir
-			if dir == "" {
-				dir = "/"
-			}
-			fmt.Fprintf(&b, "\nFabric %s (%s): %s\n", oneLine(p.name), dir, oneLine(p.plan.Summary))
+			fmt.Fprintf(&b, "\nFabric %s (%s): %s\n", oneLine(p.name), displayDir(p.dir), oneLine(p.plan.Summary))
 			for _, l := range partBody(p) {
 				b.WriteString(l + "\n")
 			}

@@ -319,7 +319,7 @@ func (c *Controller) reconcileBatch(ctx context.Context, batch []*job) []Outcome
 		retry, _ := classify(err)
 		for _, j := range live {
 			msg := fmt.Sprintf("Could not reconcile the GitOps directory %q of fabric %s in %s (branch %s): %v.",
-				j.dir, j.fabric.Name, target.Repo, target.Branch, err)
+				displayDir(j.dir), j.fabric.Name, target.Repo, target.Branch, err)
 			if retry {
 				msg += " The service will retry."
 			}
@@ -339,7 +339,7 @@ func (c *Controller) reconcileBatch(ctx context.Context, batch []*job) []Outcome
 		out.PullRequestURL = res.PullRequestURL
 		if perr := bp.errs[j.id]; perr != nil {
 			outs = append(outs, c.failure(ctx, j, terminalError{perr}, status.Error,
-				fmt.Sprintf("Could not plan the GitOps directory %q of fabric %s: %v.", j.dir, j.fabric.Name, perr), cur[j.id]))
+				fmt.Sprintf("Could not plan the GitOps directory %q of fabric %s: %v.", displayDir(j.dir), j.fabric.Name, perr), cur[j.id]))
 			continue
 		}
 		dp := bp.plans[j.id]
@@ -409,6 +409,14 @@ func (c *Controller) reconcileBatch(ctx context.Context, batch []*job) []Outcome
 		"result", result, "committed_fabrics", committed, "commit", res.Head, "url", link,
 		"attempts", res.Attempts, "duration", time.Since(start).String())
 	return outs
+}
+
+// displayDir shows the repository root as "/".
+func displayDir(dir string) string {
+	if dir == "" {
+		return "/"
+	}
+	return dir
 }
 
 // notePullRequest remembers the pull request of a repository and reports

@@ -106,23 +106,30 @@ func TestResyncQueuesFabricsNotInitialized(t *testing.T) {
 // The loop resyncs at once, then every interval; every Nth pass is full.
 func TestRunResyncEveryNthPassIsFull(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, func(o *Options) { o.Rand = func() float64 { return 0.5 } })
+	m := metrics.New(metrics.BuildInfo{}, nil)
+	h := newHarness(t, func(o *Options) {
+		o.Rand = func() float64 { return 0.5 }
+		o.Metrics = m
+	})
+	h.nb.listGate = make(chan struct{})
 	h.nb.addFabric(1, 1, "/", status.Initialized)
 	h.nb.addFabric(2, 1, "/", status.Error)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- h.c.RunResync(ctx, 40*time.Millisecond, 3) }()
+	go func() { done <- h.c.RunResync(ctx, 5*time.Millisecond, 3) }()
 
-	waitFor(t, "the first pass", func() bool { return len(queued(h.c)) == 1 })
-	if got := queued(h.c); got[0] != 2 {
-		t.Fatalf("first pass queued %v, want [2] (only the fabric not initialized)", got)
-	}
-	waitFor(t, "a full pass", func() bool { return len(queued(h.c)) == 2 })
-	h.nb.mu.Lock()
-	lists := h.nb.lists
-	h.nb.mu.Unlock()
-	if lists != 4 {
-		t.Errorf("the initialized fabric was queued by list call %d, want the 4th (passes 0,1,2 partial, 3 full)", lists)
+	// Let one pass through at a time and see what it queued: the metric
+	// counts a pass's fabrics when the pass ends.
+	total := 0.0
+	for pass, want := range []int{1, 1, 1, 2, 1, 1, 2} {
+		h.nb.listGate <- struct{}{}
+		total += float64(want)
+		waitFor(t, "the end of a pass", func() bool {
+			return gauge(t, m, "hnp_gitops_resync_enqueued_total", nil) >= total
+		})
+		if got := gauge(t, m, "hnp_gitops_resync_enqueued_total", nil); got != total {
+			t.Fatalf("after pass %d: %v fabrics queued in all, want %v", pass, got, total)
+		}
 	}
 	cancel()
 	if err := <-done; err != nil {
