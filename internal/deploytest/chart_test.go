@@ -227,6 +227,10 @@ func TestDeploymentWiring(t *testing.T) {
 					if !vm.ReadOnly {
 						t.Errorf("secret volume %s is mounted writable", v.Name)
 					}
+					// Readable by the owner and the pod's fsGroup, nobody else.
+					if m := v.Projected.DefaultMode; m == nil || *m != 0o440 {
+						t.Errorf("secret volume %s defaultMode %v, want 0440", v.Name, m)
+					}
 					for _, src := range v.Projected.Sources {
 						if src.Secret == nil || src.Secret.Name == "" {
 							t.Errorf("projected source of %s is not a named Secret: %+v", v.Name, src)
