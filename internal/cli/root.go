@@ -56,6 +56,8 @@ func usagef(format string, args ...any) error {
 var commands = []func(*Env) *cobra.Command{
 	newVersionCmd,
 	newNetBoxCmd,
+	newServeCmd,
+	newReconcileCmd,
 }
 
 // NewRoot builds the command tree.

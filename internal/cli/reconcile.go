@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/githedgehog/hnp-gitops/internal/config"
+)
+
+func newReconcileCmd(env *Env) *cobra.Command {
+	var (
+		cfg      config.Config
+		fabricID int64
+		output   string
+	)
+	cmd := &cobra.Command{
+		Use:   "reconcile --fabric ID",
+		Short: "Reconcile one fabric now and print the result",
+		Long: `reconcile does, once and in the foreground, what serve does for a fabric:
+read the fabric and its repository from NetBox, lay out and ingest its GitOps
+directory in one commit, and write the status back into NetBox. It takes the
+same settings as serve (a webhook secret is not needed). Exit 0 when the
+fabric ends initialized, 1 otherwise.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if fabricID <= 0 {
+				return usagef("--fabric is required and must be a positive fabric id")
+			}
+			if output != "text" && output != "json" {
+				return usagef("--output %q: want text or json", output)
+			}
+			if err := cfg.LoadSecrets(nil); err != nil {
+				return usageError{err}
+			}
+			if err := cfg.ValidateCommon(); err != nil {
+				return usageError{err}
+			}
+			a, err := newApp(&cfg, env)
+			if err != nil {
+				return err
+			}
+			out, rerr := a.ctrl.ReconcileNow(cmd.Context(), fabricID)
+			if output == "json" {
+				b, _ := json.MarshalIndent(out, "", "  ")
+				fmt.Fprintln(env.Stdout, string(b))
+			} else {
+				fmt.Fprintf(env.Stdout, "fabric:     %d %s\n", out.FabricID, out.FabricName)
+				fmt.Fprintf(env.Stdout, "repository: %s (branch %s, directory %q)\n", out.Repository, out.Branch, out.Directory)
+				fmt.Fprintf(env.Stdout, "result:     %s, status %s, %d changes\n", out.Result, out.Status, out.Changes)
+				if out.CommitURL != "" {
+					fmt.Fprintf(env.Stdout, "commit:     %s\n", out.CommitURL)
+				}
+				if out.PullRequestURL != "" {
+					fmt.Fprintf(env.Stdout, "pull:       %s\n", out.PullRequestURL)
+				}
+				for _, c := range out.Conflicts {
+					fmt.Fprintf(env.Stdout, "conflict:   %s\n", c)
+				}
+			}
+			return rerr
+		},
+	}
+	cfg.RegisterFlags(cmd.Flags())
+	cmd.Flags().Int64Var(&fabricID, "fabric", 0, "id of the fabric to reconcile (required)")
+	cmd.Flags().StringVar(&output, "output", "text", "output format: text or json")
+	return cmd
+}

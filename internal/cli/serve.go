@@ -1,0 +1,258 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/githedgehog/hnp-gitops/internal/config"
+	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/metrics"
+	"github.com/githedgehog/hnp-gitops/internal/netbox"
+	"github.com/githedgehog/hnp-gitops/internal/reconcile"
+	"github.com/githedgehog/hnp-gitops/internal/server"
+)
+
+func newServeCmd(env *Env) *cobra.Command {
+	var cfg config.Config
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the service: webhook receiver, reconcile workers, resync loop, metrics",
+		Long: `serve receives NetBox's fabric webhooks, queues the fabrics, reconciles each
+fabric's GitOps directory into one commit per repository and branch, writes
+the status back into the fabric's custom fields, and periodically resyncs
+every fabric so that webhooks NetBox never delivered are healed.
+
+It stops intake on SIGTERM (readyz fails), lets in-flight reconciles finish
+within --shutdown-timeout, and exits 0.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cfg.LoadSecrets(nil); err != nil {
+				return usageError{err}
+			}
+			if err := cfg.ValidateServe(); err != nil {
+				return usageError{err}
+			}
+			return runServe(cmd.Context(), &cfg, env)
+		},
+	}
+	cfg.RegisterFlags(cmd.Flags())
+	return cmd
+}
+
+// app is the wired service: the adapters, the controller and the handlers.
+// serve and reconcile both build one.
+type app struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	netbox  *netbox.Client
+	github  *gitrepo.GitHub
+	ctrl    *reconcile.Controller
+}
+
+// queueStats lets the metrics read the queue of a controller built after them.
+type queueStats struct {
+	c atomic.Pointer[reconcile.Controller]
+}
+
+func (q *queueStats) Len() int {
+	if c := q.c.Load(); c != nil {
+		return c.Len()
+	}
+	return 0
+}
+
+func (q *queueStats) OldestAge() time.Duration {
+	if c := q.c.Load(); c != nil {
+		return c.OldestAge()
+	}
+	return 0
+}
+
+func newApp(cfg *config.Config, env *Env) (*app, error) {
+	tokens := &tokenMap{def: cfg.GitHubToken.Value()}
+	if cfg.GitHubTokenMapFile != "" {
+		data, err := os.ReadFile(cfg.GitHubTokenMapFile)
+		if err != nil {
+			return nil, usagef("--github-token-map-file: %v", err)
+		}
+		if tokens, err = parseTokenMap(data, cfg.GitHubToken.Value()); err != nil {
+			return nil, usagef("--github-token-map-file: %v", err)
+		}
+	}
+	secrets := append(tokens.secrets(), cfg.NetBoxToken.Value(), cfg.WebhookSecret.Value(), cfg.APIToken.Value())
+	log, err := newLogger(env.Stderr, cfg.LogLevel, secrets)
+	if err != nil {
+		return nil, err
+	}
+	qs := &queueStats{}
+	m := metrics.New(metrics.BuildInfo{Version: Version, Revision: Commit}, qs)
+
+	nb, err := netbox.New(netbox.Options{
+		BaseURL:       cfg.NetBoxURL,
+		Token:         cfg.NetBoxToken.Value(),
+		PluginPath:    cfg.NetBoxPluginPath,
+		FabricsPrefix: cfg.NetBoxFabricsPrefix,
+		ReposPrefix:   cfg.NetBoxReposPrefix,
+		Timeout:       cfg.NetBoxTimeout,
+		Transport:     m.NetBoxTransport(http.DefaultTransport.(*http.Transport).Clone(), netbox.Route),
+		UserAgent:     "hnp-gitops/" + Version,
+	})
+	if err != nil {
+		return nil, usageError{err}
+	}
+	committerName, committerEmail := cfg.Committer()
+	gh := gitrepo.NewGitHub(gitrepo.GitHubOptions{
+		APIURL:         cfg.GitHubAPIURL,
+		TokenFor:       tokens.tokenFor,
+		Transport:      m.GitHubTransport(http.DefaultTransport.(*http.Transport).Clone(), gitrepo.Route),
+		Author:         gitrepo.Identity{Name: cfg.CommitAuthorName, Email: cfg.CommitAuthorEmail},
+		Committer:      gitrepo.Identity{Name: committerName, Email: committerEmail},
+		MaxAttempts:    cfg.MaxCommitRetries,
+		RequestTimeout: cfg.GitHubTimeout,
+	})
+	ctrl, err := reconcile.New(reconcile.Options{
+		NetBox:                 nb,
+		Repository:             gh,
+		Engine:                 reconcile.FGD{},
+		ParseURL:               gitrepo.ParseURL,
+		Metrics:                m,
+		Logger:                 log,
+		Workers:                cfg.Workers,
+		BatchWindow:            cfg.BatchWindow,
+		RetryBase:              cfg.RetryBaseDelay,
+		RetryMax:               cfg.RetryMaxDelay,
+		DrainTimeout:           cfg.ShutdownTimeout,
+		DefaultArchiveStrategy: cfg.ArchiveStrategy,
+		CreateMissingBranch:    cfg.CreateMissingBranch,
+		PullRequestBranch:      cfg.PullRequestBranch,
+	})
+	if err != nil {
+		return nil, err
+	}
+	qs.c.Store(ctrl)
+	return &app{cfg: cfg, log: log, metrics: m, netbox: nb, github: gh, ctrl: ctrl}, nil
+}
+
+// readiness answers /readyz: not ready while draining, or while NetBox
+// does not answer /api/status/. A NetBox answer is cached briefly so that
+// probes do not load NetBox.
+type readiness struct {
+	nb       *netbox.Client
+	draining atomic.Bool
+	ttl      time.Duration
+
+	mu      sync.Mutex
+	checked time.Time
+	last    error
+}
+
+func (r *readiness) check(ctx context.Context) error {
+	if r.draining.Load() {
+		return errors.New("shutting down")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if time.Since(r.checked) < r.ttl {
+		return r.last
+	}
+	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	_, err := r.nb.Status(cctx)
+	r.checked, r.last = time.Now(), nil
+	if err != nil {
+		r.last = fmt.Errorf("netbox unreachable: %w", err)
+	}
+	return r.last
+}
+
+func runServe(ctx context.Context, cfg *config.Config, env *Env) error {
+	a, err := newApp(cfg, env)
+	if err != nil {
+		return err
+	}
+	log := a.log
+	// Open the listeners first, so that a bad or taken address fails at start.
+	httpLn, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen: %w", err)
+	}
+	defer httpLn.Close()
+	metricsLn, err := net.Listen("tcp", cfg.MetricsListen)
+	if err != nil {
+		return fmt.Errorf("--metrics-listen: %w", err)
+	}
+	defer metricsLn.Close()
+
+	ready := &readiness{nb: a.netbox, ttl: 2 * time.Second}
+	handler, err := server.New(server.Options{
+		WebhookSecret:         []byte(cfg.WebhookSecret.Value()),
+		InsecureSkipSignature: cfg.InsecureSkipSignature,
+		APIToken:              cfg.APIToken.Value(),
+		Queue:                 a.ctrl,
+		Self:                  a.ctrl,
+		Results:               a.ctrl,
+		Ready:                 ready.check,
+		Metrics:               a.metrics,
+		Logger:                log,
+	})
+	if err != nil {
+		return usageError{err}
+	}
+	if cfg.InsecureSkipSignature {
+		log.Warn("webhook signatures are not checked (--insecure-skip-signature): anyone who reaches the listener can queue work")
+	}
+	log.Info("listening", "http", httpLn.Addr().String(), "metrics", metricsLn.Addr().String(), "version", Version)
+	go a.reportNetBox(ctx)
+
+	// Intake stops first (HTTP servers shut down when ctx ends), the
+	// controller drains within the shutdown bound, then we exit 0.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		<-gctx.Done()
+		ready.draining.Store(true)
+		return nil
+	})
+	g.Go(func() error { return server.Serve(gctx, httpLn, handler, cfg.ShutdownTimeout, log) })
+	g.Go(func() error {
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", a.metrics.Handler())
+		return server.Serve(gctx, metricsLn, mux, cfg.ShutdownTimeout, log)
+	})
+	g.Go(func() error { return a.ctrl.Run(gctx) })
+	g.Go(func() error { return a.ctrl.RunResync(gctx, cfg.ResyncInterval, cfg.FullResyncEvery) })
+	err = g.Wait()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		log.Error("stopped", "err", err)
+		return err
+	}
+	log.Info("stopped cleanly")
+	return nil
+}
+
+// reportNetBox logs NetBox's version once at start, and warns when NetBox
+// has no RQ worker (then no webhook is ever delivered; only the resync works).
+func (a *app) reportNetBox(ctx context.Context) {
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st, err := a.netbox.Status(cctx)
+	if err != nil {
+		a.log.Warn("netbox status not available yet", "err", err)
+		return
+	}
+	a.log.Info("netbox reached", "netbox_version", st.NetBoxVersion, "rq_workers_running", st.RQWorkersRunning)
+	if st.RQWorkersRunning == 0 {
+		a.log.Warn("netbox reports rq-workers-running 0: no webhook will be delivered; fabrics are picked up only by the resync")
+	}
+}
