@@ -150,6 +150,9 @@ func (s *Server) endpoint(route Route, auth bool, h func(*request) reply) http.H
 		} else {
 			rep = h(rq)
 		}
+		if !rq.helper {
+			s.countStatus(rep.status)
+		}
 		s.writeReply(w, rep)
 		if len(rq.events) > 0 {
 			// NetBox queues the webhooks when the request's transaction
@@ -184,6 +187,7 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, route Route
 	}
 	switch d.kind {
 	case faultError:
+		s.countStatus(d.status)
 		if d.status == http.StatusInternalServerError {
 			s.writeReply(w, s.serverError("OperationalError", "connection to server failed: server closed the connection unexpectedly"))
 			return false
@@ -194,6 +198,7 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, route Route
 		return false
 	case faultHang:
 		if s.sleep(r.Context(), s.faults.hangMax()) {
+			s.countStatus(http.StatusGatewayTimeout)
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusGatewayTimeout)
 			fmt.Fprintf(w, "<html><body><h1>504 Gateway Time-out</h1></body></html>\n")
@@ -247,7 +252,6 @@ func (s *Server) authenticate(r *http.Request, required bool) (string, bool) {
 }
 
 func (s *Server) writeReply(w http.ResponseWriter, rep reply) {
-	s.countStatus(rep.status)
 	if rep.body == nil {
 		w.WriteHeader(rep.status)
 		return

@@ -251,7 +251,8 @@ func TestPatchLog(t *testing.T) {
 		t.Errorf("log (-want +got):\n%s", diff)
 	}
 	st := s.Stats()
-	if st.Patches[f.ID] != 3 || st.Requests["PATCH /api/plugins/hedgehog/fabrics/{id}/"] != 4 {
+	if st.Patches[f.ID] != 3 || st.Requests["PATCH /api/plugins/hedgehog/fabrics/{id}/"] != 4 ||
+		st.Requests["POST /api/plugins/hedgehog/fabrics/"] != 0 || st.Responses[200] != 3 || st.Responses[400] != 1 {
 		t.Errorf("stats %+v", st)
 	}
 }
