@@ -58,6 +58,7 @@ var commands = []func(*Env) *cobra.Command{
 	newNetBoxCmd,
 	newServeCmd,
 	newReconcileCmd,
+	newPlanCmd,
 }
 
 // NewRoot builds the command tree.

@@ -1,0 +1,280 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/githedgehog/hnp-gitops/pkg/fgd"
+)
+
+type planOptions struct {
+	dir, fabricName, archive, output, repoDir string
+	fabricID                                  int64
+	apply                                     bool
+}
+
+func newPlanCmd(env *Env) *cobra.Command {
+	var o planOptions
+	cmd := &cobra.Command{
+		Use:   "plan --dir DIR --fabric-name NAME",
+		Short: "Show, or apply, what hnp-gitops would change in a local fabric GitOps directory",
+		Long: `plan runs the FGD engine the service uses on a directory on disk: DIR is the
+fabric GitOps directory itself (raw/, managed/ ... or YAML files in the old flat
+layout). Without --apply nothing is changed and the plan is printed; with
+--apply the change set is written into DIR. Symlinks are listed but never
+followed, read or written through.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runPlan(env.Stdout, o, cmd.Flags().Changed("repo-dir"))
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.dir, "dir", "", "the fabric GitOps directory to plan (required)")
+	f.StringVar(&o.fabricName, "fabric-name", "", "the fabric's name, written into every managed file (required)")
+	f.Int64Var(&o.fabricID, "fabric-id", 0, "the fabric's NetBox id, recorded in .hnp/manifest.yaml")
+	f.StringVar(&o.archive, "archive-strategy", string(fgd.ArchiveDelete), "what happens to ingested source files: delete or rename_with_extension")
+	f.StringVar(&o.repoDir, "repo-dir", "", "the directory's path in its repository, for the source annotation (default: found from the enclosing git work tree)")
+	f.BoolVar(&o.apply, "apply", false, "write the change set into DIR")
+	f.StringVar(&o.output, "output", "text", "output format: text or json")
+	return cmd
+}
+
+func runPlan(w io.Writer, o planOptions, repoDirSet bool) error {
+	switch {
+	case o.dir == "":
+		return usagef("plan: --dir is required")
+	case o.fabricName == "":
+		return usagef("plan: --fabric-name is required")
+	case o.output != "text" && o.output != "json":
+		return usagef("plan: --output must be text or json, not %q", o.output)
+	case o.archive != string(fgd.ArchiveDelete) && o.archive != string(fgd.ArchiveRename):
+		return usagef("plan: --archive-strategy must be %s or %s, not %q", fgd.ArchiveDelete, fgd.ArchiveRename, o.archive)
+	}
+	if !repoDirSet {
+		o.repoDir = repoPath(o.dir)
+	}
+	repoDir, err := fgd.CheckDir(o.repoDir)
+	if err != nil {
+		return usagef("plan: --repo-dir: %w", err)
+	}
+	root, err := os.OpenRoot(o.dir)
+	if err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	defer root.Close()
+	snap, err := readFGD(root)
+	if err != nil {
+		return fmt.Errorf("plan: read %s: %w", o.dir, err)
+	}
+	res, err := fgd.Compute(snap, fgd.Settings{
+		FabricID: o.fabricID, FabricName: o.fabricName, ArchiveStrategy: fgd.ArchiveStrategy(o.archive), RepoDir: repoDir,
+	})
+	if err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	if o.apply {
+		if err := applyChanges(root, res.Changes); err != nil {
+			return fmt.Errorf("plan: apply: %w", err)
+		}
+	}
+	if o.output == "json" {
+		return writePlanJSON(w, o, res)
+	}
+	writePlanText(w, o, res)
+	return nil
+}
+
+// repoPath returns dir's path relative to the root of the git work tree
+// that holds it, or "" when there is none.
+func repoPath(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	for d := abs; ; {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			rel, err := filepath.Rel(d, abs)
+			if err != nil || rel == "." {
+				return ""
+			}
+			return filepath.ToSlash(rel)
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return ""
+		}
+		d = parent
+	}
+}
+
+// readFGD lists the directory as a git tree would (skipping .git), with the
+// blob SHA of every file, and reads the paths the engine wants.
+func readFGD(root *os.Root) (fgd.Snapshot, error) {
+	var s fgd.Snapshot
+	contents := map[string][]byte{}
+	err := fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Name() == ".git" {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		switch t := d.Type(); {
+		case t&fs.ModeSymlink != 0:
+			target, err := root.Readlink(p)
+			if err != nil {
+				return err
+			}
+			s.Entries = append(s.Entries, fgd.Entry{Path: p, Type: fgd.TypeSymlink, Size: int64(len(target)), SHA: fgd.BlobSHA([]byte(target))})
+		case t.IsRegular():
+			b, err := root.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			typ := fgd.TypeFile
+			if info.Mode()&0o111 != 0 {
+				typ = fgd.TypeExecutable
+			}
+			s.Entries = append(s.Entries, fgd.Entry{Path: p, Type: typ, Size: int64(len(b)), SHA: fgd.BlobSHA(b)})
+			contents[p] = b
+		}
+		return nil
+	})
+	if err != nil {
+		return s, err
+	}
+	s.Contents = map[string][]byte{}
+	for _, p := range fgd.Wanted(s.Entries) {
+		s.Contents[p] = contents[p]
+	}
+	return s, nil
+}
+
+// applyChanges writes the change set through root, which refuses any path
+// that would leave the directory. A symlink in the way of a write is
+// replaced, never written through.
+func applyChanges(root *os.Root, changes []fgd.Change) error {
+	for _, ch := range changes {
+		name := filepath.FromSlash(ch.Path)
+		switch ch.Op {
+		case fgd.OpDelete:
+			if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			for d := path.Dir(ch.Path); d != "."; d = path.Dir(d) {
+				if root.Remove(filepath.FromSlash(d)) != nil {
+					break // not empty: stop climbing
+				}
+			}
+		case fgd.OpCreate, fgd.OpUpdate:
+			if dir := path.Dir(ch.Path); dir != "." {
+				if err := root.MkdirAll(filepath.FromSlash(dir), 0o755); err != nil {
+					return err
+				}
+			}
+			if fi, err := root.Lstat(name); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+				if err := root.Remove(name); err != nil {
+					return err
+				}
+			}
+			if err := root.WriteFile(name, ch.Content, 0o644); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("unknown change %q for %s", ch.Op, ch.Path)
+		}
+	}
+	return nil
+}
+
+type planJSON struct {
+	Dir       string           `json:"dir"`
+	Fabric    planFabric       `json:"fabric"`
+	Summary   string           `json:"summary"`
+	Applied   bool             `json:"applied"`
+	Counts    map[string]int   `json:"counts"`
+	Changes   []fgd.Change     `json:"changes"`
+	Documents []fgd.Document   `json:"documents"`
+	Sources   []fgd.SourceFile `json:"sources"`
+	Conflicts []fgd.Conflict   `json:"conflicts"`
+}
+
+type planFabric struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+func writePlanJSON(w io.Writer, o planOptions, res *fgd.Result) error {
+	out := planJSON{
+		Dir: o.dir, Fabric: planFabric{ID: o.fabricID, Name: o.fabricName}, Summary: res.Summary,
+		Applied: o.apply && len(res.Changes) > 0, Counts: res.Counts(),
+		Changes: nonNilSlice(res.Changes), Documents: nonNilSlice(res.Documents),
+		Sources: nonNilSlice(res.Sources), Conflicts: nonNilSlice(res.Conflicts),
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func nonNilSlice[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func writePlanText(w io.Writer, o planOptions, res *fgd.Result) {
+	fmt.Fprintf(w, "%s (%s)\n", res.Summary, o.dir)
+	for _, ch := range res.Changes {
+		fmt.Fprintf(w, "  %-6s %s\n", ch.Op, ch.Path)
+	}
+	if len(res.Documents) > 0 {
+		fmt.Fprintln(w)
+		for _, d := range res.Documents {
+			what := strings.TrimSpace(d.Kind + " " + d.Name)
+			if what == "" {
+				what = "(file)"
+			}
+			line := fmt.Sprintf("  %-9s %s  %s", d.Placement, d.Source, what)
+			if d.Destination != "" {
+				line += "  -> " + d.Destination
+			}
+			if d.Reason != "" {
+				line += "  (" + d.Reason + ")"
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprint(w, res.Body())
+	for _, c := range res.Conflicts {
+		fmt.Fprintf(w, "conflict: %s: both files stay in raw/ until it is resolved\n", c)
+	}
+	switch {
+	case len(res.Changes) == 0:
+		fmt.Fprintln(w, "Nothing to change.")
+	case o.apply:
+		fmt.Fprintf(w, "Applied %d changes to %s.\n", len(res.Changes), o.dir)
+	default:
+		fmt.Fprintf(w, "Run again with --apply to write these %d changes.\n", len(res.Changes))
+	}
+}
