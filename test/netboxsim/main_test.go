@@ -159,6 +159,8 @@ func waitDeliveries(t *testing.T, s *Server, n int) []Delivery {
 	return ds
 }
 
+func listenTCP() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
 func listen(t *testing.T) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
