@@ -1,0 +1,127 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/githedgehog/hnp-gitops/internal/status"
+	"github.com/githedgehog/hnp-gitops/test/harness"
+	"github.com/githedgehog/hnp-gitops/test/netboxsim"
+)
+
+// fixtureDir holds the user's three real files (46 + 1 + 1 Hedgehog CRs).
+const fixtureDir = "../../../shared/fixtures/hnp-fabric-1"
+
+// fgdPath is the FGD of the user's report.
+const fgdPath = "gitops/hedgehog/fabric-1"
+
+func fixtures(t *testing.T) map[string][]byte {
+	t.Helper()
+	entries, err := os.ReadDir(fixtureDir)
+	if err != nil {
+		t.Fatalf("the acceptance fixtures are missing (../shared beside the checkout): %v", err)
+	}
+	out := map[string][]byte{}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(fixtureDir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = b
+	}
+	if len(out) != 3 {
+		t.Fatalf("want the 3 fixture files, found %d", len(out))
+	}
+	return out
+}
+
+// stack is both emulators, `netbox setup` and a running `serve`.
+type stack struct {
+	env *harness.Env
+	svc *harness.Service
+	dir string
+}
+
+func startStack(t *testing.T, o harness.Options, extraArgs ...string) *stack {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	o.Dir = t.TempDir()
+	env, err := harness.Start(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(env.Close)
+	s := &stack{env: env, dir: o.Dir}
+	s.startService(t, extraArgs...)
+	if _, err := env.Setup(ctx, s.svc.HTTPURL); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func (s *stack) startService(t *testing.T, extraArgs ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	svc, err := harness.StartInProcess(context.Background(), s.env.ServeArgs(extraArgs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.svc = svc
+	t.Cleanup(func() {
+		if code := svc.Stop(30 * time.Second); code != 0 {
+			t.Errorf("serve exited %d", code)
+		}
+		if line, leaked := harness.ScanLines(stringsReader(svc.Logs()), harness.Secrets); leaked {
+			t.Errorf("a secret leaked into the logs: %s", line)
+		}
+		if t.Failed() {
+			t.Logf("serve logs:\n%s", svc.Logs())
+		}
+	})
+	if err := svc.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (s *stack) createFabric(t *testing.T, name string, repoID int64, dir string) netboxsim.Fabric {
+	t.Helper()
+	f, err := s.env.NetBox.CreateFabric(netboxsim.Fabric{Name: name, GitRepository: repoID, GitOpsDirectory: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (s *stack) waitStatus(t *testing.T, id int64, want status.Status, timeout time.Duration) netboxsim.Fabric {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	f, err := s.env.WaitStatus(ctx, id, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (s *stack) clone(t *testing.T, bare string) string {
+	t.Helper()
+	dir, err := harness.Clone(context.Background(), bare, "main", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func (s *stack) git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	out, err := harness.Git(context.Background(), dir, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
