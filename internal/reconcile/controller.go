@@ -40,7 +40,10 @@ type NetBox interface {
 	FabricLister
 }
 
-var _ NetBox = (*netbox.Client)(nil)
+var (
+	_ NetBox     = (*netbox.Client)(nil)
+	_ Repository = (*gitrepo.GitHub)(nil)
+)
 
 // Repository lands one commit on a repository and branch;
 // *gitrepo.GitHub satisfies it.
@@ -65,14 +68,14 @@ const (
 	ownRequestsSize = 4096
 )
 
-// Options configure a Controller. NetBox, Repository and ParseURL are
-// required; the rest have defaults.
+// Options configure a Controller. NetBox and Repository are required; the
+// rest have defaults.
 type Options struct {
 	NetBox     NetBox
 	Repository Repository
 	Engine     Engine // default FGD{}
-	// ParseURL turns a GitRepository URL into a repository name;
-	// gitrepo.ParseURL in production.
+	// ParseURL turns a GitRepository URL into a repository name; default
+	// gitrepo.ParseURL.
 	ParseURL func(raw string) (gitrepo.Repo, error)
 
 	Metrics *metrics.Metrics // nil: record nothing
@@ -117,7 +120,6 @@ type Controller struct {
 var (
 	ErrNoNetBox     = errors.New("reconcile: Options.NetBox is required")
 	ErrNoRepository = errors.New("reconcile: Options.Repository is required")
-	ErrNoParseURL   = errors.New("reconcile: Options.ParseURL is required")
 )
 
 // New returns a Controller. It starts nothing: Run starts the workers and
@@ -128,8 +130,9 @@ func New(o Options) (*Controller, error) {
 		return nil, ErrNoNetBox
 	case o.Repository == nil:
 		return nil, ErrNoRepository
-	case o.ParseURL == nil:
-		return nil, ErrNoParseURL
+	}
+	if o.ParseURL == nil {
+		o.ParseURL = gitrepo.ParseURL
 	}
 	if o.Engine == nil {
 		o.Engine = FGD{}

@@ -36,7 +36,7 @@ func TestNewRequiresDependencies(t *testing.T) {
 		{"no netbox", func(o *Options) { o.NetBox = nil }, ErrNoNetBox},
 		{"no repository", func(o *Options) { o.Repository = nil }, ErrNoRepository},
 		{"default engine", func(o *Options) { o.Engine = nil }, nil},
-		{"no parse url", func(o *Options) { o.ParseURL = nil }, ErrNoParseURL},
+		{"default parse url", func(o *Options) { o.ParseURL = nil }, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
