@@ -316,3 +316,26 @@ spec: {a: "yes", b: "on", c: "N", d: "1:20", e: "0c:20:12:ff:00:00", f: "1001", 
 		}
 	}
 }
+
+// TestExample keeps examples/fgd honest: it plans cleanly and is idempotent.
+func TestExample(t *testing.T) {
+	t.Parallel()
+	in := readTree(t, "../../examples/fgd")
+	st := defaultSettings()
+	st.RepoDir = "examples/fgd"
+	res, err := Compute(in.snapshot(t), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Counts(); c[PlacementManaged] != 12 || c[PlacementUnmanaged] != 1 || c[PlacementKept] != 0 || len(res.Conflicts) != 0 {
+		t.Errorf("example: counts %v, conflicts %v", c, res.Conflicts)
+	}
+	out := in.apply(t, res.Changes)
+	if string(out[PathReadme]) != string(in[PathReadme]) {
+		t.Error("the example's own README.md was rewritten")
+	}
+	again, err := Compute(out.snapshot(t), st)
+	if err != nil || len(again.Changes) != 0 {
+		t.Errorf("second run: %v, %d changes", err, len(again.Changes))
+	}
+}
