@@ -27,7 +27,7 @@ func TestBulkOperations(t *testing.T) {
 		map[string]any{"id": 1, "custom_fields": map[string]any{"gitops_directory_status": "initialized"}},
 		map[string]any{"id": 2, "custom_fields": map[string]any{"gitops_directory_status": "bogus"}},
 	})
-	want := `[{},{"custom_fields":["Invalid value for custom field 'gitops_directory_status': Invalid choice (bogus) for choice set gitops_directory_status_choices."]}]`
+	want := `[{},{"custom_fields":["Invalid value for custom field 'gitops_directory_status': Invalid choice (bogus) for choice set hnp_gitops_directory_status."]}]`
 	if bad.code != 400 || string(bad.body) != want {
 		t.Fatalf("bulk with a bad item: %d %s", bad.code, bad.body)
 	}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/status"
@@ -235,11 +234,13 @@ func (s *Server) Repository(id int64) (Repository, bool) {
 }
 
 // StatusChoiceSet is the name of the choice set SetupStatusFields creates.
-const StatusChoiceSet = "gitops_directory_status_choices"
+const StatusChoiceSet = "hnp_gitops_directory_status"
 
 // SetupStatusFields defines, through the API, the choice set and the four
-// status custom fields hnp-gitops writes, as `hnp-gitops netbox setup`
-// does, for tests that do not run the setup. It is idempotent.
+// status custom fields hnp-gitops writes, as `hnp-gitops netbox setup` does
+// with its defaults (the definitions mirror internal/netboxsetup, which
+// cannot be imported here: its tests import this package), for tests that
+// do not run the setup. It is idempotent.
 func (s *Server) SetupStatusFields() error {
 	var list struct {
 		Results []created `json:"results"`
@@ -257,29 +258,42 @@ func (s *Server) SetupStatusFields() error {
 		}
 		var c created
 		if err := s.call(http.MethodPost, extrasPath+"custom-field-choice-sets/", map[string]any{
-			"name": StatusChoiceSet, "extra_choices": choices,
+			"name": StatusChoiceSet, "extra_choices": choices, "order_alphabetically": false,
+			"description": "GitOps directory status of a Hedgehog fabric (hnp-gitops)",
 		}, &c); err != nil {
 			return err
 		}
 		csID = c.ID
 	}
-	defs := []map[string]any{
-		{"name": status.FieldStatus, "type": "select", "choice_set": csID, "label": "GitOps directory status"},
-		{"name": status.FieldError, "type": "longtext", "label": "Directory init error"},
-		{"name": status.FieldLastSync, "type": "datetime", "label": "Last directory sync"},
-		{"name": status.FieldCommitURL, "type": "url", "label": "GitOps commit"},
+	field := func(name, typ, label, description, visible, editable string, weight int) map[string]any {
+		return map[string]any{
+			"name": name, "type": typ, "object_types": []string{FabricObjectType}, "label": label,
+			"description": description, "group_name": "GitOps", "ui_visible": visible, "ui_editable": editable, "weight": weight,
+		}
 	}
-	for i, d := range defs {
+	st := field(status.FieldStatus, "select", "GitOps directory status",
+		"Where the fabric's GitOps directory stands. Set to Not initialized to ask hnp-gitops for a fresh run.",
+		"always", "yes", 100)
+	st["choice_set"] = csID
+	defs := []map[string]any{
+		st,
+		field(status.FieldError, "longtext", "Directory init error",
+			"The last error hnp-gitops met for this fabric; empty on success. Written by hnp-gitops.",
+			"if-set", "no", 101),
+		field(status.FieldLastSync, "datetime", "Last directory sync",
+			"When hnp-gitops last confirmed the GitOps directory in its target state.",
+			"if-set", "no", 102),
+		field(status.FieldCommitURL, "url", "GitOps commit",
+			"The commit (or pull request) that last changed the fabric's GitOps directory.",
+			"if-set", "no", 103),
+	}
+	for _, d := range defs {
 		if err := s.call(http.MethodGet, extrasPath+"custom-fields/?name="+d["name"].(string), nil, &list); err != nil {
 			return err
 		}
 		if len(list.Results) > 0 {
 			continue
 		}
-		d["object_types"] = []string{FabricObjectType}
-		d["group_name"] = "GitOps"
-		d["weight"] = 100 + i
-		d["ui_editable"] = "no"
 		if err := s.call(http.MethodPost, extrasPath+"custom-fields/", d, nil); err != nil {
 			return err
 		}
@@ -289,22 +303,32 @@ func (s *Server) SetupStatusFields() error {
 
 // AddWebhook defines, through the API, a webhook to payloadURL signed with
 // secret and an event rule that sends it for fabric events (default
-// created and updated; give "object_deleted" etc. to choose), in the form
-// of the emulated version.
+// object_created and object_updated), in the form of the emulated version.
+// The first ones are named like `hnp-gitops netbox setup` names them
+// ("hnp-gitops", "hnp-gitops fabric changes"); later ones get a number.
 func (s *Server) AddWebhook(payloadURL, secret string, eventTypes ...string) (webhookID, ruleID int64, err error) {
 	if len(eventTypes) == 0 {
 		eventTypes = []string{"object_created", "object_updated"}
 	}
+	s.mu.Lock()
+	n := len(s.data.webhooks)
+	s.mu.Unlock()
+	webhookName, ruleName := "hnp-gitops", "hnp-gitops fabric changes"
+	if n > 0 {
+		webhookName += fmt.Sprintf("-%d", n+1)
+		ruleName += fmt.Sprintf(" %d", n+1)
+	}
 	var w created
-	name := "hnp-gitops-" + strconv.Itoa(int(time.Now().UnixNano()%1e9))
 	if err := s.call(http.MethodPost, extrasPath+"webhooks/", map[string]any{
-		"name": name, "payload_url": payloadURL, "http_method": "POST",
-		"http_content_type": "application/json", "secret": secret, "ssl_verification": true,
+		"name": webhookName, "description": "Tells hnp-gitops that a Hedgehog fabric changed",
+		"payload_url": payloadURL, "http_method": "POST", "http_content_type": "application/json",
+		"additional_headers": "", "body_template": "", "secret": secret, "ssl_verification": true,
 	}, &w); err != nil {
 		return 0, 0, err
 	}
 	rule := map[string]any{
-		"name": name, "object_types": []string{FabricObjectType}, "enabled": true,
+		"name": ruleName, "description": "Fires the hnp-gitops webhook when a Hedgehog fabric is created or updated",
+		"object_types": []string{FabricObjectType}, "enabled": true,
 		"action_type": "webhook", "action_object_type": "extras.webhook", "action_object_id": w.ID,
 	}
 	if s.ver.atLeast(1) {

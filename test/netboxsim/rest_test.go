@@ -222,7 +222,7 @@ func TestCustomFieldWrites(t *testing.T) {
 		},
 		{
 			name: "invalid choice", patch: map[string]any{"gitops_directory_status": "done"}, wantCode: 400,
-			wantBody: `{"custom_fields":["Invalid value for custom field 'gitops_directory_status': Invalid choice (done) for choice set gitops_directory_status_choices."]}`,
+			wantBody: `{"custom_fields":["Invalid value for custom field 'gitops_directory_status': Invalid choice (done) for choice set hnp_gitops_directory_status."]}`,
 		},
 		{
 			name: "datetime +00:00", version: "4.0", patch: map[string]any{"last_directory_sync": "2026-03-06T15:11:23+00:00", "gitops_commit_url": "https://github.com/o/r/commit/abc"}, wantCode: 200,
