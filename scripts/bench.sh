@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `make bench`: every figure of docs/benchmarks.md, each against a baseline
+# measured in the same run, medians of several runs. Quick by default
+# (a few minutes); BENCH_LONG=1 for the full durations quoted in the docs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT=${BENCHCOUNT:-6}
+LONG=${BENCH_LONG:-0}
+out=${BENCH_OUT:-bin/bench}
+mkdir -p "$out"
+
+echo "# machine: $(nproc) cores, $(go version | cut -d' ' -f3-), $(date -u +%Y-%m-%dT%H:%MZ)"
+
+# median NAME FILE: the median ns/op (and B/op, allocs/op) of a benchmark.
+median() {
+  awk -v name="$1" '$1 ~ "^"name"(-[0-9]+)?$" { for (i = 2; i <= NF; i++) if ($(i+1) == "ns/op") print $i }' "$2" |
+    sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "NaN"; exit } if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2] + v[NR/2+1]) / 2 }'
+}
+
+echo
+echo "## FGD engine: plan 10,000 CRs vs decode+re-encode of the same documents (target: <= 2x)"
+go test -run '^$' -bench 'BenchmarkCompute10k|BenchmarkBaselineDecodeEncode10k' -benchmem -count "$COUNT" ./pkg/fgd | tee "$out/fgd.txt" | grep -E '^Benchmark'
+c=$(median BenchmarkCompute10k "$out/fgd.txt"); b=$(median BenchmarkBaselineDecodeEncode10k "$out/fgd.txt")
+awk -v c="$c" -v b="$b" 'BEGIN { printf "median Compute10k %.1f ms, baseline %.1f ms, ratio %.2fx\n", c/1e6, b/1e6, c/b }'
+
+echo
+echo "## Webhook handler vs bare echo handler (Go benchmark, in-process)"
+go test -run '^$' -bench 'BenchmarkWebhook|BenchmarkBare' -benchmem -count "$COUNT" ./internal/server | tee "$out/server.txt" | grep -E '^Benchmark'
+w=$(median BenchmarkWebhook "$out/server.txt"); b=$(median BenchmarkBare "$out/server.txt")
+awk -v w="$w" -v b="$b" 'BEGIN { printf "median webhook %.1f us, bare %.1f us, ratio %.2fx\n", w/1e3, b/1e3, w/b }'
+
+echo
+echo "## Webhook acknowledgement latency at 1,000 req/s on loopback vs a bare echo handler (target: p99 <= 1.5x)"
+if [ "$LONG" = 1 ]; then dur=60s; rounds=3; else dur=10s; rounds=3; fi
+go run ./test/cmd/hookload -rate 1000 -duration "$dur" -rounds "$rounds" | tee "$out/hookload.txt"
+
+echo
+echo "## GitHub requests for the acceptance case: Git Data API vs the plugin's Contents-API approach"
+go test -count=1 -run 'TestCompareWithContentsAPI' -v ./internal/gitrepo | tee "$out/github.txt" | grep -vE '^(=== RUN|--- PASS|PASS|ok)' || true
+
+echo
+echo "## NetBox save to commit on the branch, 20 fabrics, emulators without latency (target: p50 < 1 s)"
+go test -count=1 -run 'TestCreateToCommitLatency' -v ./test/e2e | tee "$out/latency.txt" | grep -E 'p50|p90|max|latency' || true
+
+echo
+echo "## Burst: 500 fabrics over 5 repositories, commits per repository, peak RSS (target: < 64 MiB)"
+if [ "$LONG" = 1 ]; then
+  go test -count=1 -timeout 30m -run 'TestBurst' ./test/soak -soak.long -v | tee "$out/burst.txt" | grep -vE '^(=== RUN|PASS|ok)' || true
+else
+  go test -count=1 -timeout 10m -run 'TestBurst' ./test/soak -v | tee "$out/burst.txt" | grep -vE '^(=== RUN|PASS|ok)' || true
+fi
+echo
+echo "raw outputs in $out/"
