@@ -36,18 +36,21 @@ go run ./test/cmd/hookload -rate 1000 -duration "$dur" -rounds "$rounds" | tee "
 
 echo
 echo "## GitHub requests for the acceptance case: Git Data API vs the plugin's Contents-API approach"
-go test -count=1 -run 'TestCompareWithContentsAPI' -v ./internal/gitrepo | tee "$out/github.txt" | grep -vE '^(=== RUN|--- PASS|PASS|ok)' || true
+go test -count=1 -run 'TestCompareWithContentsAPI' -v ./internal/gitrepo > "$out/github.txt"
+grep -vE '^(=== RUN|--- PASS|PASS|ok)' "$out/github.txt" || true
 
 echo
 echo "## NetBox save to commit on the branch, 20 fabrics, emulators without latency (target: p50 < 1 s)"
-go test -count=1 -run 'TestCreateToCommitLatency' -v ./test/e2e | tee "$out/latency.txt" | grep -E 'p50|p90|max|latency' || true
+go test -count=1 -run 'TestCreateToCommitLatency' -v ./test/e2e > "$out/latency.txt"
+grep -E 'p50|p90|max|latency' "$out/latency.txt" || true
 
 echo
 echo "## Burst: 500 fabrics over 5 repositories, commits per repository, peak RSS (target: < 64 MiB)"
 if [ "$LONG" = 1 ]; then
-  go test -count=1 -timeout 30m -run 'TestBurst' ./test/soak -soak.long -v | tee "$out/burst.txt" | grep -vE '^(=== RUN|PASS|ok)' || true
+  go test -count=1 -timeout 30m -run 'TestBurst' ./test/soak -soak.long -v > "$out/burst.txt"
 else
-  go test -count=1 -timeout 10m -run 'TestBurst' ./test/soak -v | tee "$out/burst.txt" | grep -vE '^(=== RUN|PASS|ok)' || true
+  go test -count=1 -timeout 10m -run 'TestBurst' ./test/soak -v > "$out/burst.txt"
 fi
+grep -vE '^(=== RUN|PASS|ok)' "$out/burst.txt" || true
 echo
 echo "raw outputs in $out/"
