@@ -219,3 +219,62 @@ func TestFlagsTableRendering(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// operatorDocs are the pages this package owns the checks of; other docs may
+// speak about other tools.
+var operatorDocs = []string{
+	docsDir + "/install.md", docsDir + "/configuration.md", docsDir + "/operations.md",
+	docsDir + "/credentials.md", docsDir + "/architecture.md",
+	chartDir + "/README.md", chartDir + "/templates/NOTES.txt", chartDir + "/values.yaml",
+}
+
+// otherToolFlags are flags of helm, kubectl, docker and git that the pages
+// use in their commands.
+var otherToolFlags = map[string]bool{
+	"set": true, "reuse-values": true, "from-file": true, "build-arg": true,
+	"tags": true, "always": true, "short": true, "help": true,
+}
+
+// TestDocsNameRealFlags fails when an operator page names a flag that no
+// hnp-gitops command has (a renamed flag left behind in prose or examples).
+func TestDocsNameRealFlags(t *testing.T) {
+	t.Parallel()
+	flags := allCommandFlags(t)
+	flagRE := regexp.MustCompile(`(?:^|[^a-zA-Z0-9-])--([a-z][a-z0-9-]+)`)
+	for _, p := range operatorDocs {
+		for _, m := range flagRE.FindAllStringSubmatch(string(readFile(t, p)), -1) {
+			if !flags[m[1]] && !otherToolFlags[m[1]] {
+				t.Errorf("%s names --%s, which no hnp-gitops command has", p, m[1])
+			}
+		}
+	}
+}
+
+// TestDocsHelmSetsAreValid renders the chart with every `--set` the operator
+// pages show, one at a time, so that a misspelt or renamed value in an
+// example fails here (the values schema refuses unknown keys) rather than at
+// an operator's install.
+func TestDocsHelmSetsAreValid(t *testing.T) {
+	t.Parallel()
+	setRE := regexp.MustCompile("--set ([a-zA-Z0-9_.]+=[^ `\\n]*)")
+	seen := map[string]bool{}
+	for _, p := range operatorDocs {
+		for _, m := range setRE.FindAllStringSubmatch(string(readFile(t, p)), -1) {
+			seen[m[1]] = true
+		}
+	}
+	if len(seen) == 0 {
+		t.Fatal("found no --set in the operator docs; the pattern is broken")
+	}
+	for set := range seen {
+		t.Run(set, func(t *testing.T) {
+			t.Parallel()
+			args := []string{"--set", set}
+			// Leaving out the default GitHub token needs a token map.
+			if strings.HasPrefix(set, "github.existingSecret=") {
+				args = append(args, "--set", "github.tokenMap.existingSecret=map")
+			}
+			render(t, args...)
+		})
+	}
+}

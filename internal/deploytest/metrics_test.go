@@ -426,3 +426,41 @@ func TestQueryChecker(t *testing.T) {
 		})
 	}
 }
+
+// TestDashboardLayout keeps the panels on Grafana's 24-column grid without
+// overlaps, and every panel on the data source variable.
+func TestDashboardLayout(t *testing.T) {
+	t.Parallel()
+	var dash struct {
+		Panels []struct {
+			Title      string                   `json:"title"`
+			Type       string                   `json:"type"`
+			Datasource map[string]any           `json:"datasource"`
+			GridPos    struct{ H, W, X, Y int } `json:"gridPos"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(readFile(t, dashboardFile), &dash); err != nil {
+		t.Fatal(err)
+	}
+	type rect struct {
+		title      string
+		x, y, w, h int
+	}
+	var placed []rect
+	for _, p := range dash.Panels {
+		g := p.GridPos
+		if g.W <= 0 || g.H <= 0 || g.X < 0 || g.X+g.W > 24 {
+			t.Errorf("panel %q: gridPos %+v is off the 24-column grid", p.Title, g)
+		}
+		if p.Type != "row" && (p.Datasource == nil || p.Datasource["uid"] != "${datasource}") {
+			t.Errorf("panel %q does not use the ${datasource} variable: %v", p.Title, p.Datasource)
+		}
+		r := rect{p.Title, g.X, g.Y, g.W, g.H}
+		for _, o := range placed {
+			if r.x < o.x+o.w && o.x < r.x+r.w && r.y < o.y+o.h && o.y < r.y+r.h {
+				t.Errorf("panels %q and %q overlap", r.title, o.title)
+			}
+		}
+		placed = append(placed, r)
+	}
+}
