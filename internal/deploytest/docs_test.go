@@ -3,6 +3,7 @@ package deploytest
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -276,5 +277,42 @@ func TestDocsHelmSetsAreValid(t *testing.T) {
 			}
 			render(t, args...)
 		})
+	}
+}
+
+// TestNetBoxSetupExamplesUseItsFlags checks every `netbox setup` command the
+// install page and the chart's notes show against the real command's flags.
+func TestNetBoxSetupExamplesUseItsFlags(t *testing.T) {
+	t.Parallel()
+	root := cli.NewRoot(&cli.Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }})
+	setup, _, err := root.Find([]string{"netbox", "setup"})
+	if err != nil || setup.Name() != "setup" {
+		t.Fatalf("the command tree has no `netbox setup`: %v", err)
+	}
+	flagRE := regexp.MustCompile(`--([a-z][a-z0-9-]+)`)
+	found := 0
+	for _, p := range []string{docsDir + "/install.md", chartDir + "/templates/NOTES.txt"} {
+		lines := strings.Split(string(readFile(t, p)), "\n")
+		for i := 0; i < len(lines); i++ {
+			if !strings.Contains(lines[i], "netbox setup") || !strings.HasSuffix(strings.TrimSpace(lines[i]), `\`) {
+				continue
+			}
+			// The command and its continuation lines.
+			cmdText := lines[i]
+			for i+1 < len(lines) && strings.HasSuffix(strings.TrimSpace(lines[i]), `\`) {
+				i++
+				cmdText += "\n" + lines[i]
+			}
+			found++
+			_, after, _ := strings.Cut(cmdText, "netbox setup")
+			for _, m := range flagRE.FindAllStringSubmatch(after, -1) {
+				if setup.Flags().Lookup(m[1]) == nil {
+					t.Errorf("%s: `netbox setup` has no flag --%s:\n%s", p, m[1], cmdText)
+				}
+			}
+		}
+	}
+	if found < 2 {
+		t.Errorf("found %d multi-line `netbox setup` commands in install.md and NOTES.txt, want at least 2", found)
 	}
 }
