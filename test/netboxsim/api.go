@@ -90,7 +90,7 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc("PUT "+one, s.endpoint(res.writeRoute, true, s.updateHandler(res, false)))
 		mux.HandleFunc("DELETE "+one, s.endpoint(res.writeRoute, true, s.deleteHandler(res)))
 	}
-	mux.HandleFunc("/api/", s.endpoint("", true, s.handleUnknown))
+	mux.HandleFunc("/api/", s.endpoint("", false, s.handleUnknown))
 	s.simRoutes(mux)
 	return s.middleware(mux)
 }

@@ -78,6 +78,8 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	own *http.Transport // the delivery transport when Options.HTTPClient is nil
+
 	closeOnce sync.Once
 	closeErr  error
 
@@ -119,8 +121,10 @@ func Start(o Options) (*Server, error) {
 	if o.Listen == "" {
 		o.Listen = "127.0.0.1:0"
 	}
+	var ownTransport *http.Transport
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{}
+		ownTransport = http.DefaultTransport.(*http.Transport).Clone()
+		o.HTTPClient = &http.Client{Transport: ownTransport}
 	}
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
@@ -136,6 +140,7 @@ func Start(o Options) (*Server, error) {
 		repPath: "/api/plugins/hedgehog/" + strings.Trim(o.ReposPrefix, "/") + "/",
 		ctx:     ctx,
 		cancel:  cancel,
+		own:     ownTransport,
 		data:    newStore(),
 		dnotify: make(chan struct{}),
 	}
@@ -182,6 +187,9 @@ func (s *Server) close() error {
 	}
 	s.q.close()
 	s.wg.Wait()
+	if s.own != nil {
+		s.own.CloseIdleConnections()
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = nil
 	}
