@@ -420,7 +420,8 @@ type harness struct {
 	repo *fakeRepo
 	eng  *fakeEngine
 	c    *Controller
-	now  atomic.Int64 // Unix seconds of the controller's clock
+	now  atomic.Int64  // Unix seconds of the controller's clock
+	wait time.Duration // how long outcomeFor waits; default 5s
 }
 
 func (h *harness) setNow(t time.Time) { h.now.Store(t.Unix()) }
@@ -470,10 +471,15 @@ func (h *harness) run(t *testing.T) {
 	})
 }
 
-// waitFor polls cond until it holds or the deadline passes.
+// waitFor polls cond until it holds or 5 seconds pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	waitWithin(t, 5*time.Second, what, cond)
+}
+
+func waitWithin(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -486,7 +492,11 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func (h *harness) outcomeFor(t *testing.T, id int64, ok func(Outcome) bool) Outcome {
 	t.Helper()
 	var got Outcome
-	waitFor(t, fmt.Sprintf("an outcome of fabric %d", id), func() bool {
+	wait := h.wait
+	if wait == 0 {
+		wait = 5 * time.Second
+	}
+	waitWithin(t, wait, fmt.Sprintf("an outcome of fabric %d", id), func() bool {
 		o, found := h.c.LastOutcome(id)
 		got = o
 		return found && ok(o)

@@ -69,6 +69,8 @@ func TestControllerOnGitHubEmulator(t *testing.T) {
 		o.ParseURL = gitrepo.ParseURL
 		o.BatchWindow = 50 * time.Millisecond
 	})
+	// Real git under the race detector, beside the other tests, is slow.
+	h.wait = time.Minute
 	h.nb.addRepo(1, "https://github.com/hh/a.git")
 	h.nb.addRepo(2, "git@github.com:hh/b.git")
 	dirs := []string{"gitops/hedgehog/fabric-1", "gitops/hedgehog/fabric-2", "other/fabric-3"}
