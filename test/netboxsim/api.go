@@ -2,6 +2,7 @@ package netboxsim
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -365,9 +366,15 @@ func (s *Server) listHandler(res resource) func(*request) reply {
 				ids = append(ids, id)
 			}
 		}
+		ids = orderIDs(ids, q.Get("ordering"), res.rest)
+		brief := isTrue(q.Get("brief"))
 		results := []object{}
 		for i := offset; i < len(ids) && i < offset+limit; i++ {
-			results = append(results, res.rest(ids[i]))
+			o := res.rest(ids[i])
+			if brief {
+				o = briefOf(o)
+			}
+			results = append(results, o)
 		}
 		var next, prev any
 		if offset+limit < len(ids) {
@@ -426,8 +433,64 @@ func (s *Server) getHandler(res resource) func(*request) reply {
 		if !ok || !slices.Contains(res.ids(), id) {
 			return notFound()
 		}
-		return reply{http.StatusOK, res.rest(id)}
+		o := res.rest(id)
+		if isTrue(rq.r.URL.Query().Get("brief")) {
+			o = briefOf(o)
+		}
+		return reply{http.StatusOK, o}
 	}
+}
+
+func isTrue(v string) bool {
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+// briefFields are the fields of a brief representation (?brief=1).
+var briefFields = []string{"id", "url", "display", "name", "description"}
+
+func briefOf(o object) object {
+	out := object{}
+	for _, f := range o {
+		if slices.Contains(briefFields, f.k) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// orderIDs applies ?ordering=[-]field for id, name and last_updated
+// (default: id).
+func orderIDs(ids []int64, ordering string, rest func(int64) object) []int64 {
+	desc := strings.HasPrefix(ordering, "-")
+	key := strings.TrimPrefix(ordering, "-")
+	if key != "name" && key != "last_updated" && key != "created" {
+		key = "id"
+	}
+	vals := map[int64]string{}
+	if key != "id" {
+		for _, id := range ids {
+			for _, f := range rest(id) {
+				if f.k == key {
+					vals[id], _ = f.v.(string)
+				}
+			}
+		}
+	}
+	slices.SortStableFunc(ids, func(a, b int64) int {
+		c := cmp.Compare(a, b)
+		if key != "id" {
+			c = cmp.Or(cmp.Compare(vals[a], vals[b]), c)
+		}
+		if desc {
+			return -c
+		}
+		return c
+	})
+	return ids
 }
 
 func (s *Server) createHandler(res resource) func(*request) reply {

@@ -141,6 +141,14 @@ func TestPaging(t *testing.T) {
 	if prev := m["previous"].(string); !strings.HasSuffix(prev, "?limit=10") {
 		t.Errorf("previous of the second page = %q, want no offset", prev)
 	}
+	m = api(t, s, "GET", "/api/plugins/hedgehog/fabrics/?limit=2&ordering=-name&brief=true", nil).json(t)
+	want := []any{
+		map[string]any{"id": json.Number("123"), "url": "/api/plugins/hedgehog/fabrics/123/", "display": "f122", "name": "f122", "description": ""},
+		map[string]any{"id": json.Number("122"), "url": "/api/plugins/hedgehog/fabrics/122/", "display": "f121", "name": "f121", "description": ""},
+	}
+	if diff := cmp.Diff(want, m["results"]); diff != "" {
+		t.Errorf("brief, ordered by -name (-want +got):\n%s", diff)
+	}
 	m = api(t, s, "GET", "/api/plugins/hedgehog/fabrics/?limit=5000", nil).json(t)
 	if got := len(m["results"].([]any)); got != n {
 		t.Errorf("limit over the maximum gave %d results", got)
