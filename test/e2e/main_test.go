@@ -18,6 +18,13 @@ const fixtureDir = "../../../shared/fixtures/hnp-fabric-1"
 // fgdPath is the FGD of the user's report.
 const fgdPath = "gitops/hedgehog/fabric-1"
 
+// TestMain removes the binary the SIGTERM test builds.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	cleanupBinary()
+	os.Exit(code)
+}
+
 func fixtures(t *testing.T) map[string][]byte {
 	t.Helper()
 	entries, err := os.ReadDir(fixtureDir)
@@ -47,20 +54,32 @@ type stack struct {
 
 func startStack(t *testing.T, o harness.Options, extraArgs ...string) *stack {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	s := startEnv(t, o)
+	s.startService(t, extraArgs...)
+	s.setup(t, s.svc.HTTPURL)
+	return s
+}
+
+// startEnv starts both emulators only: no service, no setup.
+func startEnv(t *testing.T, o harness.Options) *stack {
+	t.Helper()
 	o.Dir = t.TempDir()
 	env, err := harness.Start(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(env.Close)
-	s := &stack{env: env, dir: o.Dir}
-	s.startService(t, extraArgs...)
-	if _, err := env.Setup(ctx, s.svc.HTTPURL); err != nil {
+	return &stack{env: env, dir: o.Dir}
+}
+
+// setup runs `netbox setup` with the webhook pointing at serviceURL.
+func (s *stack) setup(t *testing.T, serviceURL string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := s.env.Setup(ctx, serviceURL); err != nil {
 		t.Fatal(err)
 	}
-	return s
 }
 
 func (s *stack) startService(t *testing.T, extraArgs ...string) {
