@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-github/v62/github"
@@ -20,8 +21,11 @@ import (
 // files. Run with -v to see the figures.
 func TestCompareWithContentsAPI(t *testing.T) {
 	t.Parallel()
+	// One clock for both emulators, so that both seed commits are the same.
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	clock := func() time.Time { return now }
 	// Apply.
-	a := newEnv(t, githubsim.Options{}, nil)
+	a := newEnv(t, githubsim.Options{Now: clock}, nil)
 	a.seedAcceptance(t)
 	a.sim.ResetStats()
 	res, err := a.apply(t, gitrepo.Target{})
@@ -31,7 +35,7 @@ func TestCompareWithContentsAPI(t *testing.T) {
 	applied := a.sim.Stats()
 
 	// The Contents API, file by file, for the same change set.
-	b := newEnv(t, githubsim.Options{}, nil)
+	b := newEnv(t, githubsim.Options{Now: clock}, nil)
 	seed := b.seedAcceptance(t)
 	snap := fgd.Snapshot{Contents: map[string][]byte{}}
 	for n, content := range fixtures(t) {

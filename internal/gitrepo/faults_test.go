@@ -76,14 +76,16 @@ func TestApplyRetries(t *testing.T) {
 		{name: "secondary limit on writes", faults: githubsim.Faults{SecondaryWritesPerMinute: 1}, fault: "403_secondary"},
 		{name: "5xx", faults: githubsim.Faults{Errors: 3}, fault: "5xx"},
 		{name: "503 on writes", faults: githubsim.Faults{Match: "POST ", Errors: 2, ErrorStatus: 503}, fault: "5xx"},
-		{name: "timeouts", faults: githubsim.Faults{Match: "/git/trees", Timeouts: 2}, fault: "timeout"},
+		{name: "timeouts", faults: githubsim.Faults{Match: "GET /repos/{owner}/{repo}/git/trees", Timeouts: 1}, fault: "timeout"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			secondary := tc.fault == "403_secondary"
 			e := newEnv(t, githubsim.Options{}, func(o *gitrepo.GitHubOptions) {
-				o.RequestTimeout = 300 * time.Millisecond
+				if tc.fault == "timeout" {
+					o.RequestTimeout = 2 * time.Second // each injected hang costs this
+				}
 				if secondary {
 					o.MaxRetryAfter = time.Second // the secondary limit asks for up to a minute
 				}

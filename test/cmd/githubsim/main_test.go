@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRun(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--data-dir", t.TempDir(), "--token", "tok", "--repo", "o/r:private", "--latency-ms", "1"}, &out, &errOut)
+	}()
+	var base string
+	for i := 0; i < 200 && base == ""; i++ {
+		if s := out.String(); strings.Contains(s, "listening on ") {
+			base = strings.Fields(strings.SplitN(s, "listening on ", 2)[1])[0]
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if base == "" {
+		t.Fatalf("no listening line; stderr: %s", errOut.String())
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/repos/o/r", nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var repo struct {
+		Private       bool   `json:"private"`
+		DefaultBranch string `json:"default_branch"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&repo)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !repo.Private || repo.DefaultBranch != "main" {
+		t.Errorf("GET repo = %d %+v", resp.StatusCode, repo)
+	}
+	resp, err = http.Get(base + "/_sim/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Requests map[string]int `json:"requests"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if st.Requests["GET /repos/{owner}/{repo}"] != 1 {
+		t.Errorf("stats = %+v", st)
+	}
+	http.DefaultClient.CloseIdleConnections()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunNeedsDataDir(t *testing.T) {
+	var out, errOut syncBuffer
+	if err := run(context.Background(), nil, &out, &errOut); err == nil || !strings.Contains(err.Error(), "--data-dir") {
+		t.Errorf("run without --data-dir = %v", err)
+	}
+}
