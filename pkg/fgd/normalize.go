@@ -252,7 +252,7 @@ func normalize(root *yaml.Node, fabric string) normalized {
 	}
 	top.Content = append(top.Content, rest...)
 
-	md := byKey["metadata"]
+	md := deref(byKey["metadata"]) // classify checked it is a mapping
 	src := str("")
 	var keep []*yaml.Node
 	hasNS, hasAnn := false, false
