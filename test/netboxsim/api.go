@@ -149,7 +149,7 @@ func (s *Server) endpoint(route Route, auth bool, h func(*request) reply) http.H
 		if msg, ok := s.authenticate(r, auth); !ok {
 			rep = detail(http.StatusForbidden, msg)
 		} else {
-			rep = h(rq)
+			rep = s.safely(h, rq)
 		}
 		if !rq.helper {
 			s.countStatus(rep.status)
@@ -164,6 +164,19 @@ func (s *Server) endpoint(route Route, auth bool, h func(*request) reply) http.H
 			s.enqueue(rq.events)
 		}
 	}
+}
+
+// safely runs a handler and turns a panic into NetBox's 500 answer, as
+// Django turns an exception into one; the request's events are dropped
+// with its transaction.
+func (s *Server) safely(h func(*request) reply, rq *request) (rep reply) {
+	defer func() {
+		if p := recover(); p != nil {
+			rq.events = nil
+			rep = s.serverError("Exception", fmt.Sprint(p))
+		}
+	}()
+	return h(rq)
 }
 
 func routePattern(r *http.Request) string {

@@ -53,6 +53,9 @@ type Faults struct {
 	// drops each with that probability. A dropped delivery is never sent.
 	DropWebhooks    int     `json:"drop_webhooks,omitempty"`
 	DropWebhookRate float64 `json:"drop_webhook_rate,omitempty"`
+	// DeliveryLatency delays every webhook delivery, like a busy RQ
+	// worker; it is taken from the worker's time, so later jobs wait too.
+	DeliveryLatency time.Duration `json:"delivery_latency,omitempty"`
 	// Down resets the connection of every API request without an answer,
 	// like a NetBox that is not running (the client sees a transport
 	// error). /_sim/ keeps working so the standalone can be brought back.
@@ -127,6 +130,12 @@ func (in *injector) down() bool {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return in.f.Down
+}
+
+func (in *injector) deliveryLatency() time.Duration {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.f.DeliveryLatency
 }
 
 func (in *injector) hangMax() time.Duration {

@@ -64,12 +64,13 @@ type faultsJSON struct {
 	HangMax         jsonDuration         `json:"hang_max,omitempty"`
 	DropWebhooks    int                  `json:"drop_webhooks,omitempty"`
 	DropWebhookRate float64              `json:"drop_webhook_rate,omitempty"`
+	DeliveryLatency jsonDuration         `json:"delivery_latency,omitempty"`
 	Down            bool                 `json:"down,omitempty"`
 }
 
 // MarshalJSON writes durations as duration strings.
 func (f Faults) MarshalJSON() ([]byte, error) {
-	return json.Marshal(faultsJSON{f.Seed, jsonDuration(f.Latency), f.Routes, jsonDuration(f.HangMax), f.DropWebhooks, f.DropWebhookRate, f.Down})
+	return json.Marshal(faultsJSON{f.Seed, jsonDuration(f.Latency), f.Routes, jsonDuration(f.HangMax), f.DropWebhooks, f.DropWebhookRate, jsonDuration(f.DeliveryLatency), f.Down})
 }
 
 // UnmarshalJSON reads durations as duration strings or nanoseconds, and
@@ -84,7 +85,7 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("netboxsim: unknown route %q (want one of %v)", r, Routes)
 		}
 	}
-	*f = Faults{j.Seed, time.Duration(j.Latency), j.Routes, time.Duration(j.HangMax), j.DropWebhooks, j.DropWebhookRate, j.Down}
+	*f = Faults{j.Seed, time.Duration(j.Latency), j.Routes, time.Duration(j.HangMax), j.DropWebhooks, j.DropWebhookRate, time.Duration(j.DeliveryLatency), j.Down}
 	return nil
 }
 

@@ -168,14 +168,34 @@ func TestFaultDroppedWebhooks(t *testing.T) {
 	}
 }
 
+func TestFaultDeliveryLatency(t *testing.T) {
+	t.Parallel()
+	recv := newReceiver(t, 200)
+	s := start(t, Options{Faults: Faults{DeliveryLatency: 100 * time.Millisecond}})
+	if _, _, err := s.AddWebhook(recv.url, "k"); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	if _, err := s.CreateFabric(Fabric{Name: "f"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(recv.requests()); n != 0 {
+		t.Fatalf("delivered at once (%d)", n)
+	}
+	waitDeliveries(t, s, 1)
+	if d := time.Since(t0); d < 100*time.Millisecond || len(recv.requests()) != 1 {
+		t.Errorf("delivered after %v, want at least 100ms", d)
+	}
+}
+
 func TestFaultsJSON(t *testing.T) {
 	t.Parallel()
-	in := `{"seed":3,"latency":"5ms","hang_max":"2s","routes":{"fabric-write":{"errors":2,"error_rate":0.1,"latency":"1ms"}},"drop_webhook_rate":0.25}`
+	in := `{"seed":3,"latency":"5ms","hang_max":"2s","routes":{"fabric-write":{"errors":2,"error_rate":0.1,"latency":"1ms"}},"drop_webhook_rate":0.25,"delivery_latency":"1s"}`
 	var f Faults
 	if err := json.Unmarshal([]byte(in), &f); err != nil {
 		t.Fatal(err)
 	}
-	want := Faults{Seed: 3, Latency: 5 * time.Millisecond, HangMax: 2 * time.Second, DropWebhookRate: 0.25,
+	want := Faults{Seed: 3, Latency: 5 * time.Millisecond, HangMax: 2 * time.Second, DropWebhookRate: 0.25, DeliveryLatency: time.Second,
 		Routes: map[Route]RouteFault{RouteFabricWrite: {Errors: 2, ErrorRate: 0.1, Latency: time.Millisecond}}}
 	if diff := cmp.Diff(want, f); diff != "" {
 		t.Errorf("decoded (-want +got):\n%s", diff)

@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// Fabric is a HedgehogFabric as stored: custom fields hold plain values
-// (a select is its value, a datetime the string as written).
+// Fabric is a HedgehogFabric as stored: custom fields hold plain values as
+// decoded from the request (a select is its value, a datetime the string
+// as written, a number a json.Number).
 type Fabric struct {
 	ID                  int64          `json:"id"`
 	Name                string         `json:"name"`

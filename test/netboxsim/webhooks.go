@@ -200,6 +200,12 @@ func (s *Server) deliver(j job) Delivery {
 		return d
 	}
 	d.Body = body
+	if lat := s.faults.deliveryLatency(); lat > 0 {
+		if !s.sleep(s.ctx, lat) {
+			d.Err = "netboxsim closed"
+			return d
+		}
+	}
 	if s.faults.dropDelivery() {
 		d.Dropped = true
 		return d

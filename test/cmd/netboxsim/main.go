@@ -71,6 +71,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.DurationVar(&c.opts.Faults.HangMax, "hang-max", 30*time.Second, "how long a hanging request waits before answering 504")
 	fs.StringVar(&c.routes, "fault-routes", "fabric-get,fabric-write,fabric-list", fmt.Sprintf("comma-separated routes the error and timeout rates apply to, of %v", netboxsim.Routes))
 	fs.Float64Var(&c.opts.Faults.DropWebhookRate, "drop-webhook-rate", 0, "probability that a webhook delivery is dropped")
+	fs.DurationVar(&c.opts.Faults.DeliveryLatency, "delivery-latency", 0, "delay before each webhook delivery (a busy RQ worker)")
 	fs.BoolVar(&c.setup, "setup", false, "define the hnp-gitops status custom fields at start (like `hnp-gitops netbox setup`)")
 	fs.StringVar(&c.webhookURL, "webhook-url", "", "define a webhook to this URL and an event rule for fabric created/updated at start")
 	fs.StringVar(&c.secret, "webhook-secret", "", "secret of the --webhook-url webhook")
