@@ -292,8 +292,8 @@ func (c *Controller) Run(ctx context.Context) error {
 // process runs one task of a worker.
 func (c *Controller) process(ctx context.Context, t *task) {
 	if t.group != nil {
-		c.writeBatch(ctx, t.group.key, t.batch)
-		c.q.release(t.group)
+		hold := c.writeBatch(ctx, t.group.key, t.batch)
+		c.q.release(t.group, hold)
 		return
 	}
 	j, out := c.resolve(ctx, t.id, t.item.requests, t.item.reasons)

@@ -61,6 +61,8 @@ type group struct {
 	pending []*job
 	readyAt time.Time // when the batch window of pending closes
 	active  bool      // a worker is writing a batch of this group
+	// holdUntil keeps the group's batches back after a rate limit.
+	holdUntil time.Time
 }
 
 // task is one unit of work handed to a worker: resolve a key, or write a
@@ -226,8 +228,8 @@ func (q *queue) takeBatch(now time.Time, earlier func(time.Time)) *task {
 		if g.active || len(g.pending) == 0 {
 			continue
 		}
-		if g.readyAt.After(now) {
-			earlier(g.readyAt)
+		if at := later(g.readyAt, g.holdUntil); at.After(now) {
+			earlier(at)
 			continue
 		}
 		if best == nil || g.readyAt.Before(best.readyAt) {
@@ -253,6 +255,13 @@ func (q *queue) takeBatch(now time.Time, earlier func(time.Time)) *task {
 	return &task{group: best, batch: batch}
 }
 
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 // park puts a resolved job into its group; the group's batch window starts
 // with its first pending job.
 func (q *queue) park(key string, j *job) {
@@ -270,13 +279,17 @@ func (q *queue) park(key string, j *job) {
 	q.signal()
 }
 
-// release ends the write of a group's batch. A group with nothing pending
-// is forgotten.
-func (q *queue) release(g *group) {
+// release ends the write of a group's batch; hold keeps its next batch
+// back for that long (a rate limit). A group with nothing pending and no
+// hold is forgotten.
+func (q *queue) release(g *group, hold time.Duration) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	g.active = false
-	if len(g.pending) == 0 {
+	if hold > 0 {
+		g.holdUntil = time.Now().Add(hold)
+	}
+	if len(g.pending) == 0 && !g.holdUntil.After(time.Now()) {
 		delete(q.groups, g.key)
 	}
 	q.signal()

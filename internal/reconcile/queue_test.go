@@ -152,15 +152,36 @@ func TestQueueBatchesOneGroupAndSeparatesDirectories(t *testing.T) {
 	if tk2 := nextWithin(q, 50*time.Millisecond); tk2 != nil {
 		t.Fatalf("second batch of the same group while the first is written: %+v", ids(tk2.batch))
 	}
-	q.release(tk.group)
+	q.release(tk.group, 0)
 	tk2 := nextWithin(q, time.Second)
 	if tk2 == nil || len(tk2.batch) != 1 || tk2.batch[0].id != 3 {
 		t.Fatalf("second batch = %+v, want fabric 3", tk2)
 	}
-	q.release(tk2.group)
+	q.release(tk2.group, 0)
 	if len(q.groups) != 0 {
 		t.Errorf("%d groups left after all batches", len(q.groups))
 	}
+}
+
+func TestQueueRateLimitHoldsTheRepository(t *testing.T) {
+	t.Parallel()
+	q := newQueue(0, 0, fixedBackoff(time.Hour))
+	target := gitrepo.Target{Repo: gitrepo.Repo{Host: "github.com", Owner: "o", Name: "r"}, Branch: "main"}
+	j1 := &job{id: 1, target: target}
+	q.park(j1.groupKey(), j1)
+	tk := nextWithin(q, time.Second)
+	j2 := &job{id: 2, target: target, dir: "other"}
+	q.park(j2.groupKey(), j2)
+	start := time.Now()
+	q.release(tk.group, 80*time.Millisecond)
+	tk2 := nextWithin(q, 2*time.Second)
+	if tk2 == nil || len(tk2.batch) != 1 || tk2.batch[0].id != 2 {
+		t.Fatalf("task = %+v, want the batch of fabric 2", tk2)
+	}
+	if waited := time.Since(start); waited < 80*time.Millisecond {
+		t.Errorf("next batch of a rate-limited repository after %s, want at least 80ms", waited)
+	}
+	q.release(tk2.group, 0)
 }
 
 func ids(batch []*job) []int64 {

@@ -195,8 +195,9 @@ func (c *Controller) failure(ctx context.Context, j *job, err error, st status.S
 		}
 		out.Status = status.Status(cur[status.FieldStatus])
 	}
-	c.log.Info("reconcile", "fabrics", []int64{j.id}, "repo", out.Repository, "branch", out.Branch,
-		"result", out.Result, "error", out.Error, "duration", time.Since(j.taken).String())
+	c.log.Warn("reconcile", "fabrics", []int64{j.id}, "repo", out.Repository, "branch", out.Branch,
+		"result", out.Result, "error", out.Error, "retry_after", out.RetryAfter.String(),
+		"reasons", j.reasons, "duration", time.Since(j.taken).String())
 	return out
 }
 
@@ -271,19 +272,26 @@ func (p *batchPlan) plan(head string, snaps map[string]fgd.Snapshot) (gitrepo.Pr
 }
 
 // writeBatch reconciles the fabrics of one repository and branch into one
-// commit and writes their statuses.
-func (c *Controller) writeBatch(ctx context.Context, key string, batch []*job) {
+// commit and writes their statuses. It returns how long the repository
+// should not be written again (a rate limit's RetryAfter).
+func (c *Controller) writeBatch(ctx context.Context, key string, batch []*job) (hold time.Duration) {
 	start := time.Now()
+	var outs []Outcome
 	if err := c.locks.lock(ctx, key); err != nil {
-		outs := make([]Outcome, 0, len(batch))
 		for _, j := range batch {
 			outs = append(outs, c.failure(ctx, j, err, "", "", nil))
 		}
-		c.finish(outs, time.Since(start))
-		return
+	} else {
+		outs = c.reconcileBatch(ctx, batch)
+		c.locks.unlock(key)
 	}
-	defer c.locks.unlock(key)
-	c.finish(c.reconcileBatch(ctx, batch), time.Since(start))
+	c.finish(outs, time.Since(start))
+	// A rate limit holds the whole repository, not only these fabrics:
+	// the next batch of the same repository would hit it too.
+	for _, o := range outs {
+		hold = max(hold, min(o.RetryAfter, MaxRetryAfter))
+	}
+	return hold
 }
 
 // reconcileBatch is writeBatch with the repository lock held.
