@@ -499,8 +499,8 @@ func TestConflictCommitsTheRestAndReportsError(t *testing.T) {
 	h.repo.put(repoA, "raw/conflict.yaml", "kind: Switch\n")
 	h.repo.put(repoA, "raw/ok.yaml", "kind: VPC\n")
 	out, err := h.c.ReconcileNow(context.Background(), 10)
-	if err != nil {
-		t.Fatalf("ReconcileNow: %v", err)
+	if !errors.Is(err, ErrReconcile) {
+		t.Errorf("ReconcileNow: %v, want ErrReconcile: the fabric did not end initialized", err)
 	}
 	if out.Result != ResultCommitted || len(out.Conflicts) != 1 {
 		t.Errorf("outcome = %+v, want committed with one conflict", out)
@@ -514,8 +514,8 @@ func TestConflictCommitsTheRestAndReportsError(t *testing.T) {
 	}
 	// Nothing changed since: no commit, no status write.
 	n := len(h.nb.patchList())
-	if _, err := h.c.ReconcileNow(context.Background(), 10); err != nil {
-		t.Fatalf("second run: %v", err)
+	if _, err := h.c.ReconcileNow(context.Background(), 10); !errors.Is(err, ErrReconcile) {
+		t.Errorf("second run: %v, want ErrReconcile", err)
 	}
 	if len(h.nb.patchList()) != n || h.repo.commitCount(repoA) != 1 {
 		t.Errorf("second run wrote %d statuses and made %d commits; want none and still 1", len(h.nb.patchList())-n, h.repo.commitCount(repoA))

@@ -441,8 +441,9 @@ func (c *Controller) notePullRequest(key, url string) bool {
 
 // ReconcileNow reconciles one fabric at once, outside the queue (for
 // `hnp-gitops reconcile --fabric ID`). It still takes the repository's
-// writer lock, so it never writes beside a running worker. The error is
-// the failure's cause; the Outcome is filled in either case.
+// writer lock, so it never writes beside a running worker. It returns an
+// error matching ErrReconcile when the fabric did not end initialized; the
+// Outcome is filled in either case.
 func (c *Controller) ReconcileNow(ctx context.Context, fabricID int64) (Outcome, error) {
 	j, out := c.resolve(ctx, fabricID, nil, []string{"now"})
 	if out != nil {
@@ -461,12 +462,12 @@ func (c *Controller) ReconcileNow(ctx context.Context, fabricID int64) (Outcome,
 	return o, outcomeError(o)
 }
 
-// ErrReconcile is matched by the error ReconcileNow returns for a failed
-// reconcile.
+// ErrReconcile is matched by the error ReconcileNow returns when the
+// fabric did not end initialized: a failure, or conflicting documents.
 var ErrReconcile = errors.New("reconcile failed")
 
 func outcomeError(o Outcome) error {
-	if o.Result == ResultFailed || o.Result == ResultRetry {
+	if o.Result == ResultFailed || o.Result == ResultRetry || o.Status != status.Initialized {
 		return fmt.Errorf("reconcile: fabric %d: %w: %s", o.FabricID, ErrReconcile, o.Error)
 	}
 	return nil
