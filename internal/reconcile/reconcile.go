@@ -326,8 +326,8 @@ func (c *Controller) reconcileBatch(ctx context.Context, batch []*job) []Outcome
 	if err != nil {
 		retry, _ := classify(err)
 		for _, j := range live {
-			msg := fmt.Sprintf("Could not reconcile the GitOps directory %q of fabric %s in %s (branch %s): %v.",
-				displayDir(j.dir), j.fabric.Name, target.Repo, target.Branch, err)
+			msg := fmt.Sprintf("Could not reconcile the GitOps directory %q of fabric %s in %s (branch %s): %s.",
+				displayDir(j.dir), j.fabric.Name, target.Repo, target.Branch, clause(err))
 			if retry {
 				msg += " The service will retry."
 			}
@@ -347,7 +347,7 @@ func (c *Controller) reconcileBatch(ctx context.Context, batch []*job) []Outcome
 		out.PullRequestURL = res.PullRequestURL
 		if perr := bp.errs[j.id]; perr != nil {
 			outs = append(outs, c.failure(ctx, j, terminalError{perr}, status.Error,
-				fmt.Sprintf("Could not plan the GitOps directory %q of fabric %s: %v.", displayDir(j.dir), j.fabric.Name, perr), cur[j.id]))
+				fmt.Sprintf("Could not plan the GitOps directory %q of fabric %s: %s.", displayDir(j.dir), j.fabric.Name, clause(perr)), cur[j.id]))
 			continue
 		}
 		dp := bp.plans[j.id]
@@ -418,6 +418,11 @@ func (c *Controller) reconcileBatch(ctx context.Context, batch []*job) []Outcome
 		"attempts", res.Attempts, "duration", time.Since(start).String())
 	return outs
 }
+
+// clause is an error's text without its closing full stop, for a message
+// that ends the sentence itself: GitHub's messages often end with one
+// ("Protected branch update failed for refs/heads/main.").
+func clause(err error) string { return strings.TrimRight(err.Error(), ". ") }
 
 // displayDir shows the repository root as "/".
 func displayDir(dir string) string {
