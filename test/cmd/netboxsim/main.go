@@ -26,10 +26,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "netboxsim: %v\n", err)
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
+		fmt.Fprintf(os.Stderr, "netboxsim: %v\n", err)
 		os.Exit(2)
 	}
 }
@@ -72,7 +72,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.StringVar(&c.routes, "fault-routes", "fabric-get,fabric-write,fabric-list", fmt.Sprintf("comma-separated routes the error and timeout rates apply to, of %v", netboxsim.Routes))
 	fs.Float64Var(&c.opts.Faults.DropWebhookRate, "drop-webhook-rate", 0, "probability that a webhook delivery is dropped")
 	fs.DurationVar(&c.opts.Faults.DeliveryLatency, "delivery-latency", 0, "delay before each webhook delivery (a busy RQ worker)")
-	fs.BoolVar(&c.setup, "setup", false, "define the hnp-gitops status custom fields at start (like `hnp-gitops netbox setup`)")
+	fs.BoolVar(&c.setup, "setup", false, "define the hnp-gitops status custom fields at start (as hnp-gitops netbox setup does)")
 	fs.StringVar(&c.webhookURL, "webhook-url", "", "define a webhook to this URL and an event rule for fabric created/updated at start")
 	fs.StringVar(&c.secret, "webhook-secret", "", "secret of the --webhook-url webhook")
 	fs.StringVar(&c.repoURL, "repo-url", "", "create a git repository with this URL at start")
