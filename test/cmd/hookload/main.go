@@ -100,6 +100,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	var wg sync.WaitGroup
 	serveErrs := make(chan error, 2)
 	targets := []*target{{name: "bare"}, {name: "server"}}
+	// Stopping closes the client's idle connections first: a connection the
+	// client dialled but never used is "new" to the server, and Shutdown
+	// waits for those.
+	stopServers := func() {
+		for _, t := range targets {
+			if t.client != nil {
+				t.client.CloseIdleConnections()
+			}
+		}
+		cancel()
+		wg.Wait()
+	}
+	defer stopServers()
 	for i, h := range []http.Handler{bare, real} {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -115,13 +128,6 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			serveErrs <- server.Serve(sctx, ln, h, 5*time.Second, nil)
 		}()
 	}
-	defer func() {
-		cancel()
-		wg.Wait()
-		for _, t := range targets {
-			t.client.CloseIdleConnections()
-		}
-	}()
 
 	fmt.Fprintf(stdout, "hookload: %d req/s, %s per run, %d rounds, %d bodies; %s, GOMAXPROCS %d, %d CPUs, load average %s\n",
 		o.rate, o.duration, o.rounds, o.bodies, runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU(), loadAverage())
@@ -195,8 +201,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if o.failRatio > 0 && medRatio > o.failRatio {
 		return fmt.Errorf("median p99 ratio %.2f exceeds %.2f", medRatio, o.failRatio)
 	}
-	cancel()
-	wg.Wait()
+	stopServers()
 	close(serveErrs)
 	for err := range serveErrs {
 		if err != nil {
