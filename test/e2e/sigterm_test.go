@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/githedgehog/hnp-gitops/internal/status"
+	"github.com/githedgehog/hnp-gitops/test/githubsim"
+	"github.com/githedgehog/hnp-gitops/test/harness"
+)
+
+// TestSIGTERMDuringWork runs the built binary as a process, slows GitHub
+// down so that a reconcile is in flight, and sends SIGTERM: the process
+// exits 0 within its shutdown bound. Restarted, it completes the fabric in
+// one commit.
+func TestSIGTERMDuringWork(t *testing.T) {
+	t.Parallel()
+	bin := binary(t)
+	const bound = 2 * time.Second
+	s := startEnv(t, harness.Options{})
+	args := s.env.ServeArgs("--shutdown-timeout=" + bound.String())
+	first := startBinary(t, bin, args)
+	s.setup(t, first.HTTPURL)
+	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.env.GitHub.SetFaults(githubsim.Faults{LatencyMS: 300})
+	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
+	// In flight: the fabric shows initializing and GitHub has been asked.
+	s.waitStatus(t, f.ID, status.Initializing, 15*time.Second)
+	eventually(t, 10*time.Second, "no GitHub request in flight", func() bool { return s.env.GitHub.Stats().Total() > 0 })
+
+	start := time.Now()
+	code := first.Stop(bound + 3*time.Second)
+	took := time.Since(start)
+	if code != 0 {
+		t.Fatalf("exit code %d after SIGTERM (-1: still running %s after it), want 0; logs:\n%s", code, bound+3*time.Second, first.Logs())
+	}
+	if took > bound+time.Second {
+		t.Errorf("exited %s after SIGTERM, above the %s bound (+1s)", took, bound)
+	}
+	logs := first.Logs()
+	if !strings.Contains(logs, `"stopped cleanly"`) {
+		t.Errorf("no clean stop in the logs:\n%s", logs)
+	}
+	if n := s.commits(t, bare); n != 1 {
+		t.Fatalf("commits on main after the abandoned run: %d, want 1 (the in-flight reconcile was not meant to finish)", n)
+	}
+	t.Logf("exited 0 %s after SIGTERM (bound %s); fabric status then %q",
+		took.Round(time.Millisecond), bound, harness.FabricStatus(mustFabric(t, s, f.ID)))
+
+	s.env.GitHub.SetFaults(githubsim.Faults{})
+	second := startBinary(t, bin, args)
+	got := s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
+	if n := s.commits(t, bare); n != 2 {
+		t.Errorf("commits on main: %d, want 2 (one commit once restarted)", n)
+	}
+	head := s.git(t, bare, "rev-parse", "main")
+	if u, _ := got.CustomFields[status.FieldCommitURL].(string); !strings.HasSuffix(u, "/commit/"+head) {
+		t.Errorf("gitops_commit_url %q, want the head %s", u, head)
+	}
+	if code := second.Stop(bound + 3*time.Second); code != 0 {
+		t.Errorf("the restarted service exited %d, want 0", code)
+	}
+	for _, svc := range []*harness.Service{first, second} {
+		if line, leaked := harness.ScanLines(strings.NewReader(svc.Logs()), harness.Secrets); leaked {
+			t.Errorf("a secret leaked into the logs: %s", line)
+		}
+	}
+	s.noSecrets(t, bare)
+}
+
+// startBinary starts the binary as a process; the test's end kills it if
+// it is still running.
+func startBinary(t *testing.T, bin string, args []string) *harness.Service {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	svc, err := harness.StartProcess(ctx, bin, args)
+	if err != nil {
+		if svc != nil {
+			svc.Kill()
+		}
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if svc.Wait(50*time.Millisecond) == -1 {
+			svc.Kill()
+		}
+		if t.Failed() {
+			t.Logf("serve logs:\n%s", svc.Logs())
+		}
+	})
+	if err := svc.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
