@@ -702,6 +702,29 @@ func TestCommitMessageManyFabricsSummaryIsBounded(t *testing.T) {
 	}
 }
 
+func TestSameValue(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, field, read, want string
+		same                    bool
+	}{
+		{"equal", status.FieldStatus, "initialized", "initialized", true},
+		{"different", status.FieldStatus, "error", "initialized", false},
+		{"whitespace", status.FieldError, "boom\n", "boom", true},
+		{"datetime Z form", status.FieldLastSync, "2026-03-06T15:11:23Z", "2026-03-06T15:11:23+00:00", true},
+		{"datetime later", status.FieldLastSync, "2026-03-06T15:11:23Z", "2026-03-06T15:11:24+00:00", false},
+		{"empty datetime", status.FieldLastSync, "", "2026-03-06T15:11:24+00:00", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := sameValue(tt.field, tt.read, tt.want); got != tt.same {
+				t.Errorf("sameValue(%q, %q, %q) = %v, want %v", tt.field, tt.read, tt.want, got, tt.same)
+			}
+		})
+	}
+}
+
 func TestRedact(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, in, want string }{

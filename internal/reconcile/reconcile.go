@@ -94,7 +94,7 @@ func currentFields(f *netbox.Fabric) map[string]string {
 func (c *Controller) setStatus(ctx context.Context, f *netbox.Fabric, cur, want map[string]string) error {
 	patch := map[string]any{}
 	for k, v := range want {
-		if cur[k] != v {
+		if !sameValue(k, cur[k], v) {
 			patch[k] = v
 		}
 	}
@@ -111,6 +111,23 @@ func (c *Controller) setStatus(ctx context.Context, f *netbox.Fabric, cur, want 
 		cur[k] = v.(string)
 	}
 	return nil
+}
+
+// sameValue compares a field as read with the value the service would
+// write, allowing for how NetBox may give it back (surrounding whitespace;
+// a datetime in another offset form), so that a representation difference
+// never causes a write, and with it a webhook, on every run.
+func sameValue(field, read, want string) bool {
+	read, want = strings.TrimSpace(read), strings.TrimSpace(want)
+	if read == want {
+		return true
+	}
+	if field == status.FieldLastSync {
+		a, err1 := time.Parse(time.RFC3339, read)
+		b, err2 := time.Parse(time.RFC3339, want)
+		return err1 == nil && err2 == nil && a.Equal(b)
+	}
+	return false
 }
 
 // resolve reads a fabric and its repository and checks its directory. It
