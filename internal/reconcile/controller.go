@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
@@ -110,6 +111,8 @@ type Controller struct {
 	own   *requestSet
 	locks *repoLocks
 
+	started atomic.Bool // Run was called
+
 	mu      sync.Mutex
 	results map[int64]Outcome
 	prs     map[string]string // last pull-request URL per repository key
@@ -120,6 +123,9 @@ type Controller struct {
 var (
 	ErrNoNetBox     = errors.New("reconcile: Options.NetBox is required")
 	ErrNoRepository = errors.New("reconcile: Options.Repository is required")
+	// ErrStarted is returned by a second call of Run: the queue of a
+	// Controller stops for good when Run returns.
+	ErrStarted = errors.New("reconcile: Run was already called")
 )
 
 // New returns a Controller. It starts nothing: Run starts the workers and
@@ -252,8 +258,11 @@ func (c *Controller) OldestAge() time.Duration { return c.q.OldestAge() }
 // Run runs the workers until ctx ends. Then it stops taking work, lets the
 // reconciles in flight finish for at most DrainTimeout (after which their
 // context is cancelled), and returns nil. Waiting fabrics are dropped: the
-// resync finds them again.
+// resync finds them again. Run may be called once.
 func (c *Controller) Run(ctx context.Context) error {
+	if !c.started.CompareAndSwap(false, true) {
+		return ErrStarted
+	}
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	var wg sync.WaitGroup

@@ -661,6 +661,9 @@ func TestShutdownDrains(t *testing.T) {
 			if h.c.Len() != 0 {
 				t.Errorf("Len = %d after shutdown", h.c.Len())
 			}
+			if err := h.c.Run(context.Background()); !errors.Is(err, ErrStarted) {
+				t.Errorf("second Run: %v, want ErrStarted", err)
+			}
 		})
 	}
 }
