@@ -228,7 +228,7 @@ func (s *Server) createRef(w http.ResponseWriter, r *http.Request) {
 	}
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
-	defer s.writeDone(key(rp.owner, rp.name), body.SHA)
+	defer s.closeWrite(rp, body.SHA)
 	if s.emptyRepo(w, rp) {
 		return
 	}
@@ -272,7 +272,7 @@ func (s *Server) updateRef(w http.ResponseWriter, r *http.Request) {
 	}
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
-	defer s.writeDone(key(rp.owner, rp.name), body.SHA)
+	defer s.closeWrite(rp, body.SHA)
 	name := plumbing.ReferenceName("refs/" + r.PathValue("ref"))
 	cur, err := rp.git.ref(name)
 	if err != nil || cur.IsZero() {
@@ -328,6 +328,16 @@ func (s *Server) updateRef(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	writeJSON(w, http.StatusOK, s.refJSON(r, rp, name, h))
+}
+
+// closeWrite ends the write sequence of the tree of commit sha. The caller
+// holds rp.mu.
+func (s *Server) closeWrite(rp *repo, sha string) {
+	if h, ok := hashOf(sha); ok {
+		if c, err := rp.git.commit(h); err == nil {
+			s.writeDone(key(rp.owner, rp.name), c.TreeHash.String())
+		}
+	}
 }
 
 type personJSON struct {
@@ -448,7 +458,6 @@ func (s *Server) createCommit(w http.ResponseWriter, r *http.Request) {
 			st.EmptyCommits++
 		}
 	})
-	s.writeAdvanced(key(rp.owner, rp.name), tree.String(), h.String())
 	c, _ := rp.git.commit(h)
 	writeJSON(w, http.StatusCreated, s.commitJSON(r, rp, h, c))
 }
@@ -585,7 +594,7 @@ func (s *Server) createTree(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	s.writeStarted(key(rp.owner, rp.name), h.String())
+	s.writeStarted(key(rp.owner, rp.name), h.String(), r.RemoteAddr)
 	var entries []flatEntry
 	_ = rp.git.walk(h, "", false, &entries)
 	writeJSON(w, http.StatusCreated, s.treeJSON(r, rp, h, entries, false))

@@ -59,7 +59,7 @@ type Server struct {
 	window []time.Time // write times for the secondary limit
 	used   int
 	hour   time.Time
-	writes map[string]map[string]time.Time // repo → open write sequence (tree/commit SHA) → start
+	writes map[string]map[string]writeSeq // repo → tree SHA of an open write sequence
 	nextPR int
 
 	srv *http.Server
@@ -99,6 +99,7 @@ type Stats struct {
 	PullRequests  int            `json:"pull_requests"`
 	OtherCommits  int            `json:"concurrent_writer_commits"`
 	MaxWriters    int            `json:"max_concurrent_writers_per_branch"`
+	OpenWriters   int            `json:"open_write_sequences"` // now, over all repositories
 	FaultsApplied map[string]int `json:"faults_injected"`
 }
 
@@ -151,7 +152,7 @@ func New(o Options) (*Server, error) {
 		closing: make(chan struct{}),
 		repos:   map[string]*repo{},
 		faults:  o.Faults,
-		writes:  map[string]map[string]time.Time{},
+		writes:  map[string]map[string]writeSeq{},
 	}
 	s.stats = newStats()
 	s.routes()
@@ -178,7 +179,12 @@ func (s *Server) Start() error {
 // Serve serves on ln in the background until Close.
 func (s *Server) Serve(ln net.Listener) error {
 	s.ln = ln
-	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ConnState: func(c net.Conn, st http.ConnState) {
+			if st == http.StateClosed || st == http.StateHijacked {
+				s.connClosed(c.RemoteAddr().String())
+			}
+		}}
 	go func() { _ = s.srv.Serve(ln) }()
 	return nil
 }
@@ -350,6 +356,9 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := s.stats
+	for _, open := range s.writes {
+		out.OpenWriters += len(open)
+	}
 	out.Requests = make(map[string]int, len(s.stats.Requests))
 	for k, v := range s.stats.Requests {
 		out.Requests[k] = v
@@ -388,43 +397,54 @@ func (s *Server) count(f func(*Stats)) {
 	f(&s.stats)
 }
 
-// writeStarted records a write sequence opened by POST trees (keyed by the
-// tree SHA), writeAdvanced moves it to the commit made from that tree, and
-// writeDone closes it when a ref is updated to that commit. The number of
-// open sequences of a repository approximates its concurrent writers.
-func (s *Server) writeStarted(repoKey, sha string) {
+// A write sequence opens at POST trees (keyed by the tree SHA) and closes
+// when a ref update (successful or not) names a commit of that tree, or
+// when the client's connection closes (a killed or timed-out client), or
+// after WriterWindow. The number of open sequences of a repository
+// approximates its concurrent writers; the emulator does not know the branch
+// before the ref update, so it counts per repository, which is stricter.
+type writeSeq struct {
+	start time.Time
+	addr  string
+}
+
+func (s *Server) writeStarted(repoKey, tree, addr string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.opts.Now()
 	open := s.writes[repoKey]
 	if open == nil {
-		open = map[string]time.Time{}
+		open = map[string]writeSeq{}
 		s.writes[repoKey] = open
 	}
-	for k, t := range open {
-		if now.Sub(t) > s.opts.WriterWindow {
+	for k, w := range open {
+		if now.Sub(w.start) > s.opts.WriterWindow {
 			delete(open, k)
 		}
 	}
-	open[sha] = now
+	open[tree] = writeSeq{start: now, addr: addr}
 	if n := len(open); n > s.stats.MaxWriters {
 		s.stats.MaxWriters = n
 	}
 }
 
-func (s *Server) writeAdvanced(repoKey, tree, commit string) {
+func (s *Server) writeDone(repoKey, tree string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if t, ok := s.writes[repoKey][tree]; ok {
-		delete(s.writes[repoKey], tree)
-		s.writes[repoKey][commit] = t
-	}
+	delete(s.writes[repoKey], tree)
 }
 
-func (s *Server) writeDone(repoKey, commit string) {
+// connClosed forgets the write sequences a closed connection left open.
+func (s *Server) connClosed(addr string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.writes[repoKey], commit)
+	for _, open := range s.writes {
+		for k, w := range open {
+			if w.addr == addr {
+				delete(open, k)
+			}
+		}
+	}
 }
 
 // ghError is GitHub's error body.

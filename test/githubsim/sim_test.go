@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -316,3 +317,27 @@ func TestConcurrentWritersDetected(t *testing.T) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// A client that dies in the middle of a write sequence stops counting as a
+// writer when its connection closes.
+func TestAbandonedWriteForgotten(t *testing.T) {
+	t.Parallel()
+	h := setup(t, githubsim.Options{})
+	seed := h.seed(map[string]string{"a.txt": "a"})
+	_, c, _ := h.do("GET", "/repos/o/r/git/commits/"+seed, tok, nil)
+	dying := &http.Transport{}
+	h.c = &http.Client{Transport: dying}
+	h.do("POST", "/repos/o/r/git/trees", tok, map[string]any{"base_tree": c["tree"].(map[string]any)["sha"], "tree": []map[string]any{
+		{"path": "a.txt", "mode": "100644", "type": "blob", "content": "dying"}}})
+	if n := h.sim.Stats().OpenWriters; n != 1 {
+		t.Fatalf("open write sequences = %d, want 1", n)
+	}
+	dying.CloseIdleConnections()
+	deadline := time.Now().Add(5 * time.Second)
+	for h.sim.Stats().OpenWriters != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the closed connection's write sequence is still open")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
