@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -167,7 +168,8 @@ func (s *Server) writeCustomField(cf *customField, body map[string]any, create, 
 func (s *Server) customFieldREST(cf *customField) object {
 	var cs any
 	if c := s.data.choiceSets[cf.ChoiceSet]; c != nil {
-		cs = obj("id", c.ID, "url", objURL(extrasPath+"custom-field-choice-sets/", c.ID), "display", c.Name, "name", c.Name, "description", c.Description, "choices_count", len(c.ExtraChoices))
+		// choices_count is a CharField in NetBox's serializers: a string.
+		cs = obj("id", c.ID, "url", objURL(extrasPath+"custom-field-choice-sets/", c.ID), "display", c.Name, "name", c.Name, "description", c.Description, "choices_count", strconv.Itoa(len(c.ExtraChoices)))
 	}
 	dataType := map[string]string{"integer": "integer", "decimal": "decimal", "boolean": "boolean", "json": "object", "multiselect": "array", "multiobject": "array"}[cf.Type]
 	if dataType == "" {
@@ -309,7 +311,7 @@ func choiceSetREST(c *choiceSet) object {
 		"base_choices", nil,
 		"extra_choices", pairs(c.ExtraChoices),
 		"order_alphabetically", c.OrderAlphabetically,
-		"choices_count", len(c.ExtraChoices),
+		"choices_count", strconv.Itoa(len(c.ExtraChoices)), // a CharField(source="choices.__len__")
 		"created", drfTime(c.Created),
 		"last_updated", drfTime(c.LastUpdated),
 	)
