@@ -77,13 +77,13 @@ func Parse(body []byte) (*Event, error) {
 
 	ev := &Event{}
 	var err error
-	if ev.Event, err = optString(m, "event"); err != nil {
+	if ev.Event, err = optString(m, "event", "event"); err != nil {
 		return nil, err
 	}
 	if ev.Event == "" {
 		return nil, invalidf("event: missing")
 	}
-	ts, err := optString(m, "timestamp")
+	ts, err := optString(m, "timestamp", "timestamp")
 	if err != nil {
 		return nil, err
 	}
@@ -92,19 +92,19 @@ func Parse(body []byte) (*Event, error) {
 			return nil, invalidf("timestamp: %q is not an ISO 8601 time", truncate(ts, 40))
 		}
 	}
-	if ev.ObjectType, err = optString(m, "object_type"); err != nil {
+	if ev.ObjectType, err = optString(m, "object_type", "object_type"); err != nil {
 		return nil, err
 	}
-	if ev.Model, err = optString(m, "model"); err != nil {
+	if ev.Model, err = optString(m, "model", "model"); err != nil {
 		return nil, err
 	}
 	if ev.Model == "" && ev.ObjectType != "" {
 		ev.Model = ev.ObjectType[strings.LastIndexByte(ev.ObjectType, '.')+1:]
 	}
-	if ev.Username, err = optString(m, "username"); err != nil {
+	if ev.Username, err = optString(m, "username", "username"); err != nil {
 		return nil, err
 	}
-	if ev.RequestID, err = optString(m, "request_id"); err != nil {
+	if ev.RequestID, err = optString(m, "request_id", "request_id"); err != nil {
 		return nil, err
 	}
 	req, err := optObject(m, "request", "request")
@@ -112,18 +112,18 @@ func Parse(body []byte) (*Event, error) {
 		return nil, err
 	}
 	if req != nil {
-		id, err := optString(req, "id")
+		id, err := optString(req, "id", "request.id")
 		if err != nil {
-			return nil, prefixed("request.", err)
+			return nil, err
 		}
 		if id != "" {
 			ev.RequestID = id
 		}
-		if ev.RequestMethod, err = optString(req, "method"); err != nil {
-			return nil, prefixed("request.", err)
+		if ev.RequestMethod, err = optString(req, "method", "request.method"); err != nil {
+			return nil, err
 		}
-		if ev.RequestPath, err = optString(req, "path"); err != nil {
-			return nil, prefixed("request.", err)
+		if ev.RequestPath, err = optString(req, "path", "request.path"); err != nil {
+			return nil, err
 		}
 		user, err := requestUser(req)
 		if err != nil {
@@ -277,15 +277,15 @@ func objectID(data map[string]any) (int64, error) {
 }
 
 // optString returns m[key] when it is a string, "" when it is absent or
-// null, and an error for any other type.
-func optString(m map[string]any, key string) (string, error) {
+// null, and an error naming path for any other type.
+func optString(m map[string]any, key, path string) (string, error) {
 	switch v := m[key].(type) {
 	case nil:
 		return "", nil
 	case string:
 		return v, nil
 	default:
-		return "", invalidf("%s: want a string, got %s", key, kind(v))
+		return "", invalidf("%s: want a string, got %s", path, kind(v))
 	}
 }
 
@@ -321,12 +321,6 @@ func kind(v any) string {
 
 func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidPayload}, args...)...)
-}
-
-// prefixed puts prefix before the key named in an invalidf error.
-func prefixed(prefix string, err error) error {
-	msg := strings.TrimPrefix(err.Error(), ErrInvalidPayload.Error()+": ")
-	return fmt.Errorf("%w: %s%s", ErrInvalidPayload, prefix, msg)
 }
 
 func oneLine(err error) string {
