@@ -9,9 +9,11 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 )
 
-// tokenMap picks the GitHub token of a repository: the most specific line of
-// the token map file ("host/owner=token", then "host=token"), else the
-// default token. Tokens are never printed: errors name only the line number.
+// tokenMap picks the token of a repository: the most specific line of the
+// token map file ("host/owner=token", then "host=token"), else, for
+// github.com only, the default token. The default token is never sent to
+// another host: a GitHub Enterprise or other git host needs its own line.
+// Tokens are never printed: errors name only the line number.
 type tokenMap struct {
 	byOwner map[string]string // "host/owner"
 	byHost  map[string]string // "host"
@@ -48,7 +50,10 @@ func (m *tokenMap) tokenFor(r gitrepo.Repo) string {
 	if t, ok := m.byHost[host]; ok {
 		return t
 	}
-	return m.def
+	if host == "github.com" {
+		return m.def
+	}
+	return ""
 }
 
 // secrets returns every non-empty token of the map, for log redaction.

@@ -29,6 +29,7 @@ GitHub.com/Other=other-token
 		{"case-insensitive", gitrepo.Repo{Host: "github.com", Owner: "other", Name: "r"}, "other-token"},
 		{"host line", gitrepo.Repo{Host: "ghe.example.com", Owner: "x", Name: "r"}, "ghe-host-token"},
 		{"default", gitrepo.Repo{Host: "github.com", Owner: "nobody", Name: "r"}, "default-token"},
+		{"default never to another host", gitrepo.Repo{Host: "gitlab.example.com", Owner: "acme", Name: "r"}, ""},
 	} {
 		if got := m.tokenFor(tc.repo); got != tc.want {
 			t.Errorf("%s: tokenFor(%v) = %q, want %q", tc.name, tc.repo, got, tc.want)
