@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -165,6 +166,33 @@ func TestFaultDroppedWebhooks(t *testing.T) {
 	}
 	if st := s.Stats(); st.DeliveriesDropped != 1 || st.DeliveriesOK != 1 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestOnDelivery(t *testing.T) {
+	t.Parallel()
+	recv := newReceiver(t, 200)
+	got := make(chan Delivery, 2)
+	s := start(t, Options{Faults: Faults{DropWebhooks: 1}, OnDelivery: func(d Delivery) { got <- d }})
+	if _, _, err := s.AddWebhook(recv.url, "k"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.CreateFabric(Fabric{Name: "f"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateFabric(f.ID, map[string]any{}); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"created dropped", "updated 200"} {
+		select {
+		case d := <-got:
+			if g := fmt.Sprintf("%s %v", d.Event, map[bool]any{true: "dropped", false: d.StatusCode}[d.Dropped]); g != want {
+				t.Errorf("%d: %s, want %s", i, g, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d: no callback", i)
+		}
 	}
 }
 

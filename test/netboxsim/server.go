@@ -57,6 +57,9 @@ type Options struct {
 	// HTTPClient delivers webhooks (default: a client without timeout; the
 	// delivery itself is bounded like NetBox's job: 300s, 60s on 4.7+).
 	HTTPClient *http.Client
+	// OnDelivery, when set, is called by the delivering worker after each
+	// webhook job (sent, failed or dropped); it must not block for long.
+	OnDelivery func(Delivery)
 }
 
 // ErrNoToken is returned by Start when Options.Token is empty.

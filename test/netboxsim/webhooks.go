@@ -173,8 +173,11 @@ func (s *Server) worker() {
 			return
 		}
 		d := s.deliver(j)
-		s.q.done()
 		s.record(d)
+		s.q.done()
+		if s.opts.OnDelivery != nil {
+			s.opts.OnDelivery(d)
+		}
 	}
 }
 

@@ -38,16 +38,18 @@ func main() {
 const envPrefix = "NETBOXSIM_"
 
 type config struct {
-	opts       netboxsim.Options
-	errorRate  float64
-	errorCode  int
-	timeout    float64
-	routes     string
-	setup      bool
-	webhookURL string
-	secret     string
-	repoURL    string
-	fabrics    int
+	opts      netboxsim.Options
+	errorRate float64
+	errorCode int
+	timeout   float64
+	routes    string
+	setup     bool
+
+	logDeliveries bool
+	webhookURL    string
+	secret        string
+	repoURL       string
+	fabrics       int
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -72,6 +74,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.StringVar(&c.routes, "fault-routes", "fabric-get,fabric-write,fabric-list", fmt.Sprintf("comma-separated routes the error and timeout rates apply to, of %v", netboxsim.Routes))
 	fs.Float64Var(&c.opts.Faults.DropWebhookRate, "drop-webhook-rate", 0, "probability that a webhook delivery is dropped")
 	fs.DurationVar(&c.opts.Faults.DeliveryLatency, "delivery-latency", 0, "delay before each webhook delivery (a busy RQ worker)")
+	fs.BoolVar(&c.logDeliveries, "log-deliveries", true, "print one line per webhook delivery on stderr")
 	fs.BoolVar(&c.setup, "setup", false, "define the hnp-gitops status custom fields at start (as hnp-gitops netbox setup does)")
 	fs.StringVar(&c.webhookURL, "webhook-url", "", "define a webhook to this URL and an event rule for fabric created/updated at start")
 	fs.StringVar(&c.secret, "webhook-secret", "", "secret of the --webhook-url webhook")
@@ -139,6 +142,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if c.logDeliveries {
+		c.opts.OnDelivery = func(d netboxsim.Delivery) { fmt.Fprintln(stderr, describe(d)) }
+	}
 	s, err := netboxsim.Start(c.opts)
 	if err != nil {
 		return err
@@ -178,4 +184,17 @@ func seed(s *netboxsim.Server, c config) error {
 		}
 	}
 	return nil
+}
+
+// describe is the one-line log of a delivery.
+func describe(d netboxsim.Delivery) string {
+	result := fmt.Sprintf("%d", d.StatusCode)
+	switch {
+	case d.Dropped:
+		result = "dropped (fault)"
+	case d.Err != "":
+		result = "failed: " + d.Err
+	}
+	return fmt.Sprintf("netboxsim: webhook %s %s #%d (request %s) -> %s %s: %s",
+		d.Event, d.ObjectType, d.ObjectID, d.RequestID, d.Method, d.URL, result)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -38,7 +39,9 @@ func (s *syncBuffer) String() string {
 func TestRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	env := map[string]string{"NETBOXSIM_TOKEN": "tok", "NETBOXSIM_VERSION": "4.6"}
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) }))
+	defer recv.Close()
+	env := map[string]string{"NETBOXSIM_TOKEN": "tok", "NETBOXSIM_VERSION": "4.6", "NETBOXSIM_WEBHOOK_URL": recv.URL + "/webhooks/netbox"}
 	pr, pw := io.Pipe()
 	var stderr syncBuffer
 	done := make(chan error, 1)
@@ -82,6 +85,13 @@ func TestRun(t *testing.T) {
 	}
 	if _, ok := f["custom_fields"].(map[string]any)["gitops_directory_status"]; !ok {
 		t.Errorf("--setup: custom_fields = %v", f["custom_fields"])
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Count(stderr.String(), "netboxsim: webhook created netbox_hedgehog.hedgehogfabric") < 3 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := strings.Count(stderr.String(), "-> POST "+recv.URL+"/webhooks/netbox: 202"); n != 3 {
+		t.Errorf("%d delivery lines, want 3:\n%s", n, stderr.String())
 	}
 	stats := get("/_sim/stats")
 	if _, ok := stats["requests"]; !ok {
