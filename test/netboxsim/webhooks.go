@@ -173,8 +173,10 @@ func (s *Server) worker() {
 			return
 		}
 		d := s.deliver(j)
-		s.record(d)
+		// Done before record: whoever WaitDeliveries sees it no longer
+		// pending.
 		s.q.done()
+		s.record(d)
 		if s.opts.OnDelivery != nil {
 			s.opts.OnDelivery(d)
 		}
