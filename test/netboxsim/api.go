@@ -139,9 +139,14 @@ func (s *Server) endpoint(route Route, auth bool, h func(*request) reply) http.H
 			helper: r.Context().Value(helperKey) != nil,
 			at:     time.Now(),
 		}
+		var d decision
 		if !rq.helper {
 			s.countRequest(r.Method + " " + routePattern(r))
-			if !s.applyFaults(w, r, route) {
+			d = s.faults.decide(route)
+			if d.latency > 0 && !s.sleep(r.Context(), d.latency) {
+				return
+			}
+			if !d.afterApply && s.injectFault(w, r, d) {
 				return
 			}
 		}
@@ -150,6 +155,13 @@ func (s *Server) endpoint(route Route, auth bool, h func(*request) reply) http.H
 			rep = detail(http.StatusForbidden, msg)
 		} else {
 			rep = s.safely(h, rq)
+		}
+		if d.afterApply && d.kind != faultNone {
+			// The change is committed and its webhooks go out, but the
+			// client never sees the answer.
+			s.enqueue(rq.events)
+			s.injectFault(w, r, d)
+			return
 		}
 		if !rq.helper {
 			s.countStatus(rep.status)
@@ -190,26 +202,20 @@ func routePattern(r *http.Request) string {
 	return p
 }
 
-// applyFaults injects latency, errors and hangs; it reports whether the
-// request goes on.
-func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, route Route) bool {
-	d := s.faults.decide(route)
-	if d.latency > 0 {
-		if !s.sleep(r.Context(), d.latency) {
-			return false
-		}
-	}
+// injectFault answers with an injected error or hangs; it reports whether
+// it did (the request must then not be answered again).
+func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, d decision) bool {
 	switch d.kind {
 	case faultError:
 		s.countStatus(d.status)
 		if d.status == http.StatusInternalServerError {
 			s.writeReply(w, s.serverError("OperationalError", "connection to server failed: server closed the connection unexpectedly"))
-			return false
+			return true
 		}
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(d.status)
 		fmt.Fprintf(w, "<html><body><h1>%d %s</h1></body></html>\n", d.status, http.StatusText(d.status))
-		return false
+		return true
 	case faultHang:
 		if s.sleep(r.Context(), s.faults.hangMax()) {
 			s.countStatus(http.StatusGatewayTimeout)
@@ -217,9 +223,9 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, route Route
 			w.WriteHeader(http.StatusGatewayTimeout)
 			fmt.Fprintf(w, "<html><body><h1>504 Gateway Time-out</h1></body></html>\n")
 		}
-		return false
+		return true
 	}
-	return true
+	return false
 }
 
 // sleep waits d; false when the client or the server went away first.

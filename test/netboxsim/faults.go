@@ -34,6 +34,11 @@ type RouteFault struct {
 	ErrorStatus int           `json:"error_status,omitempty"` // 500 (NetBox's error body) by default; 502/503/504 answer like a proxy
 	Timeouts    int           `json:"timeouts,omitempty"`     // the next N requests hang
 	TimeoutRate float64       `json:"timeout_rate,omitempty"` // probability of hanging
+	// AfterApply makes this route's errors and hangs come after the
+	// request took effect (its change stored, its webhooks queued), like a
+	// proxy that gives up on a slow commit: the client sees a failure for
+	// a write that happened.
+	AfterApply bool `json:"after_apply,omitempty"`
 }
 
 // Faults configures fault injection. Decisions come from one random source
@@ -72,9 +77,10 @@ const (
 )
 
 type decision struct {
-	kind    faultKind
-	status  int
-	latency time.Duration
+	kind       faultKind
+	status     int
+	latency    time.Duration
+	afterApply bool
 }
 
 // injector holds the live fault configuration; counts are decremented as
@@ -177,6 +183,7 @@ func (in *injector) decide(r Route) decision {
 		case rf.TimeoutRate > 0 && in.rng.Float64() < rf.TimeoutRate:
 			d.kind = faultHang
 		}
+		d.afterApply = rf.AfterApply
 		if d.kind == faultError {
 			d.status = rf.ErrorStatus
 			if d.status == 0 {

@@ -40,11 +40,12 @@ type routeFaultJSON struct {
 	ErrorStatus int          `json:"error_status,omitempty"`
 	Timeouts    int          `json:"timeouts,omitempty"`
 	TimeoutRate float64      `json:"timeout_rate,omitempty"`
+	AfterApply  bool         `json:"after_apply,omitempty"`
 }
 
 // MarshalJSON writes the latency as a duration string.
 func (r RouteFault) MarshalJSON() ([]byte, error) {
-	return json.Marshal(routeFaultJSON{jsonDuration(r.Latency), r.Errors, r.ErrorRate, r.ErrorStatus, r.Timeouts, r.TimeoutRate})
+	return json.Marshal(routeFaultJSON{jsonDuration(r.Latency), r.Errors, r.ErrorRate, r.ErrorStatus, r.Timeouts, r.TimeoutRate, r.AfterApply})
 }
 
 // UnmarshalJSON reads the latency as a duration string or nanoseconds.
@@ -53,7 +54,7 @@ func (r *RouteFault) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*r = RouteFault{time.Duration(j.Latency), j.Errors, j.ErrorRate, j.ErrorStatus, j.Timeouts, j.TimeoutRate}
+	*r = RouteFault{time.Duration(j.Latency), j.Errors, j.ErrorRate, j.ErrorStatus, j.Timeouts, j.TimeoutRate, j.AfterApply}
 	return nil
 }
 

@@ -62,6 +62,32 @@ func TestFaultProxyStatus(t *testing.T) {
 	}
 }
 
+func TestFaultAfterApply(t *testing.T) {
+	t.Parallel()
+	recv := newReceiver(t, 200)
+	s := start(t, Options{Faults: Faults{HangMax: 50 * time.Millisecond, Routes: map[Route]RouteFault{
+		RouteFabricWrite: {Errors: 1, ErrorStatus: 502, Timeouts: 1, AfterApply: true},
+	}}})
+	f := setupFabric(t, s)
+	if _, _, err := s.AddWebhook(recv.url, "k"); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/api/plugins/hedgehog/fabrics/%d/", f.ID)
+	first := api(t, s, "PATCH", path, map[string]any{"custom_fields": map[string]any{"gitops_directory_status": "initializing"}})
+	second := api(t, s, "PATCH", path, map[string]any{"custom_fields": map[string]any{"gitops_directory_status": "initialized"}})
+	if first.code != 502 || second.code != 504 {
+		t.Fatalf("codes %d %d, want 502 and 504", first.code, second.code)
+	}
+	got, _ := s.Fabric(f.ID)
+	if got.CustomFields["gitops_directory_status"] != "initialized" || len(s.PatchLog(f.ID)) != 2 {
+		t.Errorf("the writes were not applied: %v", got.CustomFields)
+	}
+	ds := waitDeliveries(t, s, 2)
+	if ds[0].RequestID != first.header.Get("X-Request-ID") || ds[1].RequestID != second.header.Get("X-Request-ID") {
+		t.Errorf("deliveries %+v", ds)
+	}
+}
+
 func TestFaultRatesAreSeeded(t *testing.T) {
 	t.Parallel()
 	run := func(seed int64) []int {
@@ -218,13 +244,13 @@ func TestFaultDeliveryLatency(t *testing.T) {
 
 func TestFaultsJSON(t *testing.T) {
 	t.Parallel()
-	in := `{"seed":3,"latency":"5ms","hang_max":"2s","routes":{"fabric-write":{"errors":2,"error_rate":0.1,"latency":"1ms"}},"drop_webhook_rate":0.25,"delivery_latency":"1s"}`
+	in := `{"seed":3,"latency":"5ms","hang_max":"2s","routes":{"fabric-write":{"errors":2,"error_rate":0.1,"latency":"1ms","after_apply":true}},"drop_webhook_rate":0.25,"delivery_latency":"1s"}`
 	var f Faults
 	if err := json.Unmarshal([]byte(in), &f); err != nil {
 		t.Fatal(err)
 	}
 	want := Faults{Seed: 3, Latency: 5 * time.Millisecond, HangMax: 2 * time.Second, DropWebhookRate: 0.25, DeliveryLatency: time.Second,
-		Routes: map[Route]RouteFault{RouteFabricWrite: {Errors: 2, ErrorRate: 0.1, Latency: time.Millisecond}}}
+		Routes: map[Route]RouteFault{RouteFabricWrite: {Errors: 2, ErrorRate: 0.1, Latency: time.Millisecond, AfterApply: true}}}
 	if diff := cmp.Diff(want, f); diff != "" {
 		t.Errorf("decoded (-want +got):\n%s", diff)
 	}

@@ -38,13 +38,13 @@ func main() {
 const envPrefix = "NETBOXSIM_"
 
 type config struct {
-	opts      netboxsim.Options
-	errorRate float64
-	errorCode int
-	timeout   float64
-	routes    string
-	setup     bool
-
+	opts          netboxsim.Options
+	errorRate     float64
+	errorCode     int
+	timeout       float64
+	routes        string
+	afterApply    bool
+	setup         bool
 	logDeliveries bool
 	webhookURL    string
 	secret        string
@@ -70,6 +70,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	fs.Float64Var(&c.errorRate, "error-rate", 0, "probability of an error answer on the --fault-routes")
 	fs.IntVar(&c.errorCode, "error-status", 500, "status of injected errors (500 has NetBox's error body; 502/503/504 look like a proxy)")
 	fs.Float64Var(&c.timeout, "timeout-rate", 0, "probability that a request on the --fault-routes hangs")
+	fs.BoolVar(&c.afterApply, "fault-after-apply", false, "errors and hangs on the --fault-routes come after the request took effect")
 	fs.DurationVar(&c.opts.Faults.HangMax, "hang-max", 30*time.Second, "how long a hanging request waits before answering 504")
 	fs.StringVar(&c.routes, "fault-routes", "fabric-get,fabric-write,fabric-list", fmt.Sprintf("comma-separated routes the error and timeout rates apply to, of %v", netboxsim.Routes))
 	fs.Float64Var(&c.opts.Faults.DropWebhookRate, "drop-webhook-rate", 0, "probability that a webhook delivery is dropped")
@@ -116,7 +117,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 			if !validRoute(netboxsim.Route(r)) {
 				return c, fmt.Errorf("--fault-routes: unknown route %q (want one of %v)", r, netboxsim.Routes)
 			}
-			c.opts.Faults.Routes[netboxsim.Route(r)] = netboxsim.RouteFault{ErrorRate: c.errorRate, ErrorStatus: c.errorCode, TimeoutRate: c.timeout}
+			c.opts.Faults.Routes[netboxsim.Route(r)] = netboxsim.RouteFault{ErrorRate: c.errorRate, ErrorStatus: c.errorCode, TimeoutRate: c.timeout, AfterApply: c.afterApply}
 		}
 	}
 	return c, nil

@@ -131,12 +131,12 @@ func TestParseErrors(t *testing.T) {
 
 func TestFaultFlags(t *testing.T) {
 	env := map[string]string{"NETBOXSIM_DELIVERY_LATENCY": "2s"}
-	c, err := parse([]string{"--token", "x", "--error-rate", "0.2", "--fault-routes", "fabric-get, status", "--latency", "5ms"}, func(k string) string { return env[k] }, io.Discard)
+	c, err := parse([]string{"--token", "x", "--error-rate", "0.2", "--fault-routes", "fabric-get, status", "--latency", "5ms", "--fault-after-apply"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := c.opts.Faults
-	if f.Latency != 5*time.Millisecond || f.DeliveryLatency != 2*time.Second || len(f.Routes) != 2 || f.Routes["fabric-get"].ErrorRate != 0.2 || f.Routes["status"].ErrorStatus != 500 {
+	if f.Latency != 5*time.Millisecond || f.DeliveryLatency != 2*time.Second || len(f.Routes) != 2 || f.Routes["fabric-get"].ErrorRate != 0.2 || f.Routes["status"].ErrorStatus != 500 || !f.Routes["status"].AfterApply {
 		t.Errorf("faults = %+v", f)
 	}
 }
