@@ -402,7 +402,7 @@ func (s *session) initEmpty(ctx context.Context, t Target, dirs []string, plan P
 	first := changes[0]
 	res, _, err := s.c.Repositories.CreateFile(ctx, s.repo.Owner, s.repo.Name, first.path, &github.RepositoryContentFileOptions{
 		Message:   github.String(message(prop)),
-		Content:   first.content,
+		Content:   append([]byte{}, first.content...), // never null, even for an empty file
 		Branch:    github.String(t.Branch),
 		Author:    s.author(),
 		Committer: s.committer(),
