@@ -1,10 +1,13 @@
 package gitrepo_test
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
@@ -172,5 +175,45 @@ func TestApplySerialisedPerRepository(t *testing.T) {
 	st := e.sim.Stats()
 	if n != 1 || st.Commits != 1 || st.MaxWriters != 1 {
 		t.Errorf("%d changed, %d commits, max writers %d; want 1 1 1", n, st.Commits, st.MaxWriters)
+	}
+}
+
+// A spent primary budget with a reset far ahead is not waited for inside
+// Apply: it comes back as rate_limited with the wait, and go-github's memory
+// of the spent budget stops further requests before they are sent.
+func TestApplyPrimaryBudgetSpent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, githubsim.Options{RateLimit: 3}, nil)
+	e.seedAcceptance(t)
+	_, err := e.apply(t, gitrepo.Target{})
+	var ge *gitrepo.Error
+	if !asError(err, &ge) || ge.Class != gitrepo.ClassRateLimited {
+		t.Fatalf("Apply = %v, want rate_limited", err)
+	}
+	if ge.RetryAfter < 30*time.Minute || ge.RetryAfter > time.Hour+time.Minute {
+		t.Errorf("RetryAfter = %v, want until the hour's reset", ge.RetryAfter)
+	}
+	if n := e.sim.Stats().Total(); n != 3 {
+		t.Errorf("%d requests reached GitHub, want 3 (the budget; the 4th is refused client-side)", n)
+	}
+	noToken(t, err)
+}
+
+// Between compare-and-swap attempts the port waits a short jitter through
+// the injected Sleep.
+func TestApplyConflictJitter(t *testing.T) {
+	t.Parallel()
+	var waits []time.Duration
+	e := newEnv(t, githubsim.Options{Faults: githubsim.Faults{ConcurrentWriter: 2}}, func(o *gitrepo.GitHubOptions) {
+		o.Rand = func() float64 { return 0.5 }
+		o.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	})
+	e.seedAcceptance(t)
+	res, err := e.apply(t, gitrepo.Target{})
+	if err != nil || res.Attempts != 3 {
+		t.Fatalf("Apply = %+v, %v; want success on attempt 3", res, err)
+	}
+	if d := cmp.Diff([]time.Duration{50 * time.Millisecond, 100 * time.Millisecond}, waits); d != "" {
+		t.Errorf("waits (-want +got):\n%s", d)
 	}
 }
