@@ -1,0 +1,116 @@
+package gitremote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing/transport"
+
+	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+)
+
+// Error is a failed git operation. It wraps a *gitrepo.Error, so that
+// gitrepo.ClassOf, errors.As and Retryable work as for the GitHub port,
+// while its text names git rather than GitHub.
+type Error struct{ e *gitrepo.Error }
+
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("git: %s: %s", e.e.Repo, e.e.Op)
+	if e.e.Message != "" {
+		msg += ": " + e.e.Message
+	}
+	return msg
+}
+
+// Unwrap returns the *gitrepo.Error.
+func (e *Error) Unwrap() error { return e.e }
+
+// Class is the class of the error.
+func (e *Error) Class() gitrepo.Class { return e.e.Class }
+
+func newError(class gitrepo.Class, repo gitrepo.Repo, op, msg string, cause error) error {
+	return &Error{e: &gitrepo.Error{Class: class, Repo: repo, Op: op, Message: msg, Err: cause}}
+}
+
+// scrubber removes secrets from text that came from go-git or the remote:
+// the configured password/token literally, and the userinfo of any URL.
+type scrubber struct{ secrets []string }
+
+var urlUserinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@`)
+
+func (s scrubber) scrub(text string) string {
+	for _, sec := range s.secrets {
+		if sec != "" {
+			text = strings.ReplaceAll(text, sec, "***")
+		}
+	}
+	return urlUserinfo.ReplaceAllString(text, "${1}")
+}
+
+// secretCause keeps the cause reachable for errors.Is and errors.As while its
+// text is scrubbed, so that no caller can print a credential by accident.
+type secretCause struct {
+	msg string
+	err error
+}
+
+func (c *secretCause) Error() string { return c.msg }
+func (c *secretCause) Unwrap() error { return c.err }
+
+// classify turns a transport error into an *Error naming the operation.
+func (s scrubber) classify(repo gitrepo.Repo, op string, err error) error {
+	var ge *Error
+	if errors.As(err, &ge) {
+		return err
+	}
+	cause := &secretCause{msg: s.scrub(err.Error()), err: err}
+	text := strings.ToLower(cause.msg)
+	class, msg := gitrepo.ClassTransient, cause.msg
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		msg = "cancelled or timed out"
+	case errors.Is(err, transport.ErrAuthenticationRequired):
+		class, msg = gitrepo.ClassAuth, "authentication required or refused (check the username and token)"
+	case errors.Is(err, transport.ErrAuthorizationFailed):
+		class, msg = gitrepo.ClassAuth, "authorization failed (the credentials may not access this repository)"
+	case errors.Is(err, transport.ErrInvalidAuthMethod):
+		class, msg = gitrepo.ClassInvalid, "credentials of the wrong kind for this URL (HTTPS wants a username and token, SSH a key file)"
+	case errors.Is(err, transport.ErrRepositoryNotFound):
+		class, msg = gitrepo.ClassNotFound, "repository not found, or the credentials cannot see it"
+	case strings.Contains(text, "unable to authenticate"), strings.Contains(text, "permission denied"):
+		class, msg = gitrepo.ClassAuth, "SSH authentication failed: "+cause.msg
+	case strings.Contains(text, "knownhosts"), strings.Contains(text, "host key"):
+		class, msg = gitrepo.ClassAuth, "SSH host key not accepted by known_hosts: "+cause.msg
+	case errors.As(err, &ne), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		if ne != nil && ne.Timeout() {
+			msg = "request timed out"
+		}
+	}
+	return newError(class, repo, op, msg, cause)
+}
+
+// classifyPush sorts a refused ref update by the reason the server gave
+// ("ng <ref> <reason>") and what the hooks printed.
+func classifyPush(repo gitrepo.Repo, op, reason, remote string) error {
+	r := strings.ToLower(reason)
+	msg := reason
+	if remote != "" {
+		msg += " (remote: " + remote + ")"
+	}
+	switch {
+	case strings.Contains(r, "fetch first"), strings.Contains(r, "non-fast-forward"), strings.Contains(r, "stale info"),
+		strings.Contains(r, "failed to lock"), strings.Contains(r, "failed to update ref"), strings.Contains(r, "cannot lock"),
+		strings.Contains(r, "already exists"), strings.Contains(r, "incorrect old value"):
+		return newError(gitrepo.ClassConflict, repo, op, msg, nil)
+	case strings.Contains(r, "hook declined"), strings.Contains(r, "protected"), strings.Contains(r, "not allowed"),
+		strings.Contains(r, "denied"), strings.Contains(r, "declined"), strings.Contains(r, "rejected"):
+		return newError(gitrepo.ClassProtected, repo, op, msg, nil)
+	}
+	return newError(gitrepo.ClassTransient, repo, op, msg, nil)
+}

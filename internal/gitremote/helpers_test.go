@@ -1,0 +1,167 @@
+package gitremote_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/githedgehog/hnp-gitops/internal/gitremote"
+	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/pkg/fgd"
+)
+
+// testPassword is recognisable so that tests can look for it in every
+// error.
+const testPassword = "glpat-TESTPASSWORDtestpassword0123"
+
+const (
+	owner   = "hedgehog"
+	name    = "fabrics"
+	fgdDir  = "gitops/hedgehog/fabric-1"
+	rawDir  = fgdDir + "/raw"
+	fixture = "../../../shared/fixtures/hnp-fabric-1"
+)
+
+var fixedNow = time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
+
+type env struct {
+	srv    *gitServer
+	remote *gitremote.Remote
+	repo   gitrepo.Repo
+	bare   string
+	client *http.Client
+}
+
+// newEnv starts a git server with one empty bare repository hedgehog/fabrics
+// and a port pointed at it with the right password. mod may change the
+// port's options.
+func newEnv(t *testing.T, mod func(*gitremote.Options)) *env {
+	t.Helper()
+	srv := newGitServer(t, "hnp", testPassword)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	e := &env{srv: srv, bare: srv.bare(owner, name), client: &http.Client{Transport: tr}}
+	e.repo = gitrepo.Repo{Host: srv.Host(), Owner: owner, Name: name}
+	o := gitremote.Options{
+		CredentialsFor: func(gitrepo.Repo) gitremote.Credentials {
+			return gitremote.Credentials{Username: "hnp", Password: testPassword}
+		},
+		URLFor:     func(r gitrepo.Repo) string { return srv.URL(r.Owner, r.Name) },
+		HTTPClient: e.client,
+		Author:     gitrepo.Identity{Name: "hnp-gitops", Email: "hnp-gitops@example.com"},
+		Now:        func() time.Time { return fixedNow },
+		Sleep:      func(context.Context, time.Duration) error { return nil },
+	}
+	if mod != nil {
+		mod(&o)
+	}
+	e.remote = gitremote.New(o)
+	return e
+}
+
+func fixtures(t *testing.T) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, f := range []string{"prepop.yaml", "test-vpc.yaml", "test-vpc-2.yaml"} {
+		b, err := os.ReadFile(filepath.Join(fixture, f))
+		if err != nil {
+			t.Fatalf("fixture (the shared fixtures must be beside the checkout): %v", err)
+		}
+		out[f] = b
+	}
+	return out
+}
+
+// seedAcceptance puts the user's three files under raw/ on main, plus a
+// file outside the FGD that must never change.
+func (e *env) seedAcceptance(t *testing.T) string {
+	t.Helper()
+	files := map[string][]byte{"README.md": []byte("# fabrics\n")}
+	for n, b := range fixtures(t) {
+		files[rawDir+"/"+n] = b
+	}
+	return commitFiles(t, e.bare, "main", files, "Add fabric-1 wiring")
+}
+
+// enginePlan is the real engine: fgd.Compute per FGD, paths prefixed.
+func enginePlan(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+	var p gitrepo.Proposal
+	var summaries []string
+	for dir, snap := range dirs {
+		res, err := fgd.Compute(snap, fgd.Settings{FabricID: 1, FabricName: "fabric-1", RepoDir: dir, ParentCommit: head})
+		if err != nil {
+			return p, err
+		}
+		for _, c := range res.Changes {
+			if dir != "" {
+				c.Path = dir + "/" + c.Path
+			}
+			p.Changes = append(p.Changes, c)
+		}
+		summaries = append(summaries, res.Summary)
+	}
+	p.Message = strings.Join(summaries, "; ") + "\n\nNetBox-Object: netbox_hedgehog.hedgehogfabric:1"
+	return p, nil
+}
+
+func (e *env) apply(t *testing.T, tg gitrepo.Target, plan gitrepo.PlanFunc) (gitrepo.Result, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if tg.Repo == (gitrepo.Repo{}) {
+		tg.Repo = e.repo
+	}
+	if tg.Branch == "" {
+		tg.Branch = "main"
+	}
+	if plan == nil {
+		plan = enginePlan
+	}
+	return e.remote.Apply(ctx, tg, []string{fgdDir}, plan)
+}
+
+func countUnder(files map[string]string, dir string) int {
+	n := 0
+	for p := range files {
+		if strings.HasPrefix(p, dir+"/") && !strings.HasSuffix(p, "/.gitkeep") && !strings.Contains(strings.TrimPrefix(p, dir+"/"), "/") {
+			n++
+		}
+	}
+	return n
+}
+
+// noSecret fails when any error of err's chain shows the password.
+func noSecret(t *testing.T, err error) {
+	t.Helper()
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		for _, s := range []string{testPassword, "TESTPASSWORD"} {
+			if strings.Contains(e.Error(), s) {
+				t.Errorf("error text contains the password: %v", e)
+			}
+		}
+	}
+}
+
+// wantClass fails unless err is a *gitremote.Error of class want.
+func wantClass(t *testing.T, err error, want gitrepo.Class) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("err = nil, want class %s", want)
+	}
+	var ge *gitremote.Error
+	if !errors.As(err, &ge) {
+		t.Errorf("err %T is not a *gitremote.Error: %v", err, err)
+	}
+	if got := gitrepo.ClassOf(err); got != want {
+		t.Errorf("class = %q, want %q (err: %v)", got, want, err)
+	}
+	if !strings.HasPrefix(err.Error(), "git: ") {
+		t.Errorf("error text %q does not start with \"git: \"", err.Error())
+	}
+	noSecret(t, err)
+}

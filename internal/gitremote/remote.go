@@ -1,0 +1,283 @@
+package gitremote
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/pkg/fgd"
+)
+
+// Credentials open one repository. HTTPS uses Username and Password (a
+// token is the password; an empty Username with a Password becomes "git",
+// which GitLab, Gitea and Azure DevOps accept; Bitbucket Cloud access tokens
+// want "x-token-auth"). SSH uses SSHKeyFile (with SSHKeyPassphrase when the
+// key is encrypted) and verifies the host against KnownHostsFile, which is
+// required: a host key is never accepted blindly.
+type Credentials struct {
+	Username, Password string
+	SSHKeyFile         string
+	SSHKeyPassphrase   string
+	KnownHostsFile     string
+}
+
+// Options configures the port. The zero value works for public HTTPS
+// repositories that allow anonymous reads (pushes will need credentials).
+type Options struct {
+	// CredentialsFor returns the credentials of a repository. Default none.
+	CredentialsFor func(gitrepo.Repo) Credentials
+	// URLFor returns the clone URL of a repository: https://, http://,
+	// ssh://, git@host:owner/name.git or file://. Default
+	// https://host/owner/name.git, or git@host:owner/name.git when the
+	// repository's credentials name an SSH key file. Credentials in the URL
+	// are taken out of it and used as basic auth when CredentialsFor gives
+	// none.
+	URLFor func(gitrepo.Repo) string
+	// WebURL returns the web URL of a commit, "" when unknown. Default
+	// CommitURL.
+	WebURL func(repo gitrepo.Repo, sha string) string
+	// HTTPClient carries the HTTP(S) requests (the service wraps its
+	// transport with metrics). Default: a client on a clone of
+	// http.DefaultTransport, with no overall timeout (ctx bounds Apply).
+	HTTPClient *http.Client
+	// Author and Committer of the commits. Default "hnp-gitops
+	// <hnp-gitops@users.noreply.github.com>" for both; an empty Committer
+	// is the Author.
+	Author, Committer gitrepo.Identity
+	// Wanted names the paths of an FGD listing whose content the plan
+	// needs. Default fgd.Wanted.
+	Wanted func([]fgd.Entry) []string
+	// MaxAttempts bounds the fetch-plan-push rounds of one Apply. Default 5.
+	MaxAttempts int
+	// Now stamps the commits. Default time.Now.
+	Now func() time.Time
+	// Rand returns a number in [0, 1) for jitter. Default math/rand/v2.
+	Rand func() float64
+	// Sleep waits between attempts. Default: a timer that honours ctx.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Remote is the repository port over the git protocol. It is safe for
+// concurrent use; work on one repository and branch is serialised.
+type Remote struct {
+	o     Options
+	locks keyedMutex
+}
+
+// New returns the port with defaults filled in.
+func New(o Options) *Remote {
+	if o.CredentialsFor == nil {
+		o.CredentialsFor = func(gitrepo.Repo) Credentials { return Credentials{} }
+	}
+	if o.URLFor == nil {
+		cf := o.CredentialsFor
+		o.URLFor = func(r gitrepo.Repo) string { return DefaultURL(r, cf(r)) }
+	}
+	if o.WebURL == nil {
+		o.WebURL = CommitURL
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	if o.Author == (gitrepo.Identity{}) {
+		o.Author = gitrepo.Identity{Name: "hnp-gitops", Email: "hnp-gitops@users.noreply.github.com"}
+	}
+	if o.Committer == (gitrepo.Identity{}) {
+		o.Committer = o.Author
+	}
+	if o.Wanted == nil {
+		o.Wanted = fgd.Wanted
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 5
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Float64
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleepCtx
+	}
+	return &Remote{o: o}
+}
+
+// DefaultURL is the clone URL URLFor gives by default: SSH in scp form when
+// c names a key file, else HTTPS.
+func DefaultURL(r gitrepo.Repo, c Credentials) string {
+	if c.SSHKeyFile != "" {
+		return "git@" + r.Host + ":" + r.Owner + "/" + r.Name + ".git"
+	}
+	return "https://" + r.Host + "/" + r.Owner + "/" + r.Name + ".git"
+}
+
+// CommitURL is a best-effort web URL of a commit: GitLab hosts (a host name
+// starting with "gitlab.") use /-/commit/, Bitbucket Cloud /commits/,
+// Azure DevOps has no owner/name form and gets "", everything else (Gitea,
+// Forgejo, GitHub-like) /commit/.
+func CommitURL(r gitrepo.Repo, sha string) string {
+	if sha == "" || r.Host == "" {
+		return ""
+	}
+	host := strings.ToLower(r.Host)
+	base := "https://" + r.Host + "/" + r.Owner + "/" + r.Name
+	switch {
+	case host == "dev.azure.com", strings.HasSuffix(host, ".visualstudio.com"), strings.HasPrefix(host, "ssh.dev.azure.com"):
+		return ""
+	case host == "gitlab.com", strings.HasPrefix(host, "gitlab."):
+		return base + "/-/commit/" + sha
+	case host == "bitbucket.org":
+		return base + "/commits/" + sha
+	}
+	return base + "/commit/" + sha
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Apply reads the FGDs dirs at the head of t.Branch, calls plan, drops the
+// changes the tree already satisfies and pushes the rest as one commit on
+// top of that head, naming the head as the ref's old value. When the branch
+// moved it fetches and re-plans, up to MaxAttempts rounds with jitter. It
+// never forces. When nothing differs it pushes nothing and returns
+// Changed=false.
+//
+// An empty repository (no ref at all) gets the plan as its first commit on
+// t.Branch. A missing branch is created from the remote's HEAD branch when
+// t.CreateMissingBranch (in the same push as the commit), else it is
+// ClassNotFound. Pull-request mode is ClassInvalid.
+func (r *Remote) Apply(ctx context.Context, t gitrepo.Target, dirs []string, plan gitrepo.PlanFunc) (gitrepo.Result, error) {
+	if err := validateTarget(t, dirs); err != nil {
+		return gitrepo.Result{}, err
+	}
+	unlock, err := r.locks.lock(ctx, t.Repo.String()+"\x00"+t.Branch)
+	if err != nil {
+		return gitrepo.Result{}, newError(gitrepo.ClassTransient, t.Repo, "wait for the repository lock", "cancelled", err)
+	}
+	defer unlock()
+
+	s, err := r.session(t.Repo)
+	if err != nil {
+		return gitrepo.Result{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		res, err := s.attempt(ctx, t, dirs, plan)
+		res.Attempts = attempt
+		if err == nil || gitrepo.ClassOf(err) != gitrepo.ClassConflict || attempt >= r.o.MaxAttempts {
+			return res, err
+		}
+		wait := time.Duration(r.o.Rand() * float64(time.Duration(attempt)*100*time.Millisecond))
+		if serr := r.o.Sleep(ctx, wait); serr != nil {
+			return res, newError(gitrepo.ClassTransient, t.Repo, "retry after conflict", "cancelled", serr)
+		}
+	}
+}
+
+func validateTarget(t gitrepo.Target, dirs []string) error {
+	bad := func(msg string) error { return newError(gitrepo.ClassInvalid, t.Repo, "apply", msg, nil) }
+	if t.Repo.Host == "" || t.Repo.Owner == "" || t.Repo.Name == "" {
+		return bad("repository host, owner and name are required")
+	}
+	if t.PullRequestBranch != "" {
+		return bad("pull-request mode is not supported for generic git repositories (it needs the host's API); push to the branch directly or use a GitHub repository")
+	}
+	if !validRef(t.Branch) {
+		return bad(fmt.Sprintf("invalid branch name %q", t.Branch))
+	}
+	if len(dirs) == 0 {
+		return bad("no directory given")
+	}
+	for _, d := range dirs {
+		if d != "" && !validPath(d) {
+			return bad(fmt.Sprintf("invalid directory %q", d))
+		}
+	}
+	return nil
+}
+
+func validRef(b string) bool {
+	if b == "" || strings.HasPrefix(b, "/") || strings.HasSuffix(b, "/") || strings.HasSuffix(b, ".lock") ||
+		strings.HasPrefix(b, "-") || strings.Contains(b, "..") || strings.Contains(b, "//") || strings.Contains(b, "@{") {
+		return false
+	}
+	for _, r := range b {
+		if r <= ' ' || r == 0x7f || strings.ContainsRune("~^:?*[\\", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// validPath accepts a clean, relative, slash-separated path that does not
+// reach into .git.
+func validPath(p string) bool {
+	if p == "" || strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") {
+		return false
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" || seg == "." || seg == ".." || strings.EqualFold(seg, ".git") {
+			return false
+		}
+	}
+	for _, r := range p {
+		if r < ' ' || r == 0x7f || r == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// keyedMutex serialises work per key and lets a waiter give up when its
+// context ends. Entries are removed when nobody holds or waits.
+type keyedMutex struct {
+	mu sync.Mutex
+	m  map[string]*keyedEntry
+}
+
+type keyedEntry struct {
+	ch   chan struct{}
+	refs int
+}
+
+func (k *keyedMutex) lock(ctx context.Context, key string) (func(), error) {
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = make(map[string]*keyedEntry)
+	}
+	e := k.m[key]
+	if e == nil {
+		e = &keyedEntry{ch: make(chan struct{}, 1)}
+		k.m[key] = e
+	}
+	e.refs++
+	k.mu.Unlock()
+	release := func() {
+		k.mu.Lock()
+		e.refs--
+		if e.refs == 0 {
+			delete(k.m, key)
+		}
+		k.mu.Unlock()
+	}
+	select {
+	case e.ch <- struct{}{}:
+		return func() { <-e.ch; release() }, nil
+	case <-ctx.Done():
+		release()
+		return nil, ctx.Err()
+	}
+}

@@ -1,0 +1,250 @@
+package gitremote_test
+
+import (
+	"io/fs"
+	"net/http"
+	"net/http/cgi"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// httpBackend is git's own smart-HTTP server; tests fail without it rather
+// than skip.
+const httpBackend = "/usr/lib/git-core/git-http-backend"
+
+// gitServer serves the bare repositories under root with git http-backend
+// through net/http/cgi on loopback, behind basic auth checked here.
+type gitServer struct {
+	t          *testing.T
+	root       string
+	user, pass string
+	srv        *httptest.Server
+
+	mu       sync.Mutex
+	requests map[string]int // "GET info/refs git-upload-pack", "POST git-receive-pack", ...
+	// beforeReceive, when set, runs once before the next push is handed to
+	// git: it emulates a writer that lands between Apply's read and push.
+	beforeReceive func()
+}
+
+func newGitServer(t *testing.T, user, pass string) *gitServer {
+	t.Helper()
+	if _, err := os.Stat(httpBackend); err != nil {
+		t.Fatalf("git http-backend is required for these tests (install the git package): %v", err)
+	}
+	gitBin(t)
+	s := &gitServer{t: t, root: t.TempDir(), user: user, pass: pass, requests: map[string]int{}}
+	home := t.TempDir()
+	backend := &cgi.Handler{
+		Path: httpBackend,
+		Root: "/",
+		Env: []string{
+			"GIT_PROJECT_ROOT=" + s.root,
+			"GIT_HTTP_EXPORT_ALL=1",
+			"GIT_CONFIG_NOSYSTEM=1",
+			"HOME=" + home,
+			// Authentication is checked by this handler, so pushes are allowed.
+			"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.receivepack", "GIT_CONFIG_VALUE_0=true",
+		},
+	}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, ok := r.BasicAuth()
+		if !ok || u != s.user || p != s.pass {
+			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
+			http.Error(w, "authentication required", http.StatusUnauthorized)
+			return
+		}
+		key := r.Method + " " + r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+		if svc := r.URL.Query().Get("service"); svc != "" {
+			key += " " + svc
+		}
+		s.mu.Lock()
+		s.requests[key]++
+		hook := s.beforeReceive
+		if key == "POST git-receive-pack" {
+			s.beforeReceive = nil
+		} else {
+			hook = nil
+		}
+		s.mu.Unlock()
+		if hook != nil {
+			hook()
+		}
+		backend.ServeHTTP(w, r)
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// URL is the clone URL of owner/name.
+func (s *gitServer) URL(owner, name string) string { return s.srv.URL + "/" + owner + "/" + name + ".git" }
+
+// Host is the server's host:port.
+func (s *gitServer) Host() string { return strings.TrimPrefix(s.srv.URL, "http://") }
+
+func (s *gitServer) count(key string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests[key]
+}
+
+func (s *gitServer) pushes() int { return s.count("POST git-receive-pack") }
+
+func (s *gitServer) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = map[string]int{}
+}
+
+func (s *gitServer) snapshot() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.requests))
+	for k, v := range s.requests {
+		out[k] = v
+	}
+	return out
+}
+
+func (s *gitServer) total() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.requests {
+		n += c
+	}
+	return n
+}
+
+// bare creates an empty bare repository and returns its directory.
+func (s *gitServer) bare(owner, name string) string {
+	s.t.Helper()
+	dir := filepath.Join(s.root, owner, name+".git")
+	run(s.t, ".", "init", "--quiet", "--bare", "--initial-branch=main", dir)
+	return dir
+}
+
+// hook installs an executable hook script in a bare repository.
+func hook(t *testing.T, bare, name, script string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(bare, "hooks", name), []byte(script), 0o755); err != nil { //nolint:gosec // a hook must be executable
+		t.Fatal(err)
+	}
+}
+
+func gitBin(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatalf("the git binary is required (it runs the test server and checks what Argo CD / Flux would see): %v", err)
+	}
+	return p
+}
+
+func gitEnv() []string {
+	return append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
+		"GIT_AUTHOR_NAME=Someone Else", "GIT_AUTHOR_EMAIL=else@example.com",
+		"GIT_COMMITTER_NAME=Someone Else", "GIT_COMMITTER_EMAIL=else@example.com")
+}
+
+func run(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	out, err := runErr(dir, args...)
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func runErr(dir string, args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = gitEnv()
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// commitFiles commits files onto branch of bare (creating the branch from
+// its current head, or as the first commit) with the git binary, and
+// returns the new head.
+func commitFiles(t *testing.T, bare, branch string, files map[string][]byte, msg string) string {
+	t.Helper()
+	work := filepath.Join(t.TempDir(), "work")
+	run(t, ".", "init", "--quiet", "--initial-branch="+branch, work)
+	run(t, work, "remote", "add", "origin", bare)
+	if _, err := runErr(work, "fetch", "--quiet", "origin", branch); err == nil {
+		run(t, work, "reset", "--quiet", "--hard", "FETCH_HEAD")
+	}
+	for p, b := range files {
+		full := filepath.Join(work, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, work, "add", "-A")
+	run(t, work, "commit", "--quiet", "-m", msg)
+	run(t, work, "push", "--quiet", "origin", "HEAD:refs/heads/"+branch)
+	return strings.TrimSpace(run(t, work, "rev-parse", "HEAD"))
+}
+
+// revParse returns the commit rev names in bare, "" when it does not exist.
+func revParse(t *testing.T, bare, rev string) string {
+	t.Helper()
+	out, err := runErr(".", "--git-dir", bare, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(out)
+}
+
+// clone clones branch with the git binary and returns every file.
+func clone(t *testing.T, bare, branch string) map[string]string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "checkout")
+	run(t, ".", "clone", "--quiet", "--branch", branch, bare, dst)
+	files := map[string]string{}
+	err := filepath.WalkDir(dst, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == ".git" {
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dst, p)
+		files[filepath.ToSlash(rel)] = string(b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// gitLog returns "sha author <email>|committer|subject|parents" lines,
+// newest first.
+func gitLog(t *testing.T, bare, branch string) []string {
+	t.Helper()
+	out := run(t, ".", "--git-dir", bare, "log", "--format=%H %an <%ae>|%cn|%s|%P", branch)
+	return strings.Split(strings.TrimSpace(out), "\n")
+}
+
+// fsck checks the repository's objects and connectivity as git sees them.
+func fsck(t *testing.T, bare string) {
+	t.Helper()
+	run(t, ".", "--git-dir", bare, "fsck", "--strict", "--no-dangling")
+}
