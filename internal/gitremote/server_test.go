@@ -82,7 +82,9 @@ func newGitServer(t *testing.T, user, pass string) *gitServer {
 }
 
 // URL is the clone URL of owner/name.
-func (s *gitServer) URL(owner, name string) string { return s.srv.URL + "/" + owner + "/" + name + ".git" }
+func (s *gitServer) URL(owner, name string) string {
+	return s.srv.URL + "/" + owner + "/" + name + ".git"
+}
 
 // Host is the server's host:port.
 func (s *gitServer) Host() string { return strings.TrimPrefix(s.srv.URL, "http://") }
