@@ -45,8 +45,8 @@ func directFabric(t *testing.T, s *stack) netboxsim.Fabric {
 	return f
 }
 
-// TestWebhookEdge: the rows of the security table about the webhook itself.
-func TestWebhookEdge(t *testing.T) {
+// TestBadInputWebhook: the rows of the security table about the webhook itself.
+func TestBadInputWebhook(t *testing.T) {
 	t.Parallel()
 	rows := []struct {
 		name string
@@ -200,10 +200,10 @@ func TestWebhookEdge(t *testing.T) {
 	}
 }
 
-// TestStartWithoutSecret: serve refuses to start without a webhook secret
+// TestBadInputStartWithoutSecret: serve refuses to start without a webhook secret
 // unless --insecure-skip-signature is given, and then accepts unsigned
 // deliveries.
-func TestStartWithoutSecret(t *testing.T) {
+func TestBadInputStartWithoutSecret(t *testing.T) {
 	t.Parallel()
 	env, err := harness.Start(harness.Options{Dir: t.TempDir()})
 	if err != nil {

@@ -1,0 +1,119 @@
+package edge
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/githedgehog/hnp-gitops/internal/status"
+	"github.com/githedgehog/hnp-gitops/pkg/fgd"
+	"github.com/githedgehog/hnp-gitops/test/harness"
+)
+
+// The service's peak RSS while it handles a 50 MiB file in raw/.
+//
+// The target is the service's 64 MiB: the engine never parses more than
+// fgd.DefaultLimits.MaxFileBytes (1 MiB) of a file, so nothing needs the
+// whole file in memory. It is NOT met today: gitrepo reads every candidate
+// blob whole (GetBlobRaw, whatever the tree entry's size), and the engine
+// moves an oversized file to unmanaged/ by content, so the tree request
+// carries it again (measured: 142 MiB peak for 50 MiB, 4 s). Moving it by
+// blob SHA (a Change that names an existing blob) and not fetching blobs
+// over the limit would keep it flat. Until then the test holds the current
+// bound, a few copies of the file, so that it cannot get worse unnoticed,
+// and logs the target it misses.
+const (
+	largeFileTargetKB = 64 << 10
+	largeFileBoundKB  = 4 * 50 << 10
+)
+
+// TestBadInputLargeFile: a 50 MiB file in raw/, with the service as a
+// process so that its peak RSS can be read. It is not parallel: the
+// process must be the only one of the binary.
+func TestBadInputLargeFile(t *testing.T) {
+	s := startStack(t, true)
+	big := bytes.Repeat([]byte("# 50 MiB of comment lines, far over the engine's 1 MiB file limit ........\n"), (50<<20)/75+1)
+	repoID, bare := s.repo(t, "large", map[string][]byte{
+		"README.md":               []byte("# large\n"),
+		fgdDir + "/raw/good.yaml": []byte(vpcDoc),
+		fgdDir + "/raw/big.yaml":  big,
+	})
+	pid, err := pidOf(binPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idle, _ := procStatusKB(pid, "VmHWM")
+	t0 := time.Now()
+	f := s.fabric(t, "large", repoID, "/"+fgdDir+"/")
+	got := s.waitSettled(t, f.ID, 2*time.Minute)
+	took := time.Since(t0)
+	peak, err := procStatusKB(pid, "VmHWM")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(clone(t, bare), fgdDir)
+	where := "nowhere"
+	for _, p := range []string{"raw/big.yaml", "unmanaged/big.yaml"} {
+		if b, err := os.ReadFile(filepath.Join(dir, p)); err == nil && fgd.BlobSHA(b) == fgd.BlobSHA(big) {
+			where = p
+		}
+	}
+	gh := s.env.GitHub.Stats()
+	t.Logf("raw/big.yaml (%d bytes): status %q (error %q) after %s; file now at %s; service peak RSS %.1f MiB (%.1f MiB before); GitHub %d requests, %d writes",
+		len(big), harness.FabricStatus(got), got.CustomFields[status.FieldError], took.Round(time.Millisecond), where,
+		float64(peak)/1024, float64(idle)/1024, gh.Total(), gh.Writes)
+	if harness.FabricStatus(got) != status.Initialized {
+		t.Errorf("status %q, want initialized", harness.FabricStatus(got))
+	}
+	if where == "nowhere" {
+		t.Errorf("the 50 MiB file is neither in raw/ nor in unmanaged/ byte for byte")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "managed", "vpcs", "good-vpc.yaml")); err != nil {
+		t.Errorf("the good document was not ingested: %v", err)
+	}
+	if peak > largeFileTargetKB {
+		t.Logf("TARGET MISSED: peak RSS %.1f MiB for a 50 MiB file in raw/, target under %d MiB: the file is read and re-sent whole",
+			float64(peak)/1024, largeFileTargetKB>>10)
+	}
+	if peak > largeFileBoundKB {
+		t.Errorf("service peak RSS %.1f MiB while handling a 50 MiB file, over the bound of %d MiB (4 copies of it)",
+			float64(peak)/1024, largeFileBoundKB>>10)
+	}
+}
+
+// pidOf finds the running process of the binary at bin.
+func pidOf(bin string) (int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err == nil && exe == bin {
+			return pid, nil
+		}
+	}
+	return 0, fmt.Errorf("no running process of %s", bin)
+}
+
+// procStatusKB reads a field such as VmHWM (peak RSS) of /proc/<pid>/status.
+func procStatusKB(pid int, field string) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("/proc/%d/status has no %s", pid, field)
+}
