@@ -6,10 +6,15 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 )
@@ -36,6 +41,9 @@ func (e *Error) Class() gitrepo.Class { return e.e.Class }
 func newError(class gitrepo.Class, repo gitrepo.Repo, op, msg string, cause error) error {
 	return &Error{e: &gitrepo.Error{Class: class, Repo: repo, Op: op, Message: msg, Err: cause}}
 }
+
+// defaultRateLimitWait is the wait of a 429 without Retry-After.
+const defaultRateLimitWait = time.Minute
 
 // scrubber removes secrets from text that came from go-git or the remote:
 // the configured password/token literally, and the userinfo of any URL.
@@ -64,8 +72,8 @@ func (c *secretCause) Unwrap() error { return c.err }
 
 // classify turns a transport error into an *Error naming the operation.
 func (s scrubber) classify(repo gitrepo.Repo, op string, err error) error {
-	var ge *Error
-	if errors.As(err, &ge) {
+	var mine *Error
+	if errors.As(err, &mine) {
 		return err
 	}
 	cause := &secretCause{msg: s.scrub(err.Error()), err: err}
@@ -92,7 +100,40 @@ func (s scrubber) classify(repo gitrepo.Repo, op string, err error) error {
 			msg = "request timed out"
 		}
 	}
-	return newError(class, repo, op, msg, cause)
+	ge := &gitrepo.Error{Class: class, Repo: repo, Op: op, Message: msg, Err: cause}
+	if code, h := httpStatus(err); code != 0 {
+		ge.StatusCode = code
+		switch {
+		case code == http.StatusTooManyRequests:
+			ge.Class, ge.Message = gitrepo.ClassRateLimited, "rate limited"
+			ge.RetryAfter = defaultRateLimitWait
+			if secs, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && secs > 0 {
+				ge.RetryAfter = time.Duration(secs) * time.Second
+			}
+		case code >= 500:
+			ge.Class, ge.Message = gitrepo.ClassTransient, fmt.Sprintf("server error %d", code)
+		case code >= 400:
+			ge.Class, ge.Message = gitrepo.ClassInvalid, fmt.Sprintf("refused with %d", code)
+		}
+	}
+	return &Error{e: ge}
+}
+
+// httpStatus digs the HTTP status out of go-git's unexpected-status error,
+// which does not unwrap.
+func httpStatus(err error) (int, http.Header) {
+	var ue *plumbing.UnexpectedError
+	var he *githttp.Err
+	switch {
+	case errors.As(err, &he):
+	case errors.As(err, &ue) && errors.As(ue.Err, &he):
+	default:
+		return 0, nil
+	}
+	if he.Response == nil {
+		return 0, nil
+	}
+	return he.Response.StatusCode, he.Response.Header
 }
 
 // classifyPush sorts a refused ref update by the reason the server gave

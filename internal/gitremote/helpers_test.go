@@ -165,3 +165,5 @@ func wantClass(t *testing.T, err error, want gitrepo.Class) {
 	}
 	noSecret(t, err)
 }
+
+func asGitrepoError(err error, target **gitrepo.Error) bool { return errors.As(err, target) }

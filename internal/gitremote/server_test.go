@@ -1,6 +1,7 @@
 package gitremote_test
 
 import (
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/cgi"
@@ -41,8 +42,9 @@ func newGitServer(t *testing.T, user, pass string) *gitServer {
 	s := &gitServer{t: t, root: t.TempDir(), user: user, pass: pass, requests: map[string]int{}}
 	home := t.TempDir()
 	backend := &cgi.Handler{
-		Path: httpBackend,
-		Root: "/",
+		Path:   httpBackend,
+		Root:   "/",
+		Stderr: io.Discard, // "Not a git repository" and hook output: the tests assert on what the client gets
 		Env: []string{
 			"GIT_PROJECT_ROOT=" + s.root,
 			"GIT_HTTP_EXPORT_ALL=1",
