@@ -128,7 +128,9 @@ func TestApplyCredentialsInURL(t *testing.T) {
 	e := newEnv(t, func(o *gitremote.Options) {
 		o.CredentialsFor = nil
 		url := o.URLFor
-		o.URLFor = func(r gitrepo.Repo) string { return strings.Replace(url(r), "http://", "http://hnp:"+testPassword+"@", 1) }
+		o.URLFor = func(r gitrepo.Repo) string {
+			return strings.Replace(url(r), "http://", "http://hnp:"+testPassword+"@", 1)
+		}
 	})
 	e.seedAcceptance(t)
 	res, err := e.apply(t, gitrepo.Target{}, nil)
