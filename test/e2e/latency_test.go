@@ -77,7 +77,10 @@ func TestCreateToCommitLatency(t *testing.T) {
 			p50, p90, maxd := percentile(lat, 50), percentile(lat, 90), slices.Max(lat)
 			t.Logf("create-to-commit over %d fabrics, batch window %s: p50 %s, p90 %s, max %s",
 				n, window, p50.Round(time.Millisecond), p90.Round(time.Millisecond), maxd.Round(time.Millisecond))
-			if p50 >= time.Second {
+			switch {
+			case raceEnabled:
+				t.Logf("built with -race: the 1s p50 target is not checked")
+			case p50 >= time.Second:
 				t.Errorf("p50 %s, target under 1s", p50)
 			}
 		})
