@@ -37,7 +37,7 @@ type env struct {
 
 // newEnv starts an emulator with one repository (created, not seeded) and a
 // port with fast retries. mod may change the port's options.
-func newEnv(t *testing.T, so githubsim.Options, mod func(*gitrepo.GitHubOptions)) *env {
+func newEnv(t testing.TB, so githubsim.Options, mod func(*gitrepo.GitHubOptions)) *env {
 	t.Helper()
 	so.Dir = t.TempDir()
 	if so.Token == "" {
@@ -77,7 +77,7 @@ func newEnv(t *testing.T, so githubsim.Options, mod func(*gitrepo.GitHubOptions)
 	return e
 }
 
-func fixtures(t *testing.T) map[string][]byte {
+func fixtures(t testing.TB) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
 	for _, f := range []string{"prepop.yaml", "test-vpc.yaml", "test-vpc-2.yaml"} {
@@ -92,7 +92,7 @@ func fixtures(t *testing.T) map[string][]byte {
 
 // seedAcceptance puts the user's three files under raw/ on main, plus a
 // file outside the FGD that must never change.
-func (e *env) seedAcceptance(t *testing.T) string {
+func (e *env) seedAcceptance(t testing.TB) string {
 	t.Helper()
 	files := map[string][]byte{"README.md": []byte("# fabrics\n")}
 	for n, b := range fixtures(t) {
@@ -126,7 +126,7 @@ func enginePlan(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, er
 	return p, nil
 }
 
-func (e *env) apply(t *testing.T, tg gitrepo.Target) (gitrepo.Result, error) {
+func (e *env) apply(t testing.TB, tg gitrepo.Target) (gitrepo.Result, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
