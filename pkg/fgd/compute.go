@@ -29,10 +29,12 @@ type srcFile struct {
 	docs    []*doc
 }
 
+// doc is a classified document. Its parsed tree is dropped once the managed
+// file is rendered: keeping ten thousand trees alive would make the garbage
+// collector, not the YAML library, the engine's main cost.
 type doc struct {
 	*srcDoc
 	class   classification
-	norm    normalized
 	content []byte // the managed file's bytes
 }
 
@@ -172,15 +174,14 @@ func (c *computer) parse(f *srcFile) {
 		}
 		d.class = classify(root)
 		if d.class.folder != "" {
-			d.norm = normalize(root, c.st.FabricName)
-			d.norm.source.Value = path.Join(c.st.RepoDir, f.path) + "#" + strconv.Itoa(sd.index)
-			b, err := encode(d.norm.top)
+			b, err := render(root, c.st.FabricName, path.Join(c.st.RepoDir, f.path)+"#"+strconv.Itoa(sd.index))
 			if err != nil {
 				d.class.folder, d.class.reason = "", "could not be re-encoded: "+oneLine(err.Error())
 			} else {
 				d.content = b
 			}
 		}
+		sd.root = nil
 		f.docs = append(f.docs, d)
 	}
 }
@@ -206,7 +207,7 @@ func (c *computer) findConflicts(files []*srcFile) {
 	}
 	for _, k := range keys {
 		ds := byKey[k]
-		if len(ds) < 2 || !differ(ds) {
+		if len(ds) < 2 || !c.differ(ds) {
 			continue
 		}
 		cf := Conflict{Kind: ds[0].class.kind, Name: ds[0].class.name}
@@ -224,14 +225,21 @@ func (c *computer) findConflicts(files []*srcFile) {
 }
 
 // differ reports whether the documents differ other than in their source
-// annotation.
-func differ(ds []*doc) bool {
+// annotation. It is only needed for a kind and name seen twice, so it parses
+// the documents' text again rather than keeping every tree.
+func (c *computer) differ(ds []*doc) bool {
 	var first []byte
 	for i, d := range ds {
-		saved := d.norm.source.Value
-		d.norm.source.Value = ""
-		b, err := encode(d.norm.top)
-		d.norm.source.Value = saved
+		root, err := parseDoc(d.text)
+		if err != nil || root == nil {
+			return true
+		}
+		if d.expand {
+			if root, err = expand(root); err != nil {
+				return true
+			}
+		}
+		b, err := render(root, c.st.FabricName, "")
 		if err != nil {
 			return true
 		}

@@ -210,11 +210,24 @@ func str(v string) *yaml.Node {
 }
 
 // normalized is a managed document ready to encode; source is the value node
-// of the source annotation, so that the same tree can be encoded with and
-// without it.
+// of the source annotation.
 type normalized struct {
 	top    *yaml.Node
 	source *yaml.Node
+}
+
+// render normalizes a classified custom resource and encodes it with the
+// given source annotation.
+func render(root *yaml.Node, fabric, source string) ([]byte, error) {
+	n := normalize(root, fabric)
+	n.source.Value = source
+	if yaml11NotString(source) {
+		n.source.Style = yaml.DoubleQuotedStyle
+	}
+	if b, ok := fastEncode(n.top); ok {
+		return b, nil
+	}
+	return encode(n.top)
 }
 
 // normalize rewrites a classified custom resource in the contract's form:
