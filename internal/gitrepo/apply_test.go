@@ -43,6 +43,11 @@ func TestApplyAcceptance(t *testing.T) {
 	if !strings.HasPrefix(log[0], res.Head+" hnp-gitops <hnp-gitops@example.com>|hnp-gitops|") || !strings.HasSuffix(log[0], "|"+seed) {
 		t.Errorf("head commit = %q, want %s by hnp-gitops on top of %s", log[0], res.Head, seed)
 	}
+	if body := run(t, ".", "--git-dir", e.bare, "log", "-1", "--format=%B", "main"); (!strings.HasPrefix(body, "Ingest") && !strings.HasPrefix(body, "Initialize")) ||
+		!strings.Contains(body, "\n\nNetBox-Object: netbox_hedgehog.hedgehogfabric:1") {
+		t.Errorf("commit message = %q, want the plan's message", body)
+	}
+	run(t, ".", "--git-dir", e.bare, "fsck", "--strict")
 	if want := "https://github.com/" + owner + "/" + name + "/commit/" + res.Head; res.CommitURL != want {
 		t.Errorf("CommitURL = %q, want %q", res.CommitURL, want)
 	}
