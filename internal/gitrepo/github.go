@@ -312,7 +312,7 @@ func (s *session) attempt(ctx context.Context, t Target, dirs []string, plan Pla
 	if len(changes) == 0 {
 		return unchanged, nil
 	}
-	sha, err := s.writeCommit(ctx, baseTree, ht, changes, message(prop), []string{head})
+	sha, err := s.writeCommit(ctx, baseTree, "", ht, changes, message(prop), []string{head})
 	if err != nil || sha == "" {
 		return unchanged, err
 	}
@@ -430,8 +430,9 @@ type change struct {
 }
 
 // writeCommit creates the tree and the commit, without moving any ref. It
-// returns "" when the new tree equals the base tree (no empty commits).
-func (s *session) writeCommit(ctx context.Context, baseTree string, ht *headTree, changes []change, msg string, parents []string) (string, error) {
+// returns "" when the new tree equals the base tree or sameAs (the first
+// parent's tree, when that is not the base): no empty commits.
+func (s *session) writeCommit(ctx context.Context, baseTree, sameAs string, ht *headTree, changes []change, msg string, parents []string) (string, error) {
 	entries := make([]*github.TreeEntry, 0, len(changes))
 	for _, c := range changes {
 		e := &github.TreeEntry{Path: github.String(c.path), Mode: github.String(c.mode), Type: github.String(c.typ)}
@@ -459,7 +460,7 @@ func (s *session) writeCommit(ctx context.Context, baseTree string, ht *headTree
 	if err != nil {
 		return "", s.fail("create tree", err)
 	}
-	if tree.GetSHA() == baseTree {
+	if tree.GetSHA() == baseTree || tree.GetSHA() == sameAs {
 		return "", nil
 	}
 	ps := make([]*github.Commit, len(parents))
@@ -522,9 +523,26 @@ func (s *session) applyPR(ctx context.Context, t Target, head, baseTree string, 
 	}
 	changed := false
 	if sha == "" {
-		if sha, err = s.writeCommit(ctx, baseTree, ht, changes, msg, parents); err != nil || sha == "" {
+		sameAs := ""
+		if parents[0] == prHead && prHead != head {
+			// The comparison may not list every file (GitHub caps it):
+			// never commit the PR head's own tree on top of it.
+			c, _, err := s.c.Git.GetCommit(ctx, o, n, prHead)
+			if err != nil {
+				return unchanged, s.fail("get commit "+prHead, err)
+			}
+			sameAs = c.GetTree().GetSHA()
+		}
+		if sha, err = s.writeCommit(ctx, baseTree, sameAs, ht, changes, msg, parents); err != nil {
 			return unchanged, err
 		}
+	}
+	switch {
+	case sha == "" && prHead == "":
+		return unchanged, nil
+	case sha == "":
+		sha = prHead // it already holds exactly this tree
+	case sha != prHead:
 		newRef := &github.Reference{Ref: github.String("refs/" + prRef), Object: &github.GitObject{SHA: github.String(sha)}}
 		if prHead == "" {
 			_, _, err = s.c.Git.CreateRef(ctx, o, n, newRef)

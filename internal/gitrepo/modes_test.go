@@ -199,3 +199,25 @@ func TestApplyPullRequestMode(t *testing.T) {
 		t.Errorf("PR branch history lacks the previous PR head or main's new commit:\n%s", prLog)
 	}
 }
+
+// When GitHub's comparison does not list every file, the port still never
+// commits the pull-request head's own tree again.
+func TestApplyPullRequestModeCappedCompare(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, githubsim.Options{CompareMaxFiles: 5}, nil)
+	e.seedAcceptance(t)
+	tg := gitrepo.Target{PullRequestBranch: "hnp-gitops/fabric-1"}
+	res, err := e.apply(t, tg)
+	if err != nil || !res.Changed {
+		t.Fatalf("first Apply = %+v, %v", res, err)
+	}
+	e.sim.ResetStats()
+	res2, err := e.apply(t, tg)
+	if err != nil || res2.Changed || res2.Head != res.Head || res2.PullRequestURL != res.PullRequestURL {
+		t.Errorf("second Apply = %+v, %v; want unchanged at %s, same PR", res2, err, res.Head)
+	}
+	st := e.sim.Stats()
+	if st.Commits != 0 || st.EmptyCommits != 0 || st.RefUpdates != 0 {
+		t.Errorf("commits=%d empty=%d ref updates=%d, want none: %v", st.Commits, st.EmptyCommits, st.RefUpdates, st.Requests)
+	}
+}

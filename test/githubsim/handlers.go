@@ -898,6 +898,9 @@ func (s *Server) compare(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.SortFunc(files, func(a, b map[string]any) int { return strings.Compare(a["filename"].(string), b["filename"].(string)) })
+	if len(files) > s.opts.CompareMaxFiles {
+		files = files[:s.opts.CompareMaxFiles]
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"status": status, "merge_base_commit": map[string]any{"sha": mb.Hash.String()},
 		"base_commit": map[string]any{"sha": base.Hash.String()}, "files": files,

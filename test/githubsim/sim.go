@@ -32,6 +32,9 @@ type Options struct {
 	// TruncateAbove makes recursive tree listings with more entries than
 	// this answer truncated: true (0: 100,000 like GitHub).
 	TruncateAbove int
+	// CompareMaxFiles caps the files a comparison lists, like GitHub's
+	// 300 (0: 300).
+	CompareMaxFiles int
 	// RateLimit is the primary budget per hour (0: 5,000).
 	RateLimit int
 	// WebURL is the base of html_url values (default https://github.com).
@@ -136,6 +139,9 @@ func New(o Options) (*Server, error) {
 	}
 	if o.RateLimit <= 0 {
 		o.RateLimit = 5000
+	}
+	if o.CompareMaxFiles <= 0 {
+		o.CompareMaxFiles = 300
 	}
 	if o.WebURL == "" {
 		o.WebURL = "https://github.com"
