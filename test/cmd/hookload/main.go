@@ -304,16 +304,19 @@ func (t *target) drive(ctx context.Context, rate int, d time.Duration, deliverie
 	var failed atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now().Add(10 * time.Millisecond)
+	// The Go runtime's timers wake up to a millisecond late on Linux, which
+	// would add up to 1 ms to every latency of both targets and blur their
+	// difference. The pacing loop therefore keeps its own OS thread and
+	// sleeps with nanosleep, which is accurate to tens of microseconds.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	for i := range n {
-		due := start.Add(time.Duration(i) * interval)
-		if w := time.Until(due); w > 0 {
-			select {
-			case <-time.After(w):
-			case <-ctx.Done():
-				wg.Wait()
-				return stats{}, ctx.Err()
-			}
+		if ctx.Err() != nil {
+			wg.Wait()
+			return stats{}, ctx.Err()
 		}
+		due := start.Add(time.Duration(i) * interval)
+		sleepUntil(due)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -352,6 +355,18 @@ func (t *target) send(ctx context.Context, d delivery) bool {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusAccepted
+}
+
+// sleepUntil blocks the calling OS thread until t.
+func sleepUntil(t time.Time) {
+	for {
+		w := time.Until(t)
+		if w <= 0 {
+			return
+		}
+		ts := syscall.NsecToTimespec(int64(w))
+		_ = syscall.Nanosleep(&ts, nil) // EINTR: loop and sleep the rest
+	}
 }
 
 // quantile of sorted durations, nearest rank.
