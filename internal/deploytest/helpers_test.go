@@ -18,7 +18,6 @@ import (
 	kjson "sigs.k8s.io/json"
 
 	"github.com/githedgehog/hnp-gitops/internal/cli"
-	"github.com/githedgehog/hnp-gitops/internal/config"
 )
 
 // Paths from this package's directory, where `go test` runs.
@@ -183,21 +182,15 @@ func serveCommand() *cobra.Command {
 	return cmd
 }
 
-// serveFlags returns a fresh flag set of `hnp-gitops serve`: the real
-// command's flags when the command tree has `serve`, else the flags
-// config.Config registers (which is exactly what `serve` registers).
-// TODO(serve): drop the fallback once `serve` is in the command tree.
+// serveFlags returns a fresh flag set of the real `hnp-gitops serve`.
 func serveFlags(t *testing.T) *pflag.FlagSet {
 	t.Helper()
-	if cmd := serveCommand(); cmd != nil {
-		fs := cmd.Flags()
-		fs.SetOutput(io.Discard)
-		return fs
+	cmd := serveCommand()
+	if cmd == nil {
+		t.Fatal("the command tree has no `serve` command")
 	}
-	var c config.Config
-	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	fs := cmd.Flags()
 	fs.SetOutput(io.Discard)
-	c.RegisterFlags(fs)
 	return fs
 }
 
