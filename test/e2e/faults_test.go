@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -243,4 +244,47 @@ func TestFabricWithoutRepository(t *testing.T) {
 	if st := s.env.GitHub.Stats(); st.Total() != 0 {
 		t.Errorf("GitHub requests: %d, want none", st.Total())
 	}
+}
+
+// TestNetBoxDown: NetBox stops answering (connections reset) just as a
+// fabric is created; /readyz fails while it is down, the webhook's
+// reconcile is retried, and once NetBox is back the fabric is initialized
+// in one commit.
+func TestNetBoxDown(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, harness.Options{}, fastArgs...)
+	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	s.env.NetBox.SetDown(true)
+	// The helper's request is let through; the webhook is still sent.
+	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
+	eventually(t, 10*time.Second, "/readyz kept answering 200 while NetBox was down", func() bool {
+		resp, err := http.Get(s.svc.HTTPURL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		drain(resp)
+		return resp.StatusCode == http.StatusServiceUnavailable
+	})
+	eventually(t, 10*time.Second, "the service did not try NetBox while it was down", func() bool {
+		return s.env.NetBox.Stats().Faults["down"] >= 2
+	})
+	if st := harness.FabricStatus(mustFabric(t, s, f.ID)); st == status.Initialized {
+		t.Fatalf("initialized while NetBox was down")
+	}
+	downFor := time.Since(start)
+	s.env.NetBox.SetDown(false)
+	s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
+	upAfter := time.Since(start) - downFor
+	if err := s.svc.WaitReady(waitCtx(t, 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.commits(t, bare); n != 2 {
+		t.Errorf("commits on main: %d, want 2", n)
+	}
+	t.Logf("NetBox down %s (%d connections reset), initialized %s after it came back",
+		downFor.Round(time.Millisecond), s.env.NetBox.Stats().Faults["down"], upAfter.Round(time.Millisecond))
 }
