@@ -9,6 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
+
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
@@ -66,6 +70,8 @@ type Options struct {
 // concurrent use; work on one repository and branch is serialised.
 type Remote struct {
 	o     Options
+	http  transport.Transport // go-git's smart-HTTP client on o.HTTPClient
+	ssh   transport.Transport
 	locks keyedMutex
 }
 
@@ -105,7 +111,7 @@ func New(o Options) *Remote {
 	if o.Sleep == nil {
 		o.Sleep = sleepCtx
 	}
-	return &Remote{o: o}
+	return &Remote{o: o, http: githttp.NewClient(o.HTTPClient), ssh: gitssh.NewClient(nil)}
 }
 
 // DefaultURL is the clone URL URLFor gives by default: SSH in scp form when

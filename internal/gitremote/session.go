@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
@@ -19,6 +20,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport/file"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 )
@@ -69,7 +71,7 @@ func (r *Remote) session(repo gitrepo.Repo) (*session, error) {
 			}
 			s.auth = &githttp.BasicAuth{Username: user, Password: pass}
 		}
-		s.cl = githttp.NewClient(r.o.HTTPClient)
+		s.cl = r.http
 	case "ssh":
 		ep.Password = ""
 		if creds.SSHKeyFile == "" {
@@ -91,14 +93,34 @@ func (r *Remote) session(repo gitrepo.Repo) (*session, error) {
 			return invalid("cannot load the known_hosts file", err)
 		}
 		pk.HostKeyCallback = cb
-		s.auth = pk
-		s.cl = gitssh.NewClient(nil)
+		s.auth = dialTimeout{PublicKeys: pk, timeout: sshDialTimeout}
+		s.cl = r.ssh
 	case "file":
 		s.cl = file.DefaultClient
 	default:
 		return invalid(fmt.Sprintf("unsupported URL scheme %q (want https, http, ssh or file)", ep.Protocol), nil)
 	}
 	return s, nil
+}
+
+// sshDialTimeout bounds the SSH connection and handshake, which go-git
+// does not bind to the context.
+const sshDialTimeout = 30 * time.Second
+
+// dialTimeout gives go-git's SSH client config a dial timeout (go-git's
+// client-wide config override would replace the auth and host-key check
+// too).
+type dialTimeout struct {
+	*gitssh.PublicKeys
+	timeout time.Duration
+}
+
+func (a dialTimeout) ClientConfig() (*ssh.ClientConfig, error) {
+	c, err := a.PublicKeys.ClientConfig()
+	if c != nil {
+		c.Timeout = a.timeout
+	}
+	return c, err
 }
 
 func (s *session) fail(op string, err error) error { return s.sc.classify(s.repo, op, err) }
