@@ -190,6 +190,30 @@ func TestBadInputPaths(t *testing.T) {
 				t.Errorf("the good VPC was not ingested: %v", err)
 			}
 		}},
+		{"repository URL carrying the GitHub token as credentials: never shown", func(t *testing.T, s *stack) {
+			s.repo(t, "creds", nil)
+			for i, url := range []string{
+				"https://x-access-token:" + harness.GitHubToken + "@github.com/" + harness.Owner + "/creds.git",
+				"https://" + harness.GitHubToken + "@github.com/" + harness.Owner + "/missing.git",
+				"https://" + harness.GitHubToken + "@github.com/" + harness.Owner + "/bad/name/here.git",
+			} {
+				r, err := s.env.NetBox.CreateRepository(netboxsim.Repository{
+					Name: fmt.Sprintf("creds-%d", i), URL: url, Provider: "github",
+					AuthenticationType: "token", DefaultBranch: "main", ValidateSSL: true, HasCredentials: true,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				f := s.fabric(t, fmt.Sprintf("creds-%d", i), r.ID, "/"+fgdDir+"/")
+				got := s.waitSettled(t, f.ID, 30*time.Second)
+				msg, _ := got.CustomFields[status.FieldError].(string)
+				t.Logf("repository %d: status %q, error %q", i, harness.FabricStatus(got), msg)
+				if ok := harness.FabricStatus(got) == status.Initialized; ok != (i == 0) || !oneLine(msg) {
+					t.Errorf("repository %d: status %q error %q; want the first initialized (the credentials dropped), the others failing with a one-line reason", i, harness.FabricStatus(got), msg)
+				}
+			}
+			// The stack's cleanup scans logs, fields and commits.
+		}},
 		{"repository on another host: fails clearly, the GitHub token never sent there", func(t *testing.T, s *stack) {
 			var mu sync.Mutex
 			var seen []string
