@@ -40,7 +40,7 @@ type env struct {
 // newEnv starts a git server with one empty bare repository hedgehog/fabrics
 // and a port pointed at it with the right password. mod may change the
 // port's options.
-func newEnv(t *testing.T, mod func(*gitremote.Options)) *env {
+func newEnv(t testing.TB, mod func(*gitremote.Options)) *env {
 	t.Helper()
 	srv := newGitServer(t, "hnp", testPassword)
 	tr := &http.Transport{}
@@ -64,7 +64,7 @@ func newEnv(t *testing.T, mod func(*gitremote.Options)) *env {
 	return e
 }
 
-func fixtures(t *testing.T) map[string][]byte {
+func fixtures(t testing.TB) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
 	for _, f := range []string{"prepop.yaml", "test-vpc.yaml", "test-vpc-2.yaml"} {
@@ -79,7 +79,7 @@ func fixtures(t *testing.T) map[string][]byte {
 
 // seedAcceptance puts the user's three files under raw/ on main, plus a
 // file outside the FGD that must never change.
-func (e *env) seedAcceptance(t *testing.T) string {
+func (e *env) seedAcceptance(t testing.TB) string {
 	t.Helper()
 	files := map[string][]byte{"README.md": []byte("# fabrics\n")}
 	for n, b := range fixtures(t) {
@@ -109,7 +109,7 @@ func enginePlan(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, er
 	return p, nil
 }
 
-func (e *env) apply(t *testing.T, tg gitrepo.Target, plan gitrepo.PlanFunc) (gitrepo.Result, error) {
+func (e *env) apply(t testing.TB, tg gitrepo.Target, plan gitrepo.PlanFunc) (gitrepo.Result, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -136,7 +136,7 @@ func countUnder(files map[string]string, dir string) int {
 }
 
 // noSecret fails when any error of err's chain shows the password.
-func noSecret(t *testing.T, err error) {
+func noSecret(t testing.TB, err error) {
 	t.Helper()
 	for e := err; e != nil; e = errors.Unwrap(e) {
 		for _, s := range []string{testPassword, "TESTPASSWORD"} {
@@ -148,7 +148,7 @@ func noSecret(t *testing.T, err error) {
 }
 
 // wantClass fails unless err is a *gitremote.Error of class want.
-func wantClass(t *testing.T, err error, want gitrepo.Class) {
+func wantClass(t testing.TB, err error, want gitrepo.Class) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("err = nil, want class %s", want)

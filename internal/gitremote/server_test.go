@@ -21,7 +21,7 @@ const httpBackend = "/usr/lib/git-core/git-http-backend"
 // gitServer serves the bare repositories under root with git http-backend
 // through net/http/cgi on loopback, behind basic auth checked here.
 type gitServer struct {
-	t          *testing.T
+	t          testing.TB
 	root       string
 	user, pass string
 	srv        *httptest.Server
@@ -33,7 +33,7 @@ type gitServer struct {
 	beforeReceive func()
 }
 
-func newGitServer(t *testing.T, user, pass string) *gitServer {
+func newGitServer(t testing.TB, user, pass string) *gitServer {
 	t.Helper()
 	if _, err := os.Stat(httpBackend); err != nil {
 		t.Fatalf("git http-backend is required for these tests (install the git package): %v", err)
@@ -134,14 +134,14 @@ func (s *gitServer) bare(owner, name string) string {
 }
 
 // hook installs an executable hook script in a bare repository.
-func hook(t *testing.T, bare, name, script string) {
+func hook(t testing.TB, bare, name, script string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(bare, "hooks", name), []byte(script), 0o755); err != nil { //nolint:gosec // a hook must be executable
 		t.Fatal(err)
 	}
 }
 
-func gitBin(t *testing.T) string {
+func gitBin(t testing.TB) string {
 	t.Helper()
 	p, err := exec.LookPath("git")
 	if err != nil {
@@ -156,7 +156,7 @@ func gitEnv() []string {
 		"GIT_COMMITTER_NAME=Someone Else", "GIT_COMMITTER_EMAIL=else@example.com")
 }
 
-func run(t *testing.T, dir string, args ...string) string {
+func run(t testing.TB, dir string, args ...string) string {
 	t.Helper()
 	out, err := runErr(dir, args...)
 	if err != nil {
@@ -176,7 +176,7 @@ func runErr(dir string, args ...string) (string, error) {
 // commitFiles commits files onto branch of bare (creating the branch from
 // its current head, or as the first commit) with the git binary, and
 // returns the new head.
-func commitFiles(t *testing.T, bare, branch string, files map[string][]byte, msg string) string {
+func commitFiles(t testing.TB, bare, branch string, files map[string][]byte, msg string) string {
 	t.Helper()
 	work := filepath.Join(t.TempDir(), "work")
 	run(t, ".", "init", "--quiet", "--initial-branch="+branch, work)
@@ -200,7 +200,7 @@ func commitFiles(t *testing.T, bare, branch string, files map[string][]byte, msg
 }
 
 // revParse returns the commit rev names in bare, "" when it does not exist.
-func revParse(t *testing.T, bare, rev string) string {
+func revParse(t testing.TB, bare, rev string) string {
 	t.Helper()
 	out, err := runErr(".", "--git-dir", bare, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
 	if err != nil {
@@ -210,7 +210,7 @@ func revParse(t *testing.T, bare, rev string) string {
 }
 
 // clone clones branch with the git binary and returns every file.
-func clone(t *testing.T, bare, branch string) map[string]string {
+func clone(t testing.TB, bare, branch string) map[string]string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "checkout")
 	run(t, ".", "clone", "--quiet", "--branch", branch, bare, dst)
@@ -241,14 +241,14 @@ func clone(t *testing.T, bare, branch string) map[string]string {
 
 // gitLog returns "sha author <email>|committer|subject|parents" lines,
 // newest first.
-func gitLog(t *testing.T, bare, branch string) []string {
+func gitLog(t testing.TB, bare, branch string) []string {
 	t.Helper()
 	out := run(t, ".", "--git-dir", bare, "log", "--format=%H %an <%ae>|%cn|%s|%P", branch)
 	return strings.Split(strings.TrimSpace(out), "\n")
 }
 
 // fsck checks the repository's objects and connectivity as git sees them.
-func fsck(t *testing.T, bare string) {
+func fsck(t testing.TB, bare string) {
 	t.Helper()
 	run(t, ".", "--git-dir", bare, "fsck", "--strict", "--no-dangling")
 }
