@@ -11,11 +11,17 @@
 // stall is charged to every request it delayed (no coordinated omission).
 //
 // It prints p50/p99/max of each run, the medians over rounds, the ratio
-// p99(server)/p99(bare) (the target is at most 1.5), the process CPU time
-// and its peak RSS. It must not be used against a real NetBox or service:
-// it only talks to the servers it starts.
+// p99(server)/p99(bare) (the target is at most 1.5), the same from the
+// actual send time (without the generator's own lateness, printed as
+// send-late99), the process CPU time and its peak RSS. It only talks to the
+// servers it starts.
 //
 //	go run ./test/cmd/hookload -rate 1000 -duration 20s -rounds 3
+//
+// On a shared, overloaded machine a normal-priority run measures the other
+// tenants (the generator itself is then late by hundreds of milliseconds);
+// run the built binary under `chrt -f 10` to give both targets, which share
+// the process, the same clean CPU. docs/webhooks.md has the figures.
 package main
 
 import (
