@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"path"
 	"slices"
 	"strings"
@@ -281,4 +282,46 @@ func mustFabric(t *testing.T, s *stack, id int64) netboxsim.Fabric {
 		t.Fatalf("fabric %d not in NetBox", id)
 	}
 	return f
+}
+
+// delayedDelivery delays each webhook delivery like NetBox's RQ worker
+// (which takes a job from Redis) rather than sending it the instant the
+// request's response is flushed.
+type delayedDelivery struct{ d time.Duration }
+
+func (t delayedDelivery) RoundTrip(r *http.Request) (*http.Response, error) {
+	time.Sleep(t.d)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestOwnWriteByRequestID: the service recognises the echoes of its status
+// writes by two means: the request id of the write (recorded when NetBox
+// answers it) and, failing that, an update that changed only its status
+// fields. The emulator's instant deliveries usually beat the recording, so
+// TestOwnStatusWriteEcho mostly exercises the second; with a delivery delay
+// like an RQ worker's, both echoes are recognised by their request id.
+func TestOwnWriteByRequestID(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, harness.Options{NetBox: netboxsim.Options{
+		HTTPClient: &http.Client{Transport: delayedDelivery{50 * time.Millisecond}},
+	}})
+	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
+	s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
+	if _, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 3); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := strings.Count(s.svc.Logs(), `"reason":"own write (request id)"`); n != 2 {
+		t.Errorf("echoes recognised by request id: %d, want 2", n)
+	}
+	if n := metric(t, s.svc, `hnp_gitops_webhook_deliveries_total{result="self"}`); n != 2 {
+		t.Errorf("webhooks recognised as own writes: %v, want 2", n)
+	}
+	if n := s.commits(t, bare); n != 2 {
+		t.Errorf("commits on main: %d, want 2", n)
+	}
 }
