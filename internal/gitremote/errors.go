@@ -79,9 +79,16 @@ func (s scrubber) classify(repo gitrepo.Repo, op string, err error) error {
 	cause := &secretCause{msg: s.scrub(err.Error()), err: err}
 	text := strings.ToLower(cause.msg)
 	class, msg := gitrepo.ClassTransient, cause.msg
+	// go-git wraps network errors in a *plumbing.UnexpectedError that does
+	// not unwrap: look inside it too.
+	inner := err
+	var ue *plumbing.UnexpectedError
+	if errors.As(err, &ue) && ue.Err != nil {
+		inner = ue.Err
+	}
 	var ne net.Error
 	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(inner, context.Canceled), errors.Is(inner, context.DeadlineExceeded):
 		msg = "cancelled or timed out"
 	case errors.Is(err, transport.ErrAuthenticationRequired):
 		class, msg = gitrepo.ClassAuth, "authentication required or refused (check the username and token)"
@@ -95,7 +102,7 @@ func (s scrubber) classify(repo gitrepo.Repo, op string, err error) error {
 		class, msg = gitrepo.ClassAuth, "SSH authentication failed: "+cause.msg
 	case strings.Contains(text, "knownhosts"), strings.Contains(text, "host key"):
 		class, msg = gitrepo.ClassAuth, "SSH host key not accepted by known_hosts: "+cause.msg
-	case errors.As(err, &ne), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+	case errors.As(inner, &ne), errors.Is(inner, io.ErrUnexpectedEOF), errors.Is(inner, io.EOF):
 		if ne != nil && ne.Timeout() {
 			msg = "request timed out"
 		}
@@ -150,7 +157,8 @@ func classifyPush(repo gitrepo.Repo, op, reason, remote string) error {
 		strings.Contains(r, "already exists"), strings.Contains(r, "incorrect old value"):
 		return newError(gitrepo.ClassConflict, repo, op, msg, nil)
 	case strings.Contains(r, "hook declined"), strings.Contains(r, "protected"), strings.Contains(r, "not allowed"),
-		strings.Contains(r, "denied"), strings.Contains(r, "declined"), strings.Contains(r, "rejected"):
+		strings.Contains(r, "denied"), strings.Contains(r, "declined"), strings.Contains(r, "rejected"),
+		strings.Contains(r, "not permitted"), strings.Contains(r, "permission"):
 		return newError(gitrepo.ClassProtected, repo, op, msg, nil)
 	}
 	return newError(gitrepo.ClassTransient, repo, op, msg, nil)

@@ -209,6 +209,9 @@ func TestApplyCancelled(t *testing.T) {
 			return enginePlan(head, dirs)
 		})
 	wantClass(t, err, gitrepo.ClassTransient)
+	if !strings.Contains(err.Error(), "cancelled or timed out") {
+		t.Errorf("error %q does not say it was cancelled", err)
+	}
 	if len(gitLog(t, e.bare, "main")) != 1 {
 		t.Error("a commit landed after the context ended")
 	}

@@ -2,6 +2,7 @@ package gitremote
 
 import (
 	"context"
+	"net"
 	"strings"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
@@ -22,8 +23,8 @@ type Router struct {
 	hosts           map[string]bool
 }
 
-// NewRouter returns a Router. githubHosts are compared case-insensitively,
-// with any port.
+// NewRouter returns a Router. githubHosts are compared case-insensitively;
+// a listed host without a port matches that host on any port.
 func NewRouter(github, generic Repository, githubHosts []string) *Router {
 	hosts := map[string]bool{"github.com": true}
 	for _, h := range githubHosts {
@@ -35,7 +36,16 @@ func NewRouter(github, generic Repository, githubHosts []string) *Router {
 }
 
 // IsGitHub reports whether host goes to the GitHub port.
-func (r *Router) IsGitHub(host string) bool { return r.hosts[strings.ToLower(host)] }
+func (r *Router) IsGitHub(host string) bool {
+	host = strings.ToLower(host)
+	if r.hosts[host] {
+		return true
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return r.hosts[h]
+	}
+	return false
+}
 
 // Apply applies through the port that serves t.Repo.Host.
 func (r *Router) Apply(ctx context.Context, t gitrepo.Target, dirs []string, plan gitrepo.PlanFunc) (gitrepo.Result, error) {

@@ -62,15 +62,15 @@ func TestRouter(t *testing.T) {
 	t.Parallel()
 	gh, generic := &fakePort{}, &fakePort{}
 	r := gitremote.NewRouter(gh, generic, []string{" GHE.example.com ", ""})
-	for _, h := range []string{"github.com", "ghe.example.com", "GitHub.com", "gitlab.com", "bitbucket.org", "git.example.com", "ghe.example.com.evil"} {
+	for _, h := range []string{"github.com", "ghe.example.com", "GitHub.com", "ghe.example.com:8443", "gitlab.com", "bitbucket.org", "git.example.com", "ghe.example.com.evil", "github.com.evil:443"} {
 		if _, err := r.Apply(t.Context(), gitrepo.Target{Repo: gitrepo.Repo{Host: h, Owner: "o", Name: "r"}}, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if d := cmp.Diff([]string{"github.com", "ghe.example.com", "GitHub.com"}, gh.calls); d != "" {
+	if d := cmp.Diff([]string{"github.com", "ghe.example.com", "GitHub.com", "ghe.example.com:8443"}, gh.calls); d != "" {
 		t.Errorf("GitHub port (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]string{"gitlab.com", "bitbucket.org", "git.example.com", "ghe.example.com.evil"}, generic.calls); d != "" {
+	if d := cmp.Diff([]string{"gitlab.com", "bitbucket.org", "git.example.com", "ghe.example.com.evil", "github.com.evil:443"}, generic.calls); d != "" {
 		t.Errorf("generic port (-want +got):\n%s", d)
 	}
 }
