@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/githedgehog/hnp-gitops/internal/server"
+	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
 )
 
 func listen(t *testing.T) net.Listener {
@@ -99,5 +103,58 @@ func TestServeListenerFails(t *testing.T) {
 	err := server.Serve(context.Background(), ln, http.NotFoundHandler(), time.Second, nil)
 	if err == nil {
 		t.Fatal("Serve on a closed listener: want an error")
+	}
+}
+
+// TestServeWebhookOverTCP drives the real handler through Serve over a real
+// connection: a signed delivery is queued, and a chunked body over the cap
+// (no Content-Length to trust) is refused with 413.
+func TestServeWebhookOverTCP(t *testing.T) {
+	t.Parallel()
+	hs := newHarness(t, nil)
+	ln := listen(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.Serve(ctx, ln, hs.h, time.Second, nil) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	}()
+	transport := &http.Transport{DisableKeepAlives: true}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{Transport: transport}
+	url := "http://" + ln.Addr().String() + "/webhooks/netbox"
+
+	pre := fabric{id: 9, status: "initialized"}
+	post := pre
+	post.description = "edited"
+	body := delivery(t, netboxhook.Form46, "updated", "r-tcp", &pre, &post)
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set(netboxhook.SignatureHeader, sign(body))
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Errorf("signed delivery: %d", resp.StatusCode)
+	}
+
+	big := bytes.Repeat([]byte("x"), 200<<10) // the harness caps at 64 KiB
+	req, _ = http.NewRequest(http.MethodPost, url, io.MultiReader(bytes.NewReader(big)))
+	req.ContentLength = -1 // sent chunked
+	req.Header.Set(netboxhook.SignatureHeader, sign(big))
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("chunked oversize: %d, want 413", resp.StatusCode)
+	}
+	if diff := cmp.Diff([]int64{9}, hs.queue.Keys()); diff != "" {
+		t.Errorf("queued (-want +got):\n%s", diff)
 	}
 }
