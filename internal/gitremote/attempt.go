@@ -19,7 +19,16 @@ func (s *session) attempt(ctx context.Context, t gitrepo.Target, dirs []string, 
 	if err != nil {
 		return gitrepo.Result{}, err
 	}
-	defer func() { _ = up.Close() }()
+	// The upload-pack session (an SSH connection) is not needed after the
+	// fetch: close it before planning and pushing.
+	upOpen := true
+	closeUp := func() {
+		if upOpen {
+			upOpen = false
+			_ = up.Close()
+		}
+	}
+	defer closeUp()
 
 	// old is what the branch must still be at when the push lands (zero:
 	// the push creates it); parent is the commit the change goes on top of.
@@ -52,6 +61,7 @@ func (s *session) attempt(ctx context.Context, t gitrepo.Target, dirs []string, 
 			return gitrepo.Result{}, newError(gitrepo.ClassTransient, s.repo, "read tree of "+parent.String(), "not in the fetched pack", err)
 		}
 	}
+	closeUp()
 	ht, err := readTree(sto, root, dirs)
 	if err != nil {
 		return gitrepo.Result{}, newError(gitrepo.ClassTransient, s.repo, "read tree", err.Error(), err)

@@ -158,7 +158,7 @@ func classifyPush(repo gitrepo.Repo, op, reason, remote string) error {
 		return newError(gitrepo.ClassConflict, repo, op, msg, nil)
 	case strings.Contains(r, "hook declined"), strings.Contains(r, "protected"), strings.Contains(r, "not allowed"),
 		strings.Contains(r, "denied"), strings.Contains(r, "declined"), strings.Contains(r, "rejected"),
-		strings.Contains(r, "not permitted"), strings.Contains(r, "permission"):
+		strings.Contains(r, "not permitted"), strings.Contains(r, "permission"), strings.Contains(r, "deny"), strings.Contains(r, "prohibited"):
 		return newError(gitrepo.ClassProtected, repo, op, msg, nil)
 	}
 	return newError(gitrepo.ClassTransient, repo, op, msg, nil)
