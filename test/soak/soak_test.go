@@ -237,6 +237,17 @@ func TestSoak(t *testing.T) {
 	// open for its WriterWindow, and the injected 5xx, hangs and SIGKILLs
 	// abandon sequences midway, so under faults it overcounts. TestBurst
 	// asserts it without faults.
+	// The faults must really have fired, or the soak proves nothing.
+	for _, k := range []string{"5xx", "403_retry_after", "429_retry_after", "403_secondary", "concurrent_writer"} {
+		if gh.FaultsApplied[k] == 0 {
+			t.Errorf("GitHub fault %s never fired", k)
+		}
+	}
+	for _, k := range []string{"webhook drop", "fabric-write timeout"} {
+		if nb.Faults[k] == 0 {
+			t.Errorf("NetBox fault %q never fired", k)
+		}
+	}
 	if kills != 2 {
 		t.Errorf("the service was killed %d times, want 2", kills)
 	}
