@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/githedgehog/hnp-gitops/internal/config"
+	"github.com/githedgehog/hnp-gitops/internal/gitremote"
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 	"github.com/githedgehog/hnp-gitops/internal/metrics"
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
@@ -58,6 +60,7 @@ type app struct {
 	metrics *metrics.Metrics
 	netbox  *netbox.Client
 	github  *gitrepo.GitHub
+	repos   *gitremote.Router
 	ctrl    *reconcile.Controller
 }
 
@@ -115,16 +118,26 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 	committerName, committerEmail := cfg.Committer()
 	gh := gitrepo.NewGitHub(gitrepo.GitHubOptions{
 		APIURL:         cfg.GitHubAPIURL,
-		TokenFor:       tokens.tokenFor,
+		TokenFor:       tokens.githubToken,
 		Transport:      m.GitHubTransport(http.DefaultTransport.(*http.Transport).Clone(), gitrepo.Route),
 		Author:         gitrepo.Identity{Name: cfg.CommitAuthorName, Email: cfg.CommitAuthorEmail},
 		Committer:      gitrepo.Identity{Name: committerName, Email: committerEmail},
 		MaxAttempts:    cfg.MaxCommitRetries,
 		RequestTimeout: cfg.GitHubTimeout,
 	})
+	// github.com and the listed Enterprise hosts speak GitHub's API; every
+	// other host (GitLab, Bitbucket, Gitea, plain git) the git protocol.
+	generic := gitremote.New(gitremote.Options{
+		CredentialsFor: tokens.gitCredentials(cfg.GitSSHKeyFile, cfg.GitKnownHostsFile),
+		HTTPClient:     &http.Client{Transport: m.GitTransport(http.DefaultTransport.(*http.Transport).Clone(), gitRoute)},
+		Author:         gitrepo.Identity{Name: cfg.CommitAuthorName, Email: cfg.CommitAuthorEmail},
+		Committer:      gitrepo.Identity{Name: committerName, Email: committerEmail},
+		MaxAttempts:    cfg.MaxCommitRetries,
+	})
+	repos := gitremote.NewRouter(gh, generic, cfg.GitHubEnterpriseHosts)
 	ctrl, err := reconcile.New(reconcile.Options{
 		NetBox:                 nb,
-		Repository:             gh,
+		Repository:             repos,
 		Engine:                 reconcile.FGD{},
 		ParseURL:               gitrepo.ParseURL,
 		Metrics:                m,
@@ -142,7 +155,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 		return nil, err
 	}
 	qs.c.Store(ctrl)
-	return &app{cfg: cfg, log: log, metrics: m, netbox: nb, github: gh, ctrl: ctrl}, nil
+	return &app{cfg: cfg, log: log, metrics: m, netbox: nb, github: gh, repos: repos, ctrl: ctrl}, nil
 }
 
 // readiness answers /readyz: not ready while draining, or while NetBox
@@ -255,4 +268,19 @@ func (a *app) reportNetBox(ctx context.Context) {
 	if st.RQWorkersRunning == 0 {
 		a.log.Warn("netbox reports rq-workers-running 0: no webhook will be delivered; fabrics are picked up only by the resync")
 	}
+}
+
+// gitRoute labels git-protocol requests for the request metrics by the
+// smart-HTTP endpoint, never by repository.
+func gitRoute(req *http.Request) string {
+	p := req.URL.Path
+	switch {
+	case strings.HasSuffix(p, "/info/refs"):
+		return req.Method + " /{repo}/info/refs?service=" + req.URL.Query().Get("service")
+	case strings.HasSuffix(p, "/git-upload-pack"):
+		return req.Method + " /{repo}/git-upload-pack"
+	case strings.HasSuffix(p, "/git-receive-pack"):
+		return req.Method + " /{repo}/git-receive-pack"
+	}
+	return req.Method + " other"
 }

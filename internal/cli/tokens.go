@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/githedgehog/hnp-gitops/internal/gitremote"
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 )
 
@@ -69,4 +70,30 @@ func (m *tokenMap) secrets() []string {
 		out = append(out, m.def)
 	}
 	return out
+}
+
+// githubToken is the token for the GitHub API: a "user:token" line gives
+// its token part.
+func (m *tokenMap) githubToken(r gitrepo.Repo) string {
+	t := m.tokenFor(r)
+	if _, tok, ok := strings.Cut(t, ":"); ok {
+		return tok
+	}
+	return t
+}
+
+// gitCredentials are the credentials for a repository on a host that is not
+// GitHub: basic auth from the token map ("user:token", or a bare token sent
+// with the user name git), and the SSH key for git@host URLs.
+func (m *tokenMap) gitCredentials(sshKey, knownHosts string) func(gitrepo.Repo) gitremote.Credentials {
+	return func(r gitrepo.Repo) gitremote.Credentials {
+		c := gitremote.Credentials{SSHKeyFile: sshKey, KnownHostsFile: knownHosts}
+		t := m.tokenFor(r)
+		if user, tok, ok := strings.Cut(t, ":"); ok {
+			c.Username, c.Password = user, tok
+		} else {
+			c.Password = t
+		}
+		return c
+	}
 }

@@ -33,6 +33,11 @@ type Config struct {
 	GitHubToken        Secret
 	GitHubTokenMapFile string // lines "host/owner=token" or "host=token"
 	GitHubTimeout      time.Duration
+	// GitHubEnterpriseHosts use GitHub's API at https://<host>/api/v3/;
+	// every other host but github.com is spoken to over the git protocol.
+	GitHubEnterpriseHosts []string
+	GitSSHKeyFile         string
+	GitKnownHostsFile     string
 
 	WebhookSecret         Secret
 	InsecureSkipSignature bool
@@ -103,6 +108,9 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.githubTokenFile, "github-token-file", "", "file holding the default GitHub token")
 	fs.StringVar(&c.GitHubTokenMapFile, "github-token-map-file", "", "file of per-host or per-owner tokens, one 'host/owner=token' or 'host=token' per line")
 	fs.DurationVar(&c.GitHubTimeout, "github-timeout", 30*time.Second, "timeout of one GitHub request")
+	fs.StringSliceVar(&c.GitHubEnterpriseHosts, "github-enterprise-hosts", nil, "GitHub Enterprise hosts (comma-separated), reached through https://<host>/api/v3/; repositories on any other host but github.com are reached over the git protocol (HTTPS or SSH)")
+	fs.StringVar(&c.GitSSHKeyFile, "git-ssh-key-file", "", "private key for repositories with git@host:owner/repo URLs on hosts that are not GitHub")
+	fs.StringVar(&c.GitKnownHostsFile, "git-known-hosts-file", "", "known_hosts file that SSH git hosts are checked against (required with --git-ssh-key-file)")
 
 	fs.Var(secretFlag{&c.WebhookSecret}, "webhook-secret", "secret of the NetBox webhook (X-Hook-Signature); prefer --webhook-secret-file")
 	fs.StringVar(&c.webhookSecretFile, "webhook-secret-file", "", "file holding the NetBox webhook secret")
@@ -181,6 +189,9 @@ func (c *Config) ValidateCommon() error {
 	}
 	if c.ArchiveStrategy != "delete" && c.ArchiveStrategy != "rename_with_extension" {
 		return fmt.Errorf("--archive-strategy %q: want delete or rename_with_extension", c.ArchiveStrategy)
+	}
+	if c.GitSSHKeyFile != "" && c.GitKnownHostsFile == "" {
+		return fmt.Errorf("--git-ssh-key-file needs --git-known-hosts-file (or HNP_GITOPS_GIT_KNOWN_HOSTS_FILE): host keys are always checked")
 	}
 	if c.Workers < 1 {
 		return fmt.Errorf("--workers must be at least 1")

@@ -49,7 +49,7 @@ func newTestMetrics(t *testing.T) *metrics.Metrics {
 	m := metrics.New(metrics.BuildInfo{Version: "v0.0.0-test", Revision: "test"}, fakeQueue{})
 	// Families with a route label have no series until a request is made.
 	route := func(*http.Request) string { return "GET /route" }
-	for _, rt := range []http.RoundTripper{m.GitHubTransport(okTransport{}, route), m.NetBoxTransport(okTransport{}, route)} {
+	for _, rt := range []http.RoundTripper{m.GitHubTransport(okTransport{}, route), m.NetBoxTransport(okTransport{}, route), m.GitTransport(okTransport{}, route)} {
 		req, err := http.NewRequest(http.MethodGet, "http://example.invalid/", nil)
 		if err != nil {
 			t.Fatal(err)

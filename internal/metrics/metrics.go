@@ -41,6 +41,7 @@ type Metrics struct {
 	pullRequests       prometheus.Counter
 	documents          *prometheus.CounterVec
 	netboxRequests     *prometheus.CounterVec
+	gitRequests        *prometheus.CounterVec
 	statusWrites       prometheus.Counter
 	queueDepth         prometheus.GaugeFunc
 	queueOldestSeconds prometheus.GaugeFunc
@@ -117,6 +118,10 @@ func New(info BuildInfo, queue QueueStats) *Metrics {
 		Namespace: namespace, Name: "netbox_requests_total",
 		Help: "HTTP requests to the NetBox REST API, by route template and status class.",
 	}, []string{"route", "code"})
+	m.gitRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "git_requests_total",
+		Help: "Git smart-HTTP requests to repositories not on GitHub, by endpoint and status class.",
+	}, []string{"route", "code"})
 	m.statusWrites = prometheus.NewCounter(prometheus.CounterOpts{
 		Namespace: namespace, Name: "status_writes_total",
 		Help: "PATCH requests that changed a fabric's status custom fields.",
@@ -130,7 +135,7 @@ func New(info BuildInfo, queue QueueStats) *Metrics {
 
 	reg.MustRegister(m.webhooks, m.webhookLast, m.reconciles, m.reconcileDuration, m.fabrics,
 		m.resyncEnqueued, m.githubRequests, m.githubRateRemain, m.githubRateReset, m.commits,
-		m.pullRequests, m.documents, m.netboxRequests, m.statusWrites, build,
+		m.pullRequests, m.documents, m.netboxRequests, m.gitRequests, m.statusWrites, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if queue != nil {
 		m.queueDepth = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -257,6 +262,15 @@ func (m *Metrics) NetBoxTransport(base http.RoundTripper, route func(*http.Reque
 		return base
 	}
 	return &countingTransport{base: base, route: route, vec: m.netboxRequests}
+}
+
+// GitTransport wraps base so that every git smart-HTTP request to a host
+// that is not GitHub is counted by route template.
+func (m *Metrics) GitTransport(base http.RoundTripper, route func(*http.Request) string) http.RoundTripper {
+	if m == nil {
+		return base
+	}
+	return &countingTransport{base: base, route: route, vec: m.gitRequests}
 }
 
 type countingTransport struct {

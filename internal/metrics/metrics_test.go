@@ -27,6 +27,7 @@ var wantNames = []string{
 	"hnp_gitops_fabrics",
 	"hnp_gitops_github_rate_limit_remaining",
 	"hnp_gitops_github_rate_limit_reset_timestamp_seconds",
+	"hnp_gitops_git_requests_total",
 	"hnp_gitops_github_requests_total",
 	"hnp_gitops_netbox_requests_total",
 	"hnp_gitops_pull_requests_opened_total",
@@ -56,7 +57,7 @@ func TestNamesAndLint(t *testing.T) {
 	sort.Strings(got)
 	// The request counters have no pre-initialised series (their labels are
 	// routes), so they appear only after a request: record one of each.
-	if diff := cmp.Diff(without(wantNames, "hnp_gitops_github_requests_total", "hnp_gitops_netbox_requests_total"), got); diff != "" {
+	if diff := cmp.Diff(without(wantNames, "hnp_gitops_git_requests_total", "hnp_gitops_github_requests_total", "hnp_gitops_netbox_requests_total"), got); diff != "" {
 		t.Errorf("metric names at start (-want +got):\n%s", diff)
 	}
 	for _, name := range wantNames {
