@@ -26,6 +26,13 @@ type Enqueuer interface {
 	Enqueue(fabricID int64, reason string)
 }
 
+// RequestEnqueuer is an Enqueuer that also takes the NetBox request id of
+// the change that caused the event, so the commit can name it (the
+// NetBox-Request-ID trailer). The handler uses it when the queue has it.
+type RequestEnqueuer interface {
+	EnqueueRequest(fabricID int64, reason, requestID string)
+}
+
 // SelfWrites recognises the service's own NetBox writes by the X-Request-ID
 // NetBox answered them with (equal to the request id of the events they
 // cause).

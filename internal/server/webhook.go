@@ -106,7 +106,11 @@ func (s *server) webhook(c echo.Context) (string, error) {
 		s.logDelivery(ctx, slog.LevelDebug, req, resultSelf, "own write (only status fields changed)", attrs...)
 		return resultSelf, nil
 	}
-	s.queue.Enqueue(ev.ObjectID, "webhook "+ev.Event)
+	if rq, ok := s.queue.(RequestEnqueuer); ok && ev.RequestID != "" {
+		rq.EnqueueRequest(ev.ObjectID, "webhook "+ev.Event, ev.RequestID)
+	} else {
+		s.queue.Enqueue(ev.ObjectID, "webhook "+ev.Event)
+	}
 	s.logDelivery(ctx, slog.LevelDebug, req, resultAccepted, "queued", attrs...)
 	return resultAccepted, nil
 }

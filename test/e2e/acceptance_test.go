@@ -94,7 +94,8 @@ func TestAcceptance(t *testing.T) {
 				t.Errorf("directory_init_error = %q, want empty", e)
 			}
 			msg := s.git(t, bare, "log", "-1", "--format=%an <%ae>%n%B", "main")
-			if !strings.Contains(msg, "NetBox-Object: netbox_hedgehog.hedgehogfabric:") || !strings.HasPrefix(msg, "hnp-gitops <") {
+			if !strings.Contains(msg, "NetBox-Object: netbox_hedgehog.hedgehogfabric:") || !strings.Contains(msg, "NetBox-Request-ID: ") ||
+				!strings.HasPrefix(msg, "hnp-gitops <") {
 				t.Errorf("commit message/author lacks the contract's trailer or author:\n%s", msg)
 			}
 		})
