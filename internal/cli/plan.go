@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"crypto/sha1" //nolint:gosec // git object ids are SHA-1 by definition
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -117,10 +119,10 @@ func repoPath(dir string) string {
 }
 
 // readFGD lists the directory as a git tree would (skipping .git), with the
-// blob SHA of every file, and reads the paths the engine wants.
+// blob SHA of every file (hashed as a stream), and reads into memory only the
+// paths the engine wants: never a file over its size limit.
 func readFGD(root *os.Root) (fgd.Snapshot, error) {
 	var s fgd.Snapshot
-	contents := map[string][]byte{}
 	err := fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -142,11 +144,11 @@ func readFGD(root *os.Root) (fgd.Snapshot, error) {
 			}
 			s.Entries = append(s.Entries, fgd.Entry{Path: p, Type: fgd.TypeSymlink, Size: int64(len(target)), SHA: fgd.BlobSHA([]byte(target))})
 		case t.IsRegular():
-			b, err := root.ReadFile(p)
+			info, err := d.Info()
 			if err != nil {
 				return err
 			}
-			info, err := d.Info()
+			sha, err := hashFile(root, p, info.Size())
 			if err != nil {
 				return err
 			}
@@ -154,27 +156,87 @@ func readFGD(root *os.Root) (fgd.Snapshot, error) {
 			if info.Mode()&0o111 != 0 {
 				typ = fgd.TypeExecutable
 			}
-			s.Entries = append(s.Entries, fgd.Entry{Path: p, Type: typ, Size: int64(len(b)), SHA: fgd.BlobSHA(b)})
-			contents[p] = b
+			s.Entries = append(s.Entries, fgd.Entry{Path: p, Type: typ, Size: info.Size(), SHA: sha})
 		}
 		return nil
 	})
 	if err != nil {
 		return s, err
 	}
+	byPath := make(map[string]fgd.Entry, len(s.Entries))
+	for _, e := range s.Entries {
+		byPath[e.Path] = e
+	}
 	s.Contents = map[string][]byte{}
 	for _, p := range fgd.Wanted(s.Entries) {
-		s.Contents[p] = contents[p]
+		b, err := root.ReadFile(filepath.FromSlash(p))
+		if err != nil {
+			return s, err
+		}
+		if fgd.BlobSHA(b) != byPath[p].SHA {
+			return s, fmt.Errorf("%s: %w", p, errChangedWhileReading)
+		}
+		s.Contents[p] = b
 	}
 	return s, nil
 }
 
+// errChangedWhileReading: a file changed between its listing and its read.
+var errChangedWhileReading = errors.New("changed while the directory was read")
+
+// hashFile returns the git blob id of the file p of size bytes, reading it
+// as a stream.
+func hashFile(root *os.Root, p string, size int64) (string, error) {
+	f, err := root.Open(filepath.FromSlash(p))
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha1.New() //nolint:gosec // git object ids are SHA-1 by definition
+	fmt.Fprintf(h, "blob %d\x00", size)
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", err
+	}
+	if n != size {
+		return "", fmt.Errorf("%s: %w", p, errChangedWhileReading)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // applyChanges writes the change set through root, which refuses any path
 // that would leave the directory. A symlink in the way of a write is
-// replaced, never written through.
+// replaced, never written through. Writes by reference (a file over the
+// engine's size limit, never read into memory) go first, while their
+// source is still in place: the last one of a source the change set
+// deletes is a rename, the others stream a copy.
 func applyChanges(root *os.Root, changes []fgd.Change) error {
+	deleted := map[string]bool{}
+	lastRef := map[string]int{}
+	for i, ch := range changes {
+		switch {
+		case ch.Op == fgd.OpDelete:
+			deleted[ch.Path] = true
+		case ch.SHA != "":
+			lastRef[ch.From] = i
+		}
+	}
+	for i, ch := range changes {
+		if ch.Op == fgd.OpDelete || ch.SHA == "" {
+			continue
+		}
+		if err := prepareWrite(root, ch.Path); err != nil {
+			return err
+		}
+		if err := copyBlob(root, ch, deleted[ch.From] && lastRef[ch.From] == i); err != nil {
+			return fmt.Errorf("%s from %s: %w", ch.Path, ch.From, err)
+		}
+	}
 	for _, ch := range changes {
 		name := filepath.FromSlash(ch.Path)
+		if ch.SHA != "" && ch.Op != fgd.OpDelete {
+			continue // done above
+		}
 		switch ch.Op {
 		case fgd.OpDelete:
 			if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -186,15 +248,8 @@ func applyChanges(root *os.Root, changes []fgd.Change) error {
 				}
 			}
 		case fgd.OpCreate, fgd.OpUpdate:
-			if dir := path.Dir(ch.Path); dir != "." {
-				if err := root.MkdirAll(filepath.FromSlash(dir), 0o755); err != nil {
-					return err
-				}
-			}
-			if fi, err := root.Lstat(name); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-				if err := root.Remove(name); err != nil {
-					return err
-				}
+			if err := prepareWrite(root, ch.Path); err != nil {
+				return err
 			}
 			if err := root.WriteFile(name, ch.Content, 0o644); err != nil {
 				return err
@@ -204,6 +259,65 @@ func applyChanges(root *os.Root, changes []fgd.Change) error {
 		}
 	}
 	return nil
+}
+
+// prepareWrite creates the parent directories of p and removes a symlink
+// at p, so that nothing is written through it.
+func prepareWrite(root *os.Root, p string) error {
+	if dir := path.Dir(p); dir != "." {
+		if err := root.MkdirAll(filepath.FromSlash(dir), 0o755); err != nil {
+			return err
+		}
+	}
+	name := filepath.FromSlash(p)
+	if fi, err := root.Lstat(name); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if err := root.Remove(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// errNotThatBlob: the source of a write by reference no longer holds the
+// blob the plan named.
+var errNotThatBlob = errors.New("the source is not the planned blob any more")
+
+// copyBlob writes ch.Path from the regular file ch.From, which must still
+// hash to ch.SHA, by renaming it when rename is set and by a streamed copy
+// otherwise; the content is never held in memory.
+func copyBlob(root *os.Root, ch fgd.Change, rename bool) error {
+	from := filepath.FromSlash(ch.From)
+	fi, err := root.Lstat(from)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return errNotThatBlob
+	}
+	if sha, err := hashFile(root, ch.From, fi.Size()); err != nil || sha != ch.SHA {
+		return errors.Join(errNotThatBlob, err)
+	}
+	to := filepath.FromSlash(ch.Path)
+	if rename {
+		if err := root.Rename(from, to); err != nil {
+			return err
+		}
+		return root.Chmod(to, 0o644) // as the repository would have it
+	}
+	src, err := root.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := root.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		_ = dst.Close()
+		return err
+	}
+	return dst.Close()
 }
 
 type planJSON struct {

@@ -168,6 +168,7 @@ type change struct {
 	del  bool
 	blob plumbing.Hash
 	data []byte
+	ref  bool // blob is already in the fetched head; data is nil
 }
 
 // effective validates the plan's changes (repository paths inside one of
@@ -208,10 +209,18 @@ func (ht *headTree) effective(in []fgd.Change, dirs []string) ([]change, error) 
 			continue
 		}
 		sha := fgd.BlobSHA(c.Content)
+		if c.SHA != "" {
+			// A write by reference: the blob is in the fetched head
+			// (rewrite checks) and is never read.
+			if c.Content != nil || !plumbing.IsHash(c.SHA) {
+				return nil, fmt.Errorf("path %q: write by reference to %q with content or without a blob id", c.Path, c.SHA)
+			}
+			sha = c.SHA
+		}
 		if exists && cur.SHA == sha && (cur.Type == fgd.TypeFile || cur.Type == fgd.TypeExecutable) {
 			continue
 		}
-		out = append(out, change{path: c.Path, blob: plumbing.NewHash(sha), data: c.Content})
+		out = append(out, change{path: c.Path, blob: plumbing.NewHash(sha), data: c.Content, ref: c.SHA != ""})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
 	return out, nil
@@ -293,6 +302,13 @@ func (w *objectWriter) rewrite(base plumbing.Hash, changes []change) (plumbing.H
 		}
 		if c.del {
 			delete(entries, name)
+			continue
+		}
+		if c.ref {
+			if err := w.sto.HasEncodedObject(c.blob); err != nil {
+				return plumbing.ZeroHash, fmt.Errorf("blob %s for %s is not in the fetched head: %w", c.blob, c.path, err)
+			}
+			entries[name] = object.TreeEntry{Name: name, Mode: filemode.Regular, Hash: c.blob}
 			continue
 		}
 		h, err := w.blob(c.data)

@@ -33,7 +33,8 @@ type GitHubOptions struct {
 	// identity (and marks commits of a GitHub App as verified).
 	Author, Committer Identity
 	// Wanted names the paths of an FGD listing whose content the plan
-	// needs. Default fgd.Wanted.
+	// needs. Default fgd.Wanted; pass fgd.WantedWith with the engine's
+	// limits when they are not fgd.DefaultLimits.
 	Wanted func([]fgd.Entry) []string
 
 	// MaxAttempts bounds the compare-and-swap attempts of one Apply.
@@ -425,6 +426,7 @@ type change struct {
 	del     bool
 	content []byte
 	sha     string
+	ref     bool // sha is a blob of the head tree; content is nil
 	mode    string
 	typ     string
 }
@@ -439,8 +441,9 @@ func (s *session) writeCommit(ctx context.Context, baseTree, sameAs string, ht *
 		switch {
 		case c.del:
 			// SHA and Content nil: go-github sends "sha": null.
-		case ht.shas[c.sha]:
-			// The blob is already in the repository (a moved file).
+		case c.ref || ht.shas[c.sha]:
+			// The blob is already in the repository (a moved file), and
+			// a write by reference never has the content at hand.
 			e.SHA = github.String(c.sha)
 		case utf8Valid(c.content):
 			e.Content = github.String(string(c.content))

@@ -175,7 +175,9 @@ func (w *treeWalker) list(ctx context.Context, sha, prefix string) ([]*github.Tr
 }
 
 // snapshots reads the content of the paths Wanted names in each FGD, each
-// distinct blob once.
+// distinct blob once. The default Wanted (fgd.Wanted) never names a file
+// over the engine's size limit, so such a blob is never fetched: the plan
+// moves it by its SHA.
 func (s *session) snapshots(ctx context.Context, ht *headTree, dirs []string) (map[string]fgd.Snapshot, error) {
 	blobs := map[string][]byte{}
 	out := make(map[string]fgd.Snapshot, len(dirs))
@@ -252,11 +254,19 @@ func (ht *headTree) effective(in []fgd.Change, dirs []string) ([]change, error) 
 			out = append(out, change{path: c.Path, del: true, mode: modeOf(cur.Type), typ: typ})
 			continue
 		}
-		sha := fgd.BlobSHA(c.Content)
+		sha, ref := fgd.BlobSHA(c.Content), c.SHA != ""
+		if ref {
+			// A write by reference (a file over the engine's size limit,
+			// never read): the blob must be one the head tree holds.
+			if c.Content != nil || !ht.shas[c.SHA] {
+				return nil, fmt.Errorf("path %q: blob %s is not a file of the directories at head", c.Path, c.SHA)
+			}
+			sha = c.SHA
+		}
 		if exists && cur.SHA == sha && (cur.Type == fgd.TypeFile || cur.Type == fgd.TypeExecutable) {
 			continue
 		}
-		out = append(out, change{path: c.Path, content: c.Content, sha: sha, mode: "100644", typ: "blob"})
+		out = append(out, change{path: c.Path, content: c.Content, sha: sha, ref: ref, mode: "100644", typ: "blob"})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
 	return out, nil

@@ -25,6 +25,7 @@ type srcFile struct {
 	root    bool   // directly in the FGD (the old flat layout)
 	rel     string // name below unmanaged/
 	whole   string // non-empty: handled whole, for this reason
+	big     bool   // over MaxFileBytes: never read, moved by blob SHA
 	keep    string // non-empty: stays in place, for this reason
 	docs    []*doc
 }
@@ -40,6 +41,21 @@ type doc struct {
 
 func (d *doc) key() string { return d.class.folder + "/" + d.class.name }
 
+// blob is what a path is to hold: content, or (sha set) the existing blob
+// at from, which the engine never read.
+type blob struct {
+	content []byte
+	sha     string
+	from    string
+}
+
+func (b blob) blobSHA() string {
+	if b.sha != "" {
+		return b.sha
+	}
+	return BlobSHA(b.content)
+}
+
 type computer struct {
 	st       Settings
 	lim      Limits
@@ -48,7 +64,7 @@ type computer struct {
 	dirs     map[string]bool
 	// writes are compared with the listing by blob SHA; createOnly are
 	// written only when the path is absent.
-	writes     map[string][]byte
+	writes     map[string]blob
 	createOnly map[string][]byte
 	deletes    map[string]bool
 	claimed    map[string]bool
@@ -59,7 +75,10 @@ type computer struct {
 // Compute plans one reconcile of one FGD: the skeleton, the ingestion of
 // every source file, the archive log and the kustomization. It is
 // deterministic and returns an error only for a caller bug (ErrMissingContent)
-// or an engine bug (ErrUnsafePath).
+// or an engine bug (ErrUnsafePath). A candidate whose Entry.Size is over
+// Limits.MaxFileBytes is decided from its Entry alone, whether or not its
+// content is in the snapshot: under raw/ it is moved whole to unmanaged/ by
+// a Change with SHA set; in the FGD root it is left in place.
 func Compute(s Snapshot, st Settings) (*Result, error) {
 	strategy := st.ArchiveStrategy
 	if strategy == "" {
@@ -74,7 +93,7 @@ func Compute(s Snapshot, st Settings) (*Result, error) {
 	c := &computer{
 		st: st, lim: st.Limits.withDefaults(), strategy: strategy,
 		entries: map[string]Entry{}, dirs: map[string]bool{},
-		writes: map[string][]byte{}, createOnly: map[string][]byte{},
+		writes: map[string]blob{}, createOnly: map[string][]byte{},
 		deletes: map[string]bool{}, claimed: map[string]bool{},
 		res: &Result{},
 	}
@@ -135,12 +154,24 @@ func (c *computer) read(contents map[string][]byte) ([]*srcFile, error) {
 			}
 			continue
 		}
-		content, ok := contents[p]
-		if !ok {
-			return nil, fmt.Errorf("fgd: %s: %w", p, ErrMissingContent)
+		f := &srcFile{path: p, entry: e, root: !inRaw, rel: strings.TrimPrefix(p, DirRaw+"/")}
+		if oversized(e, c.lim) {
+			if !isBlobID(e.SHA) {
+				return nil, fmt.Errorf("fgd: %s: over the size limit, without a blob id to move it by: %w", p, ErrMissingContent)
+			}
+			f.big = true
+			f.whole = fmt.Sprintf("file is %d bytes, over the limit of %d", e.Size, c.lim.MaxFileBytes)
+			if !f.root {
+				f.whole += ": moved whole without reading"
+			}
+		} else {
+			content, ok := contents[p]
+			if !ok {
+				return nil, fmt.Errorf("fgd: %s: %w", p, ErrMissingContent)
+			}
+			f.content = content
+			c.parse(f)
 		}
-		f := &srcFile{path: p, entry: e, content: content, root: !inRaw, rel: strings.TrimPrefix(p, DirRaw+"/")}
-		c.parse(f)
 		if f.root {
 			if f.whole != "" {
 				c.res.Documents = append(c.res.Documents, Document{Source: p, Placement: PlacementKept,
@@ -267,8 +298,9 @@ func (c *computer) place(f *srcFile) {
 		c.log = append(c.log, logEntry{Source: f.path, Blob: sf.Blob, Action: sf.Action, ParentCommit: c.st.ParentCommit, Reason: sf.Reason})
 		return
 	case f.whole != "":
-		dest := c.unmanagedDest(f.rel, f.content)
-		c.writes[dest] = f.content
+		b := f.blob()
+		dest := c.unmanagedDest(f.rel, b.blobSHA())
+		c.writes[dest] = b
 		sf.Action, sf.Reason, sf.Outputs = ActionUnmanaged, f.whole, []string{dest}
 		add(Document{Source: f.path, Placement: PlacementUnmanaged, Destination: dest, Reason: f.whole})
 	default:
@@ -282,7 +314,7 @@ func (c *computer) place(f *srcFile) {
 			managed++
 			dest := DirManaged + "/" + d.key() + ".yaml"
 			if _, dup := c.writes[dest]; !dup {
-				c.writes[dest] = d.content
+				c.writes[dest] = blob{content: d.content}
 				sf.Outputs = append(sf.Outputs, dest)
 			}
 			add(Document{Source: f.path + "#" + strconv.Itoa(d.index), Kind: d.class.kind, Name: d.class.name,
@@ -297,8 +329,8 @@ func (c *computer) place(f *srcFile) {
 				sf.Action = ActionUnmanaged
 				sf.Reason = "no Hedgehog custom resource that HNP manages"
 			}
-			dest := c.unmanagedDest(f.rel, content)
-			c.writes[dest] = content
+			dest := c.unmanagedDest(f.rel, BlobSHA(content))
+			c.writes[dest] = blob{content: content}
 			sf.Outputs = append(sf.Outputs, dest)
 			for _, d := range unmanaged {
 				add(Document{Source: f.path + "#" + strconv.Itoa(d.index), Kind: d.class.kind, Name: d.class.name,
@@ -308,12 +340,34 @@ func (c *computer) place(f *srcFile) {
 	}
 	c.deletes[f.path] = true
 	if c.strategy == ArchiveRename {
-		sf.ArchivedTo = c.archivedDest(f.path, f.content)
-		c.writes[sf.ArchivedTo] = f.content
+		b := f.blob()
+		sf.ArchivedTo = c.archivedDest(f.path, b.blobSHA())
+		c.writes[sf.ArchivedTo] = b
 	}
 	c.res.Sources = append(c.res.Sources, sf)
 	c.log = append(c.log, logEntry{Source: f.path, Blob: sf.Blob, Action: sf.Action, ParentCommit: c.st.ParentCommit,
 		Reason: sf.Reason, RenamedTo: sf.ArchivedTo, Outputs: sf.Outputs})
+}
+
+// blob is the whole source file: by reference when it was never read.
+func (f *srcFile) blob() blob {
+	if f.big {
+		return blob{sha: f.entry.SHA, from: f.path}
+	}
+	return blob{content: f.content}
+}
+
+// isBlobID reports whether s is a git object id (SHA-1 or SHA-256, lower-case hex).
+func isBlobID(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if (s[i] < '0' || s[i] > '9') && (s[i] < 'a' || s[i] > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // joinDocs concatenates documents as they were in the source text.
@@ -332,8 +386,8 @@ func joinDocs(ds []*doc) []byte {
 	return b.Bytes()
 }
 
-// free reports whether p can take content: unclaimed, and either absent
-// or already holding exactly that content.
+// free reports whether p can take the blob sha: unclaimed, and either
+// absent or already holding exactly that blob.
 func (c *computer) free(p, sha string) (ok, same bool) {
 	if c.claimed[p] || c.dirs[p] {
 		return false, false
@@ -348,9 +402,8 @@ func (c *computer) free(p, sha string) (ok, same bool) {
 }
 
 // unmanagedDest picks unmanaged/<rel>, or <name>-1<ext>, -2 ... when that is
-// taken by other content.
-func (c *computer) unmanagedDest(rel string, content []byte) string {
-	sha := BlobSHA(content)
+// taken by another blob than sha.
+func (c *computer) unmanagedDest(rel, sha string) string {
 	base := DirUnmanaged + "/" + rel
 	ext := path.Ext(base)
 	stem := strings.TrimSuffix(base, ext)
@@ -367,9 +420,8 @@ func (c *computer) unmanagedDest(rel string, content []byte) string {
 }
 
 // archivedDest picks <path>.archived, or <path>.1.archived ... when that is
-// taken by other content.
-func (c *computer) archivedDest(src string, content []byte) string {
-	sha := BlobSHA(content)
+// taken by another blob than sha.
+func (c *computer) archivedDest(src, sha string) string {
 	for i := 0; ; i++ {
 		p := src + ArchivedSuffix
 		if i > 0 {
@@ -395,8 +447,8 @@ func (c *computer) layout(contents map[string][]byte) error {
 	if err != nil {
 		return fmt.Errorf("fgd: manifest: %w", err)
 	}
-	c.writes[PathManifest] = m
-	c.writes[PathKustomization] = kustomizationBytes(c.managedFiles())
+	c.writes[PathManifest] = blob{content: m}
+	c.writes[PathKustomization] = blob{content: kustomizationBytes(c.managedFiles())}
 	return c.appendLog(contents)
 }
 
@@ -461,7 +513,7 @@ func (c *computer) appendLog(contents map[string][]byte) error {
 	}
 	if !exists {
 		if len(add) == 0 {
-			c.writes[PathArchiveLog] = []byte(archiveLogHeader)
+			c.writes[PathArchiveLog] = blob{content: []byte(archiveLogHeader)}
 			return nil
 		}
 		old = []byte(archiveLogHeader)
@@ -478,7 +530,7 @@ func (c *computer) appendLog(contents map[string][]byte) error {
 	if len(out) > 0 && out[len(out)-1] != '\n' {
 		out = append(out, '\n')
 	}
-	c.writes[PathArchiveLog] = append(out, b...)
+	c.writes[PathArchiveLog] = blob{content: append(out, b...)}
 	return nil
 }
 
@@ -490,17 +542,24 @@ func (c *computer) changes() error {
 			continue
 		}
 		if _, w := c.writes[p]; !w {
-			c.writes[p] = content
+			c.writes[p] = blob{content: content}
 		}
 	}
-	for p, content := range c.writes {
+	for p, b := range c.writes {
 		e, exists := c.entries[p]
+		ch := Change{Path: p, Content: nonNil(b.content)}
+		if b.sha != "" {
+			ch = Change{Path: p, SHA: b.sha, From: b.from}
+		}
 		switch {
 		case !exists:
-			out = append(out, Change{Path: p, Op: OpCreate, Content: nonNil(content)})
-		case !readable(e.Type) || e.SHA != BlobSHA(content):
-			out = append(out, Change{Path: p, Op: OpUpdate, Content: nonNil(content)})
+			ch.Op = OpCreate
+		case !readable(e.Type) || e.SHA != b.blobSHA():
+			ch.Op = OpUpdate
+		default:
+			continue
 		}
+		out = append(out, ch)
 	}
 	for p := range c.deletes {
 		if _, w := c.writes[p]; !w {

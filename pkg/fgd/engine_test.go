@@ -193,11 +193,87 @@ func TestWanted(t *testing.T) {
 			e("raw/link.yaml", TypeSymlink), e("raw/sub.yaml", TypeSubmodule), e("root.yaml", TypeSymlink), e(PathArchiveLog, TypeFile),
 		}, nil},
 		{"unclean paths are ignored", []Entry{e("raw/../x.yaml", TypeFile), e("/abs.yaml", TypeFile)}, nil},
+		{"a file over the limit is never read, but the log is", []Entry{
+			sized("raw/big.yaml", DefaultLimits.MaxFileBytes+1), sized("big.yaml", 50<<20), e(PathArchiveLog, TypeFile),
+		}, []string{PathArchiveLog}},
+		{"a file at the limit is read", []Entry{sized("raw/edge.yaml", DefaultLimits.MaxFileBytes)}, []string{"raw/edge.yaml"}},
 	} {
 		if d := cmp.Diff(tc.want, Wanted(tc.entries)); d != "" {
 			t.Errorf("%s: Wanted (-want +got):\n%s", tc.name, d)
 		}
 	}
+	lowered := []Entry{sized("raw/a.yaml", 100), sized("raw/b.yaml", 101)}
+	if d := cmp.Diff([]string{"raw/a.yaml"}, WantedWith(lowered, Limits{MaxFileBytes: 100})); d != "" {
+		t.Errorf("WantedWith a 100-byte limit (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"raw/a.yaml", "raw/b.yaml"}, WantedWith(lowered, Limits{})); d != "" {
+		t.Errorf("WantedWith zero limits = defaults (-want +got):\n%s", d)
+	}
+}
+
+func sized(p string, size int64) Entry {
+	return Entry{Path: p, Type: TypeFile, Size: size, SHA: BlobSHA([]byte(p))}
+}
+
+// TestOversizedFromTheListingAlone: a 50 MiB file is decided from its Entry;
+// its content is not in the snapshot and that is not an error.
+func TestOversizedFromTheListingAlone(t *testing.T) {
+	t.Parallel()
+	big := sized("raw/dump/big.yaml", 50<<20)
+	root := sized("wiring.yaml", 50<<20)
+	for _, tc := range []struct {
+		name     string
+		strategy ArchiveStrategy
+		want     []Change // the changes that concern big.yaml
+	}{
+		{"delete", ArchiveDelete, []Change{
+			{Path: "raw/dump/big.yaml", Op: OpDelete},
+			{Path: "unmanaged/dump/big.yaml", Op: OpCreate, SHA: big.SHA, From: big.Path},
+		}},
+		{"rename", ArchiveRename, []Change{
+			{Path: "raw/dump/big.yaml", Op: OpDelete},
+			{Path: "raw/dump/big.yaml.archived", Op: OpCreate, SHA: big.SHA, From: big.Path},
+			{Path: "unmanaged/dump/big.yaml", Op: OpCreate, SHA: big.SHA, From: big.Path},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			st := defaultSettings()
+			st.ArchiveStrategy = tc.strategy
+			s := Snapshot{Entries: []Entry{big, root}, Contents: map[string][]byte{}}
+			if w := Wanted(s.Entries); len(w) != 0 {
+				t.Fatalf("Wanted = %q, want nothing", w)
+			}
+			res, err := Compute(s, st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []Change
+			for _, ch := range res.Changes {
+				if strings.Contains(ch.Path, "big.yaml") || ch.Path == root.Path {
+					got = append(got, ch)
+				}
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("changes (-want +got):\n%s", d)
+			}
+			wantDocs := []Document{
+				{Source: big.Path, Placement: PlacementUnmanaged, Destination: "unmanaged/dump/big.yaml",
+					Reason: "file is 52428800 bytes, over the limit of 1048576: moved whole without reading"},
+				{Source: root.Path, Placement: PlacementKept, Reason: "left in place: file is 52428800 bytes, over the limit of 1048576"},
+			}
+			if d := cmp.Diff(wantDocs, res.Documents); d != "" {
+				t.Errorf("documents (-want +got):\n%s", d)
+			}
+		})
+	}
+	t.Run("without a blob id", func(t *testing.T) {
+		t.Parallel()
+		s := Snapshot{Entries: []Entry{{Path: "raw/big.yaml", Type: TypeFile, Size: 50 << 20}}}
+		if _, err := Compute(s, defaultSettings()); !errors.Is(err, ErrMissingContent) {
+			t.Fatalf("err = %v, want ErrMissingContent", err)
+		}
+	})
 }
 
 func TestSymlinksInRawAreKept(t *testing.T) {

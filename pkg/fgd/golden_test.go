@@ -20,6 +20,7 @@ type caseSettings struct {
 	FabricName      *string `json:"fabric_name"`
 	ArchiveStrategy string  `json:"archive_strategy"`
 	RepoDir         *string `json:"repo_dir"`
+	MaxFileBytes    int64   `json:"max_file_bytes"`
 }
 
 func defaultSettings() Settings {
@@ -52,6 +53,7 @@ func loadSettings(t *testing.T, dir string) Settings {
 	if cs.RepoDir != nil {
 		st.RepoDir = *cs.RepoDir
 	}
+	st.Limits.MaxFileBytes = cs.MaxFileBytes
 	if cs.ArchiveStrategy != "" {
 		st.ArchiveStrategy = ArchiveStrategy(cs.ArchiveStrategy)
 	}
@@ -86,7 +88,7 @@ func TestGolden(t *testing.T) {
 			t.Parallel()
 			in := readTree(t, filepath.Join(dir, "in"))
 			st := loadSettings(t, dir)
-			res, err := Compute(in.snapshot(t), st)
+			res, err := Compute(in.snapshotWith(t, st.Limits), st)
 			if err != nil {
 				t.Fatalf("Compute: %v", err)
 			}
@@ -115,11 +117,11 @@ func TestGolden(t *testing.T) {
 			if d := cmp.Diff(string(wantJSON), string(gotJSON)); d != "" {
 				t.Errorf("result.json (-want +got):\n%s", d)
 			}
-			assertInvariants(t, in, res)
+			assertInvariants(t, in, st, res)
 
 			// Idempotence: the applied tree is a fixed point.
 			st.ParentCommit = strings.Repeat("2", 40)
-			again, err := Compute(got.snapshot(t), st)
+			again, err := Compute(got.snapshotWith(t, st.Limits), st)
 			if err != nil {
 				t.Fatalf("second Compute: %v", err)
 			}

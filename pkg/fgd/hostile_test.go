@@ -44,7 +44,7 @@ func TestHostileInputs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			assertInvariants(t, in, res)
+			assertInvariants(t, in, defaultSettings(), res)
 			if len(res.Documents) != 1 {
 				t.Fatalf("documents = %+v", res.Documents)
 			}

@@ -9,8 +9,9 @@ import (
 // inside the layout and consistent with the listing, every document of
 // every processed source is accounted for exactly once, and managed files
 // are what they claim to be.
-func assertInvariants(t *testing.T, in tree, res *Result) {
+func assertInvariants(t *testing.T, in tree, st Settings, res *Result) {
 	t.Helper()
+	lim := st.Limits.withDefaults()
 	seen := map[string]bool{}
 	for i, ch := range res.Changes {
 		if i > 0 && res.Changes[i-1].Path >= ch.Path {
@@ -30,7 +31,11 @@ func assertInvariants(t *testing.T, in tree, res *Result) {
 				t.Errorf("create of existing %q", ch.Path)
 			}
 		case OpUpdate:
-			if !exists || BlobSHA(in[ch.Path]) == BlobSHA(ch.Content) {
+			sha := BlobSHA(ch.Content)
+			if ch.SHA != "" {
+				sha = ch.SHA
+			}
+			if !exists || BlobSHA(in[ch.Path]) == sha {
 				t.Errorf("update of %q is not a real difference", ch.Path)
 			}
 		case OpDelete:
@@ -39,6 +44,16 @@ func assertInvariants(t *testing.T, in tree, res *Result) {
 			}
 			if !isCandidate(ch.Path) {
 				t.Errorf("delete of %q, which is not a source file", ch.Path)
+			}
+		}
+		if ch.SHA != "" || ch.From != "" {
+			// A write by reference: only a raw/ source over the limit,
+			// to unmanaged/ or its archived copy, never read.
+			src, ok := in[ch.From]
+			if ch.Op == OpDelete || ch.Content != nil || !ok || BlobSHA(src) != ch.SHA ||
+				!strings.HasPrefix(ch.From, "raw/") || int64(len(src)) <= lim.MaxFileBytes ||
+				(!strings.HasPrefix(ch.Path, "unmanaged/") && !strings.HasPrefix(ch.Path, ch.From)) {
+				t.Errorf("write by reference %+v does not name an oversized raw/ source", ch)
 			}
 		}
 	}

@@ -55,14 +55,20 @@ func cleanRel(p string) bool {
 	return !strings.ContainsAny(p, "\\\x00")
 }
 
-// Wanted returns, sorted, the paths of entries whose content Compute needs:
-// the candidate source files (YAML under raw/ and in the FGD root) and, only
-// when there is at least one, the archive log, which the engine appends to.
-// A steady-state FGD therefore needs no blob read at all. Symlinks and
-// submodules are never read.
-func Wanted(entries []Entry) []string {
+// Wanted is WantedWith(entries, DefaultLimits).
+func Wanted(entries []Entry) []string { return WantedWith(entries, DefaultLimits) }
+
+// WantedWith returns, sorted, the paths of entries whose content Compute
+// needs: the candidate source files (YAML under raw/ and in the FGD root)
+// and, only when there is at least one, the archive log, which the engine
+// appends to. A steady-state FGD therefore needs no blob read at all.
+// Symlinks and submodules are never read, nor is a candidate whose Size is
+// over limits.MaxFileBytes (zero fields are DefaultLimits): Compute moves it
+// by its blob SHA. Pass the limits of the Settings given to Compute.
+func WantedWith(entries []Entry, limits Limits) []string {
+	lim := limits.withDefaults()
 	var out []string
-	hasLog := false
+	hasLog, candidates := false, false
 	for _, e := range entries {
 		if !readable(e.Type) || !cleanRel(e.Path) {
 			continue
@@ -72,15 +78,22 @@ func Wanted(entries []Entry) []string {
 			continue
 		}
 		if isCandidate(e.Path) {
-			out = append(out, e.Path)
+			candidates = true
+			if !oversized(e, lim) {
+				out = append(out, e.Path)
+			}
 		}
 	}
-	if len(out) > 0 && hasLog {
+	if candidates && hasLog {
 		out = append(out, PathArchiveLog)
 	}
 	slices.Sort(out)
 	return out
 }
+
+// oversized reports whether e is a file over the size limit, which the
+// engine never reads.
+func oversized(e Entry, lim Limits) bool { return e.Size > lim.MaxFileBytes }
 
 const readmeText = `# Fabric GitOps directory
 

@@ -90,6 +90,7 @@ func genTree(r *rand.Rand) (tree, map[string][]genDoc) {
 // hold for every input.
 func TestProperties(t *testing.T) {
 	t.Parallel()
+	bigSeen := map[bool]int{} // oversized files seen, by root
 	for seed := uint64(1); seed <= 300; seed++ {
 		r := rand.New(rand.NewPCG(seed, 42))
 		in, docs := genTree(r)
@@ -97,11 +98,15 @@ func TestProperties(t *testing.T) {
 		if r.IntN(2) == 0 {
 			st.ArchiveStrategy = ArchiveRename
 		}
-		res, err := Compute(in.snapshot(t), st)
+		if r.IntN(3) == 0 {
+			// Some files are over the limit: listed, never read.
+			st.Limits.MaxFileBytes = int64(50 + r.IntN(200))
+		}
+		res, err := Compute(in.snapshotWith(t, st.Limits), st)
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
-		assertInvariants(t, in, res)
+		assertInvariants(t, in, st, res)
 		out := in.apply(t, res.Changes)
 
 		bySource := map[string][]Document{}
@@ -122,7 +127,21 @@ func TestProperties(t *testing.T) {
 				}
 			}
 			broken := len(ds) == 1 && ds[0].text == brokenMark
+			big := st.Limits.MaxFileBytes > 0 && int64(len(in[p])) > st.Limits.MaxFileBytes
+			if big {
+				bigSeen[root]++
+			}
 			switch {
+			case big && root: // left in place, reported
+				if len(got) != 1 || got[0].Placement != PlacementKept || !strings.Contains(got[0].Reason, "over the limit") ||
+					string(out[p]) != string(in[p]) {
+					t.Errorf("seed %d: oversized root file %s: %+v", seed, p, got)
+				}
+			case big: // moved whole by blob id, byte for byte
+				if len(got) != 1 || got[0].Placement != PlacementUnmanaged || !strings.Contains(got[0].Reason, "without reading") ||
+					string(out[got[0].Destination]) != string(in[p]) {
+					t.Errorf("seed %d: oversized %s: %+v", seed, p, got)
+				}
 			case broken && root: // unparseable root file: reported, left
 				if len(got) != 1 || got[0].Placement != PlacementKept {
 					t.Errorf("seed %d: %s: %+v", seed, p, got)
@@ -153,7 +172,7 @@ func TestProperties(t *testing.T) {
 			t.Errorf("seed %d: a file outside the layout changed", seed)
 		}
 		st.ParentCommit = "next"
-		again, err := Compute(out.snapshot(t), st)
+		again, err := Compute(out.snapshotWith(t, st.Limits), st)
 		if err != nil {
 			t.Fatalf("seed %d: second run: %v", seed, err)
 		}
@@ -161,6 +180,10 @@ func TestProperties(t *testing.T) {
 			t.Errorf("seed %d: second run changed %d paths, first %s %s", seed, len(again.Changes), again.Changes[0].Op, again.Changes[0].Path)
 		}
 	}
+	if bigSeen[true] == 0 || bigSeen[false] == 0 {
+		t.Errorf("oversized files generated: %d in the root, %d in raw/; want some of each", bigSeen[true], bigSeen[false])
+	}
+	t.Logf("oversized files: %d in the root, %d in raw/", bigSeen[true], bigSeen[false])
 }
 
 func managedFileIs(b []byte, kind, name string) bool {

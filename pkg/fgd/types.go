@@ -31,8 +31,10 @@ type Entry struct {
 }
 
 // Snapshot is everything the engine reads: the listing of the FGD and the
-// content of the paths that Wanted(listing) named. A path Wanted named but
-// missing from Contents is an error of the caller, not of the repository.
+// content of the paths that Wanted(listing) (or WantedWith with the same
+// limits as Compute's Settings) named. A path Wanted named but missing from
+// Contents is an error of the caller, not of the repository. A file whose
+// Entry.Size is over the limit is never read: its content may be absent.
 type Snapshot struct {
 	Entries  []Entry
 	Contents map[string][]byte
@@ -50,10 +52,20 @@ const (
 
 // Change is one path to write or remove. Path is relative to the FGD root;
 // Content is nil for OpDelete.
+//
+// A write with SHA set is a write by reference: Content is nil and the path
+// gets the blob SHA that the listing already holds at From (a source file
+// over Limits.MaxFileBytes, moved whole without being read). A port points
+// the new tree entry at that blob; a local apply copies or renames the file
+// at From. From is relative to the FGD root, as Path is when Compute returns
+// it (a caller that prefixes Path with the FGD's directory leaves From as
+// it is).
 type Change struct {
 	Path    string `json:"path"`
 	Op      Op     `json:"op"`
 	Content []byte `json:"-"`
+	SHA     string `json:"sha,omitempty"`
+	From    string `json:"from,omitempty"`
 }
 
 // BlobSHA returns the git blob id of content: sha1("blob <len>\x00" + content).
