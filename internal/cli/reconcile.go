@@ -63,6 +63,13 @@ fabric ends initialized, 1 otherwise.`,
 		},
 	}
 	cfg.RegisterFlags(cmd.Flags())
+	// The settings of the long-running parts of serve mean nothing here;
+	// they stay accepted (a shared environment may set them) but hidden.
+	for _, name := range []string{"listen", "metrics-listen", "webhook-secret", "webhook-secret-file",
+		"insecure-skip-signature", "api-token", "api-token-file", "workers", "batch-window",
+		"resync-interval", "full-resync-every", "retry-base-delay", "retry-max-delay", "shutdown-timeout", "public-url"} {
+		_ = cmd.Flags().MarkHidden(name)
+	}
 	cmd.Flags().Int64Var(&fabricID, "fabric", 0, "id of the fabric to reconcile (required)")
 	cmd.Flags().StringVar(&output, "output", "text", "output format: text or json")
 	return cmd
