@@ -113,6 +113,9 @@ internal/deploytest checks it.
 {{- include "hnp-gitops.flag" (list "netbox-repos-prefix" $v.netbox.reposPrefix) }}
 {{- include "hnp-gitops.flag" (list "netbox-timeout" $v.netbox.timeout) }}
 {{- include "hnp-gitops.flag" (list "github-api-url" $v.github.apiURL) }}
+{{- with $v.github.enterpriseHosts }}
+- {{ printf "--github-enterprise-hosts=%s" (join "," .) | quote }}
+{{- end }}
 {{- if $v.github.existingSecret }}
 - {{ printf "--github-token-file=%s/github-token" $dir | quote }}
 {{- end }}
