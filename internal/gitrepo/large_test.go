@@ -1,0 +1,142 @@
+package gitrepo_test
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/pkg/fgd"
+	"github.com/githedgehog/hnp-gitops/test/githubsim"
+)
+
+// TestApplyOversizedByBlobID: a file in raw/ over the engine's size limit
+// (lowered to 64 KiB here, 2 MiB of non-UTF-8 bytes) is never fetched nor
+// uploaded: the new tree names its existing blob under unmanaged/ (and
+// raw/<name>.archived with rename_with_extension), byte for byte.
+func TestApplyOversizedByBlobID(t *testing.T) {
+	t.Parallel()
+	lim := fgd.Limits{MaxFileBytes: 64 << 10}
+	big := make([]byte, 2<<20)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range big {
+		big[i] = byte(r.UintN(256))
+	}
+	big[0] = 0xff // surely not UTF-8: inline tree content could not carry it
+	bigSHA := fgd.BlobSHA(big)
+	for _, tc := range []struct {
+		name     string
+		strategy fgd.ArchiveStrategy
+		refs     []string // paths that must hold the big blob after Apply
+	}{
+		{"delete", fgd.ArchiveDelete, []string{"unmanaged/dump/big.yaml"}},
+		{"rename", fgd.ArchiveRename, []string{"raw/dump/big.yaml.archived", "unmanaged/dump/big.yaml"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, githubsim.Options{}, func(o *gitrepo.GitHubOptions) {
+				o.Wanted = func(es []fgd.Entry) []string { return fgd.WantedWith(es, lim) }
+			})
+			vpc := fixtures(t)["test-vpc.yaml"]
+			if _, err := e.sim.SeedFiles(owner, name, "main", map[string][]byte{
+				"README.md": []byte("# fabrics\n"), rawDir + "/dump/big.yaml": big, rawDir + "/test-vpc.yaml": vpc,
+			}, "Add a dump"); err != nil {
+				t.Fatal(err)
+			}
+			e.sim.ResetStats()
+			plan := func(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+				var p gitrepo.Proposal
+				for dir, snap := range dirs {
+					res, err := fgd.Compute(snap, fgd.Settings{FabricID: 1, FabricName: "fabric-1", RepoDir: dir,
+						ParentCommit: head, ArchiveStrategy: tc.strategy, Limits: lim})
+					if err != nil {
+						return p, err
+					}
+					for _, c := range res.Changes {
+						c.Path = dir + "/" + c.Path
+						p.Changes = append(p.Changes, c)
+					}
+					p.Message = res.Summary
+				}
+				return p, nil
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			tg := gitrepo.Target{Repo: e.repo, Branch: "main"}
+			res, err := e.gh.Apply(ctx, tg, []string{fgdDir}, plan)
+			if err != nil {
+				t.Fatalf("Apply: %v", err)
+			}
+			st := e.sim.Stats()
+			t.Logf("%d requests %v", st.Total(), st.Requests)
+			if !res.Changed || st.Commits != 1 {
+				t.Errorf("Changed=%v commits=%d, want true 1", res.Changed, st.Commits)
+			}
+			if n := st.Requests["GET /repos/{owner}/{repo}/git/blobs/{sha}"]; n != 1 {
+				t.Errorf("blob reads = %d, want 1 (test-vpc.yaml only, never the 2 MiB file)", n)
+			}
+			if n := st.Requests["POST /repos/{owner}/{repo}/git/blobs"]; n != 0 {
+				t.Errorf("blob uploads = %d, want 0: the big file's blob is reused", n)
+			}
+			for _, p := range tc.refs {
+				if got := strings.TrimSpace(run(t, ".", "--git-dir", e.bare, "rev-parse", "main:"+fgdDir+"/"+p)); got != bigSHA {
+					t.Errorf("%s is blob %s, want %s", p, got, bigSHA)
+				}
+				cmd := exec.Command(gitBin(t), "--git-dir", e.bare, "cat-file", "blob", "main:"+fgdDir+"/"+p)
+				if out, err := cmd.Output(); err != nil || !bytes.Equal(out, big) {
+					t.Errorf("%s is not byte for byte the 2 MiB file (err %v, %d bytes)", p, err, len(out))
+				}
+			}
+			files := clone(t, e.bare, "main")
+			if _, ok := files[rawDir+"/dump/big.yaml"]; ok {
+				t.Errorf("raw/dump/big.yaml is still there")
+			}
+			if _, ok := files[fgdDir+"/managed/vpcs/test-vpc.yaml"]; !ok {
+				t.Errorf("the small file was not ingested; files: %d", len(files))
+			}
+			log := files[fgdDir+"/.hnp/archive-log.yaml"]
+			if !strings.Contains(log, "blob: "+bigSHA) || !strings.Contains(log, "moved whole without reading") {
+				t.Errorf("archive log does not record the move by blob id:\n%s", log)
+			}
+
+			// A second run reads no blob and writes nothing.
+			e.sim.ResetStats()
+			res2, err := e.gh.Apply(ctx, tg, []string{fgdDir}, plan)
+			if err != nil {
+				t.Fatalf("second Apply: %v", err)
+			}
+			if st := e.sim.Stats(); res2.Changed || st.Writes != 0 || st.Requests["GET /repos/{owner}/{repo}/git/blobs/{sha}"] != 0 {
+				t.Errorf("second run: Changed=%v, %d writes, requests %v; want nothing", res2.Changed, st.Writes, st.Requests)
+			}
+		})
+	}
+}
+
+// TestApplyRefusesAForeignBlob: a write by reference must name a blob of
+// the directories at head; anything else is an invalid plan, not a commit.
+func TestApplyRefusesAForeignBlob(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, githubsim.Options{}, nil)
+	e.seedAcceptance(t)
+	e.sim.ResetStats()
+	plan := func(string, map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+		return gitrepo.Proposal{Changes: []fgd.Change{{Path: fgdDir + "/unmanaged/x.yaml", Op: fgd.OpCreate,
+			SHA: strings.Repeat("ab", 20), From: "raw/x.yaml"}}}, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := e.gh.Apply(ctx, gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir}, plan)
+	if gitrepo.ClassOf(err) != gitrepo.ClassInvalid {
+		t.Fatalf("Apply = %v, want a ClassInvalid error", err)
+	}
+	if st := e.sim.Stats(); st.Writes != 0 {
+		t.Errorf("%d write requests, want none", st.Writes)
+	}
+	if log := gitLog(t, e.bare, "main"); len(log) != 1 {
+		t.Errorf("history has %d commits, want the seed only", len(log))
+	}
+}
