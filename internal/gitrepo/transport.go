@@ -2,6 +2,7 @@ package gitrepo
 
 import (
 	"context"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -30,7 +31,50 @@ func (g *GitHub) newHTTPClient() *http.Client {
 		Backoff:      g.backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	return &http.Client{Transport: &retryablehttp.RoundTripper{Client: rc}}
+	return &http.Client{Transport: closeAtEOF{&retryablehttp.RoundTripper{Client: rc}}}
+}
+
+// closeAtEOF closes a response body as soon as it has been read to its end.
+// go-github reads an error answer to its end and then swaps the body for a
+// copy without closing the original, which is the inner client's timeout
+// body: its timer (a goroutine when the transport is wrapped, as the
+// metrics wrap it) would otherwise live until RequestTimeout for every
+// error answer.
+type closeAtEOF struct{ rt http.RoundTripper }
+
+func (t closeAtEOF) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.rt.RoundTrip(req)
+	if resp != nil && resp.Body != nil {
+		resp.Body = &eofCloser{rc: resp.Body}
+	}
+	return resp, err
+}
+
+// eofCloser is a body that closes itself at EOF; after that, Read answers
+// EOF and Close is a no-op.
+type eofCloser struct {
+	rc     io.ReadCloser
+	closed bool
+}
+
+func (b *eofCloser) Read(p []byte) (int, error) {
+	if b.closed {
+		return 0, io.EOF
+	}
+	n, err := b.rc.Read(p)
+	if err == io.EOF && !b.closed {
+		b.closed = true
+		_ = b.rc.Close()
+	}
+	return n, err
+}
+
+func (b *eofCloser) Close() error {
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	return b.rc.Close()
 }
 
 // checkRetry retries server errors, network errors and timeouts, 429 and
