@@ -104,3 +104,40 @@ func startBinary(t *testing.T, bin string, args []string) *harness.Service {
 	}
 	return svc
 }
+
+// TestSIGTERMLetsWorkFinish: a reconcile in flight when SIGTERM comes, and
+// able to finish within the bound, finishes: the fabric is initialized by
+// the time the process has exited 0, well before the bound.
+func TestSIGTERMLetsWorkFinish(t *testing.T) {
+	t.Parallel()
+	bin := binary(t)
+	const bound = 15 * time.Second
+	s := startEnv(t, harness.Options{})
+	svc := startBinary(t, bin, s.env.ServeArgs("--shutdown-timeout="+bound.String()))
+	s.setup(t, svc.HTTPURL)
+	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.env.GitHub.SetFaults(githubsim.Faults{LatencyMS: 100})
+	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
+	s.waitStatus(t, f.ID, status.Initializing, 15*time.Second)
+	start := time.Now()
+	if code := svc.Stop(bound + 3*time.Second); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM, want 0", code)
+	}
+	took := time.Since(start)
+	if st := harness.FabricStatus(mustFabric(t, s, f.ID)); st != status.Initialized {
+		t.Errorf("status %q after the drain, want initialized", st)
+	}
+	if n := s.commits(t, bare); n != 2 {
+		t.Errorf("commits on main: %d, want 2", n)
+	}
+	if took >= bound {
+		t.Errorf("exited %s after SIGTERM: the drain waited for the bound, not for the work", took)
+	}
+	if strings.Contains(svc.Logs(), "drain timeout") {
+		t.Errorf("the in-flight reconcile was cancelled instead of finishing")
+	}
+	t.Logf("drained and exited 0 %s after SIGTERM", took.Round(time.Millisecond))
+}
