@@ -122,8 +122,8 @@ func TestOwnStatusWriteEcho(t *testing.T) {
 	if n := s.commits(t, bare); n != 2 {
 		t.Errorf("commits on main: %d, want 2", n)
 	}
-	if st := s.env.GitHub.Stats(); st.Commits != 1 || st.Writes == 0 {
-		t.Errorf("GitHub commits %d, want 1", st.Commits)
+	if st := s.env.GitHub.Stats(); st.Commits != 1 || st.RefUpdates != 1 {
+		t.Errorf("GitHub commits %d and ref updates %d, want 1 and 1", st.Commits, st.RefUpdates)
 	}
 	writes := serviceWrites(s.env.NetBox, f.ID)
 	if got := statusSequence(writes); !slices.Equal(got, []string{"initializing", "initialized"}) {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,7 +66,7 @@ func TestTimeoutsRetried(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := startStack(t, harness.Options{}, append(fastArgs, "--github-timeout=1s", "--netbox-timeout=1s")...)
+			s := startStack(t, harness.Options{}, slices.Concat(fastArgs, []string{"--github-timeout=1s", "--netbox-timeout=1s"})...)
 			repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
 			if err != nil {
 				t.Fatal(err)
