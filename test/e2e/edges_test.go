@@ -147,8 +147,10 @@ func TestFabricDeleted(t *testing.T) {
 		if err := s.env.NetBox.DeleteFabricDirect(f.ID); err != nil {
 			t.Fatal(err)
 		}
-		// The retry in flight, if any, and the next one see the 404.
-		time.Sleep(time.Second)
+		// The attempt in flight ends; the next one reads the fabric: 404.
+		eventually(t, 20*time.Second, "the deleted fabric was not read again", func() bool {
+			return s.env.NetBox.Stats().Responses[404] >= 1
+		})
 		gets := s.env.NetBox.Stats().Requests[fabricGetRoute]
 		time.Sleep(2 * time.Second)
 		if g := s.env.NetBox.Stats().Requests[fabricGetRoute]; g != gets {
