@@ -205,6 +205,12 @@ func StartInProcess(ctx context.Context, args []string) (*Service, error) {
 
 // StartProcess runs the built binary with args and waits until it listens.
 func StartProcess(ctx context.Context, bin string, args []string) (*Service, error) {
+	return StartProcessEnv(ctx, bin, args, nil)
+}
+
+// StartProcessEnv is StartProcess with extra environment variables
+// ("NAME=value") beside PATH, e.g. HNP_GITOPS_* settings.
+func StartProcessEnv(ctx context.Context, bin string, args, env []string) (*Service, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("harness: the hnp-gitops binary is missing (run `make build`): %w", err)
 	}
@@ -212,7 +218,7 @@ func StartProcess(ctx context.Context, bin string, args []string) (*Service, err
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stdout = io.Discard
 	s.cmd.Stderr = s.logs
-	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	s.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("harness: start %s: %w", bin, err)
 	}
