@@ -100,3 +100,38 @@ func TestAutomationAPI(t *testing.T) {
 		t.Errorf("commits on main: %d, want 2", n)
 	}
 }
+
+// TestProbesAndMetrics: /healthz and /readyz on the main listener; metrics
+// only on their own listener, with the service's series and no secret.
+func TestProbesAndMetrics(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, harness.Options{})
+	get := func(url string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, drain(resp)
+	}
+	for _, p := range []string{"/healthz", "/readyz"} {
+		if code, body := get(s.svc.HTTPURL + p); code != http.StatusOK {
+			t.Errorf("%s: %d %s, want 200", p, code, body)
+		}
+	}
+	if code, _ := get(s.svc.HTTPURL + "/metrics"); code == http.StatusOK {
+		t.Errorf("/metrics answers on the webhook listener, want it on its own port only")
+	}
+	code, body := get(s.svc.MetricsURL + "/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("metrics: %d", code)
+	}
+	for _, series := range []string{"hnp_gitops_build_info", "hnp_gitops_webhook_deliveries_total", "hnp_gitops_reconciles_total", "go_goroutines"} {
+		if !strings.Contains(body, series) {
+			t.Errorf("metrics lack %s", series)
+		}
+	}
+	if line, leaked := harness.ScanLines(strings.NewReader(body), harness.Secrets); leaked {
+		t.Errorf("a secret in the metrics: %s", line)
+	}
+}
