@@ -2,11 +2,9 @@ package gitremote
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
@@ -72,7 +70,7 @@ type Remote struct {
 	o     Options
 	http  transport.Transport // go-git's smart-HTTP client on o.HTTPClient
 	ssh   transport.Transport
-	locks keyedMutex
+	locks gitrepo.KeyedMutex
 }
 
 // New returns the port with defaults filled in.
@@ -170,7 +168,7 @@ func (r *Remote) Apply(ctx context.Context, t gitrepo.Target, dirs []string, pla
 	if err := validateTarget(t, dirs); err != nil {
 		return gitrepo.Result{}, err
 	}
-	unlock, err := r.locks.lock(ctx, t.Repo.String()+"\x00"+t.Branch)
+	unlock, err := r.locks.Lock(ctx, t.Repo.String()+"\x00"+t.Branch)
 	if err != nil {
 		return gitrepo.Result{}, newError(gitrepo.ClassTransient, t.Repo, "wait for the repository lock", "cancelled", err)
 	}
@@ -195,95 +193,11 @@ func (r *Remote) Apply(ctx context.Context, t gitrepo.Target, dirs []string, pla
 
 func validateTarget(t gitrepo.Target, dirs []string) error {
 	bad := func(msg string) error { return newError(gitrepo.ClassInvalid, t.Repo, "apply", msg, nil) }
-	if t.Repo.Host == "" || t.Repo.Owner == "" || t.Repo.Name == "" {
-		return bad("repository host, owner and name are required")
+	if t.Repo.Host == "" {
+		return bad("repository host is required")
 	}
 	if t.PullRequestBranch != "" {
 		return bad("pull-request mode is not supported for generic git repositories (it needs the host's API); push to the branch directly or use a GitHub repository")
 	}
-	if !validRef(t.Branch) {
-		return bad(fmt.Sprintf("invalid branch name %q", t.Branch))
-	}
-	if len(dirs) == 0 {
-		return bad("no directory given")
-	}
-	for _, d := range dirs {
-		if d != "" && !validPath(d) {
-			return bad(fmt.Sprintf("invalid directory %q", d))
-		}
-	}
-	return nil
-}
-
-func validRef(b string) bool {
-	if b == "" || strings.HasPrefix(b, "/") || strings.HasSuffix(b, "/") || strings.HasSuffix(b, ".lock") ||
-		strings.HasPrefix(b, "-") || strings.Contains(b, "..") || strings.Contains(b, "//") || strings.Contains(b, "@{") {
-		return false
-	}
-	for _, r := range b {
-		if r <= ' ' || r == 0x7f || strings.ContainsRune("~^:?*[\\", r) {
-			return false
-		}
-	}
-	return true
-}
-
-// validPath accepts a clean, relative, slash-separated path that does not
-// reach into .git.
-func validPath(p string) bool {
-	if p == "" || strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") {
-		return false
-	}
-	for _, seg := range strings.Split(p, "/") {
-		if seg == "" || seg == "." || seg == ".." || strings.EqualFold(seg, ".git") {
-			return false
-		}
-	}
-	for _, r := range p {
-		if r < ' ' || r == 0x7f || r == '\\' {
-			return false
-		}
-	}
-	return true
-}
-
-// keyedMutex serialises work per key and lets a waiter give up when its
-// context ends. Entries are removed when nobody holds or waits.
-type keyedMutex struct {
-	mu sync.Mutex
-	m  map[string]*keyedEntry
-}
-
-type keyedEntry struct {
-	ch   chan struct{}
-	refs int
-}
-
-func (k *keyedMutex) lock(ctx context.Context, key string) (func(), error) {
-	k.mu.Lock()
-	if k.m == nil {
-		k.m = make(map[string]*keyedEntry)
-	}
-	e := k.m[key]
-	if e == nil {
-		e = &keyedEntry{ch: make(chan struct{}, 1)}
-		k.m[key] = e
-	}
-	e.refs++
-	k.mu.Unlock()
-	release := func() {
-		k.mu.Lock()
-		e.refs--
-		if e.refs == 0 {
-			delete(k.m, key)
-		}
-		k.mu.Unlock()
-	}
-	select {
-	case e.ch <- struct{}{}:
-		return func() { <-e.ch; release() }, nil
-	case <-ctx.Done():
-		release()
-		return nil, ctx.Err()
-	}
+	return gitrepo.CheckTarget(t, dirs, bad)
 }

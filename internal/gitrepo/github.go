@@ -65,7 +65,7 @@ type GitHubOptions struct {
 type GitHub struct {
 	opts  GitHubOptions
 	http  *http.Client
-	locks keyedMutex
+	locks KeyedMutex
 }
 
 // NewGitHub returns the GitHub port with defaults filled in.
@@ -157,7 +157,7 @@ func (g *GitHub) Apply(ctx context.Context, t Target, dirs []string, plan PlanFu
 	if err := validateTarget(t, dirs); err != nil {
 		return Result{}, err
 	}
-	unlock, err := g.locks.lock(ctx, t.Repo.String())
+	unlock, err := g.locks.Lock(ctx, t.Repo.String())
 	if err != nil {
 		return Result{}, &Error{Class: ClassTransient, Repo: t.Repo, Op: "wait for the repository lock", Message: "cancelled", Err: err}
 	}
@@ -185,56 +185,7 @@ func validateTarget(t Target, dirs []string) error {
 	bad := func(msg string) error {
 		return &Error{Class: ClassInvalid, Repo: t.Repo, Op: "apply", Message: msg}
 	}
-	if t.Repo.Owner == "" || t.Repo.Name == "" {
-		return bad("repository owner and name are required")
-	}
-	if !validRef(t.Branch) {
-		return bad(fmt.Sprintf("invalid branch name %q", t.Branch))
-	}
-	if t.PullRequestBranch != "" && (!validRef(t.PullRequestBranch) || t.PullRequestBranch == t.Branch) {
-		return bad(fmt.Sprintf("invalid pull-request branch name %q", t.PullRequestBranch))
-	}
-	if len(dirs) == 0 {
-		return bad("no directory given")
-	}
-	for _, d := range dirs {
-		if d != "" && !validPath(d) {
-			return bad(fmt.Sprintf("invalid directory %q", d))
-		}
-	}
-	return nil
-}
-
-func validRef(b string) bool {
-	if b == "" || strings.HasPrefix(b, "/") || strings.HasSuffix(b, "/") || strings.HasSuffix(b, ".lock") ||
-		strings.Contains(b, "..") || strings.Contains(b, "//") || strings.Contains(b, "@{") {
-		return false
-	}
-	for _, r := range b {
-		if r <= ' ' || r == 0x7f || strings.ContainsRune("~^:?*[\\", r) {
-			return false
-		}
-	}
-	return true
-}
-
-// validPath accepts a clean, relative, slash-separated path that does not
-// reach into .git.
-func validPath(p string) bool {
-	if p == "" || strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") {
-		return false
-	}
-	for _, seg := range strings.Split(p, "/") {
-		if seg == "" || seg == "." || seg == ".." || strings.EqualFold(seg, ".git") {
-			return false
-		}
-	}
-	for _, r := range p {
-		if r < ' ' || r == 0x7f || r == '\\' {
-			return false
-		}
-	}
-	return true
+	return CheckTarget(t, dirs, bad)
 }
 
 // session is one Apply's view of a repository: a go-github client with the

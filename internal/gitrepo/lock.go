@@ -5,9 +5,10 @@ import (
 	"sync"
 )
 
-// keyedMutex serialises work per key (one repository) and lets a waiter give
-// up when its context ends. Entries are removed when nobody holds or waits.
-type keyedMutex struct {
+// KeyedMutex serialises work per key (a repository, or a repository and
+// branch) and lets a waiter give up when its context ends. Entries are
+// removed when nobody holds or waits. The zero value is ready to use.
+type KeyedMutex struct {
 	mu sync.Mutex
 	m  map[string]*keyedEntry
 }
@@ -17,7 +18,9 @@ type keyedEntry struct {
 	refs int
 }
 
-func (k *keyedMutex) lock(ctx context.Context, key string) (unlock func(), err error) {
+// Lock waits for key and returns the function that unlocks it, or ctx's
+// error when ctx ends first.
+func (k *KeyedMutex) Lock(ctx context.Context, key string) (unlock func(), err error) {
 	k.mu.Lock()
 	if k.m == nil {
 		k.m = make(map[string]*keyedEntry)

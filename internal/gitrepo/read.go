@@ -216,32 +216,12 @@ func (s *session) snapshots(ctx context.Context, ht *headTree, dirs []string) (m
 // dirs), keeps the last change per path and drops those the head tree
 // already satisfies.
 func (ht *headTree) effective(in []fgd.Change, dirs []string) ([]change, error) {
-	last := map[string]int{}
-	for i, c := range in {
-		if !validPath(c.Path) {
-			return nil, fmt.Errorf("invalid path %q", c.Path)
-		}
-		inside := false
-		for _, d := range dirs {
-			if d == "" || strings.HasPrefix(c.Path, d+"/") {
-				inside = true
-			}
-		}
-		if !inside {
-			return nil, fmt.Errorf("path %q is outside the directories %q", c.Path, dirs)
-		}
-		switch c.Op {
-		case fgd.OpCreate, fgd.OpUpdate, fgd.OpDelete:
-		default:
-			return nil, fmt.Errorf("path %q: unknown operation %q", c.Path, c.Op)
-		}
-		last[c.Path] = i
+	in, err := LastChanges(in, dirs)
+	if err != nil {
+		return nil, err
 	}
 	var out []change
-	for i, c := range in {
-		if last[c.Path] != i {
-			continue
-		}
+	for _, c := range in {
 		cur, exists := ht.index[c.Path]
 		if c.Op == fgd.OpDelete {
 			if !exists {
