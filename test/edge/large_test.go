@@ -2,11 +2,8 @@ package edge
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -35,16 +32,12 @@ func TestBadInputLargeFile(t *testing.T) {
 		fgdDir + "/raw/good.yaml": []byte(vpcDoc),
 		fgdDir + "/raw/big.yaml":  big,
 	})
-	pid, err := pidOf(binPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idle, _ := procStatusKB(pid, "VmHWM")
+	idle, _ := s.svc.ProcStatusKB("VmHWM")
 	t0 := time.Now()
 	f := s.fabric(t, "large", repoID, "/"+fgdDir+"/")
 	got := s.waitSettled(t, f.ID, 2*time.Minute)
 	took := time.Since(t0)
-	peak, err := procStatusKB(pid, "VmHWM")
+	peak, err := s.svc.ProcStatusKB("VmHWM")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +49,7 @@ func TestBadInputLargeFile(t *testing.T) {
 		}
 	}
 	gh := s.env.GitHub.Stats()
-	t.Logf("raw/big.yaml (%d bytes): status %q (error %q) after %s; file now at %s; service peak RSS %.1f MiB (%.1f MiB before); GitHub %d requests, %d writes",
+	t.Logf("raw/big.yaml (%d bytes): status %q (error %v) after %s; file now at %s; service peak RSS %.1f MiB (%.1f MiB before); GitHub %d requests, %d writes",
 		len(big), harness.FabricStatus(got), got.CustomFields[status.FieldError], took.Round(time.Millisecond), where,
 		float64(peak)/1024, float64(idle)/1024, gh.Total(), gh.Writes)
 	if harness.FabricStatus(got) != status.Initialized {
@@ -81,36 +74,4 @@ func TestBadInputLargeFile(t *testing.T) {
 		t.Errorf("service peak RSS %.1f MiB while handling a 50 MiB file in raw/, over the %d MiB target: the file was read or re-sent",
 			float64(peak)/1024, largeFileTargetKB>>10)
 	}
-}
-
-// pidOf finds the running process of the binary at bin.
-func pidOf(bin string) (int, error) {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0, err
-	}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err == nil && exe == bin {
-			return pid, nil
-		}
-	}
-	return 0, fmt.Errorf("no running process of %s", bin)
-}
-
-// procStatusKB reads a field such as VmHWM (peak RSS) of /proc/<pid>/status.
-func procStatusKB(pid int, field string) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, field+":"); ok {
-			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("/proc/%d/status has no %s", pid, field)
 }

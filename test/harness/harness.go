@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -423,4 +424,22 @@ func ScanLines(r io.Reader, secrets []string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// ProcStatusKB reads a field such as VmHWM (peak RSS) or VmRSS, in KiB, of
+// /proc/<pid>/status of a service started with StartProcess.
+func (s *Service) ProcStatusKB(field string) (int64, error) {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0, errors.New("harness: only a service started with StartProcess has a process of its own")
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("harness: /proc/%d/status has no %s", s.cmd.Process.Pid, field)
 }

@@ -47,16 +47,11 @@ func TestBurst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid, err := pidOf(binPath)
-	if err != nil {
-		svc.Kill()
-		t.Fatal(err)
-	}
 	if err := svc.WaitReady(sctx); err != nil {
 		svc.Kill()
 		t.Fatal(err)
 	}
-	idleKB, _ := procStatusKB(pid, "VmRSS")
+	idleKB, _ := svc.ProcStatusKB("VmRSS")
 
 	ids := make([]int64, n)
 	errs := make([]error, n)
@@ -82,7 +77,7 @@ func TestBurst(t *testing.T) {
 	deadline := 3 * time.Minute
 	pending := waitAll(env, ids, deadline)
 	took := time.Since(t0)
-	hwmKB, hwmErr := procStatusKB(pid, "VmHWM")
+	hwmKB, hwmErr := svc.ProcStatusKB("VmHWM")
 	if code := svc.Stop(30 * time.Second); code != 0 {
 		t.Errorf("serve exited %d after SIGTERM, want 0", code)
 	}

@@ -282,36 +282,3 @@ func waitAll(env *harness.Env, ids []int64, deadline time.Duration) []netboxsim.
 		time.Sleep(200 * time.Millisecond)
 	}
 }
-
-// pidOf finds the running process of the binary at bin (only processes of
-// this test run the binary it built).
-func pidOf(bin string) (int, error) {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0, err
-	}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err == nil && exe == bin {
-			return pid, nil
-		}
-	}
-	return 0, fmt.Errorf("no running process of %s", bin)
-}
-
-// procStatusKB reads a field such as VmHWM (peak RSS) of /proc/<pid>/status.
-func procStatusKB(pid int, field string) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, field+":"); ok {
-			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("/proc/%d/status has no %s", pid, field)
-}
