@@ -24,7 +24,7 @@ c=$(median BenchmarkCompute10k "$out/fgd.txt"); b=$(median BenchmarkBaselineDeco
 awk -v c="$c" -v b="$b" 'BEGIN { printf "median Compute10k %.1f ms, baseline %.1f ms, ratio %.2fx\n", c/1e6, b/1e6, c/b }'
 
 echo
-echo "## Webhook handler vs bare echo handler (Go benchmark, in-process)"
+echo "## Webhook handler vs bare echo handler (Go benchmark, in-process, no network: informative, no target)"
 go test -run '^$' -bench 'BenchmarkWebhook|BenchmarkBare' -benchmem -count "$COUNT" ./internal/server | tee "$out/server.txt" | grep -E '^Benchmark'
 w=$(median BenchmarkWebhook "$out/server.txt"); b=$(median BenchmarkBare "$out/server.txt")
 awk -v w="$w" -v b="$b" 'BEGIN { printf "median webhook %.1f us, bare %.1f us, ratio %.2fx\n", w/1e3, b/1e3, w/b }'
@@ -51,7 +51,7 @@ go test -count=1 -run 'TestCreateToCommitLatency' -v ./test/e2e > "$out/latency.
 grep -E 'p50|p90|max|latency' "$out/latency.txt" || true
 
 echo
-echo "## Burst: 500 fabrics over 5 repositories, commits per repository, peak RSS (target: < 64 MiB)"
+echo "## Burst: fabrics over 5 repositories at once (100; 500 with BENCH_LONG=1), commits per repository, peak RSS (target: < 64 MiB at 500)"
 if [ "$LONG" = 1 ]; then
   go test -count=1 -timeout 30m -run 'TestBurst' ./test/soak -soak.long -v > "$out/burst.txt"
 else
