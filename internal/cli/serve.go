@@ -182,7 +182,7 @@ func (r *readiness) check(ctx context.Context) error {
 	}
 	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	_, err := r.nb.Status(cctx)
+	err := r.nb.Probe(cctx)
 	r.checked, r.last = time.Now(), nil
 	if err != nil {
 		r.last = fmt.Errorf("netbox unreachable: %w", err)

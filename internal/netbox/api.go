@@ -76,6 +76,16 @@ func (c *Client) Status(ctx context.Context) (*Status, error) {
 	return &s, nil
 }
 
+// noRetryKey marks a request context whose request is sent once.
+type noRetryKey struct{}
+
+// Probe reads /api/status/ once, without retries: a readiness check wants
+// to know whether NetBox answers now, not after the client's backoff.
+func (c *Client) Probe(ctx context.Context) error {
+	var s Status
+	return c.getJSON(context.WithValue(ctx, noRetryKey{}, true), c.apiURL("status/", nil), &s)
+}
+
 // Version parses NetBoxVersion ("4.2.2", "v4.1.0-beta1", "4.4.0-Docker-3.3.0").
 func (s *Status) Version() (major, minor int, ok bool) {
 	v := strings.TrimPrefix(strings.TrimSpace(s.NetBoxVersion), "v")

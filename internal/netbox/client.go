@@ -218,7 +218,7 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, body any) (*
 		req.Header.Set("Content-Type", "application/json")
 	}
 	hc := c.http
-	if method == http.MethodPost {
+	if method == http.MethodPost || ctx.Value(noRetryKey{}) != nil {
 		hc = c.httpOnce
 	}
 	resp, err := hc.Do(req)
