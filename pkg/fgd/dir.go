@@ -48,6 +48,10 @@ func CheckDir(dir string) (string, error) {
 			return bad("contains a backslash")
 		case unicode.IsControl(r):
 			return bad("contains a NUL or control character")
+		case unicode.Is(unicode.Cf, r):
+			// Bidirectional overrides and zero-width characters make a
+			// path read differently from what it is.
+			return bad(fmt.Sprintf("contains the invisible format character %U", r))
 		}
 	}
 	d := strings.Trim(dir, "/")
@@ -65,6 +69,8 @@ func CheckDir(dir string) (string, error) {
 			return bad(`contains a "." or ".." segment`)
 		case strings.HasPrefix(seg, ".git"):
 			return bad(fmt.Sprintf("segment %q starts with .git", seg))
+		case strings.TrimSpace(seg) != seg:
+			return bad(fmt.Sprintf("segment %q starts or ends with white space", seg))
 		}
 	}
 	return d, nil

@@ -135,6 +135,11 @@ func TestCheckDir(t *testing.T) {
 		{"too long", strings.Repeat("a", 501), "", true},
 		{"max length", strings.Repeat("a", 500), strings.Repeat("a", 500), false},
 		{"invalid utf8", "a/\xff", "", true},
+		{"bidi override", "fabrics/\u202eevil", "", true},
+		{"zero-width space", "fab\u200brics", "", true},
+		{"padded segment", "fabrics/ a /x", "", true},
+		{"trailing space", "fabric-1 ", "", true},
+		{"unicode name", "fabrics/żółw", "fabrics/żółw", false},
 	} {
 		got, err := CheckDir(tc.in)
 		if tc.bad {
