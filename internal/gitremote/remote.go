@@ -107,7 +107,7 @@ func New(o Options) *Remote {
 		o.Rand = rand.Float64
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = gitrepo.SleepCtx
 	}
 	return &Remote{o: o, http: githttp.NewClient(o.HTTPClient), ssh: gitssh.NewClient(nil)}
 }
@@ -140,17 +140,6 @@ func CommitURL(r gitrepo.Repo, sha string) string {
 		return base + "/commits/" + sha
 	}
 	return base + "/commit/" + sha
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Apply reads the FGDs dirs at the head of t.Branch, calls plan, drops the

@@ -107,7 +107,7 @@ func NewGitHub(o GitHubOptions) *GitHub {
 		o.RequestTimeout = 30 * time.Second
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = SleepCtx
 	}
 	if o.Rand == nil {
 		o.Rand = rand.Float64
@@ -117,7 +117,9 @@ func NewGitHub(o GitHubOptions) *GitHub {
 	return g
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// SleepCtx waits d or until ctx ends: the default Sleep of the ports'
+// compare-and-swap retries.
+func SleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
