@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/sha1" //nolint:gosec // git object ids are SHA-1 by definition
 	"encoding/hex"
 	"encoding/json"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/githedgehog/hnp-gitops/internal/config"
+	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
 
@@ -22,25 +25,44 @@ type planOptions struct {
 	dir, fabricName, archive, output, repoDir string
 	fabricID                                  int64
 	apply                                     bool
+
+	// Remote mode: the FGD at path in the branch of repoURL.
+	repoURL, branch, path string
+	git                   config.Config
 }
 
 func newPlanCmd(env *Env) *cobra.Command {
 	var o planOptions
 	cmd := &cobra.Command{
-		Use:   "plan --dir DIR --fabric-name NAME",
-		Short: "Show, or apply, what hnp-gitops would change in a local fabric GitOps directory",
-		Long: `plan runs the FGD engine the service uses on a directory on disk: DIR is the
-fabric GitOps directory itself (raw/, managed/ ... or YAML files in the old flat
-layout). Without --apply nothing is changed and the plan is printed; with
---apply the change set is written into DIR. Symlinks are listed but never
-followed, read or written through.`,
+		Use:   "plan (--dir DIR | --repo-url URL --path FGD) --fabric-name NAME",
+		Short: "Show what hnp-gitops would change in a fabric GitOps directory, local or at a branch head",
+		Long: `plan runs the FGD engine the service uses.
+
+On a directory on disk (--dir): DIR is the fabric GitOps directory itself
+(raw/, managed/ ... or YAML files in the old flat layout). Without --apply
+nothing is changed and the plan is printed; with --apply the change set is
+written into DIR. Symlinks are listed but never followed, read or written
+through.
+
+On a repository (--repo-url, --branch, --path): the FGD at the head of the
+branch is read exactly as serve reads it (GitHub's API for github.com and
+--github-enterprise-hosts, the git protocol for other hosts, with the same
+credential flags) and the plan is printed. It is always a dry run: nothing
+is written to the repository.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.repoURL != "" {
+				return runRemotePlan(cmd.Context(), env.Stdout, o)
+			}
 			return runPlan(env.Stdout, o, cmd.Flags().Changed("repo-dir"))
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.dir, "dir", "", "the fabric GitOps directory to plan (required)")
+	f.StringVar(&o.dir, "dir", "", "the fabric GitOps directory to plan, on disk")
+	f.StringVar(&o.repoURL, "repo-url", "", "plan the FGD in this repository instead (https://host/owner/repo or git@host:owner/repo.git); a dry run")
+	f.StringVar(&o.branch, "branch", "main", "with --repo-url: the branch")
+	f.StringVar(&o.path, "path", "/", "with --repo-url: the fabric's gitops_directory in the repository")
+	o.git.RegisterGitFlags(f)
 	f.StringVar(&o.fabricName, "fabric-name", "", "the fabric's name, written into every managed file (required)")
 	f.Int64Var(&o.fabricID, "fabric-id", 0, "the fabric's NetBox id, recorded in .hnp/manifest.yaml")
 	f.StringVar(&o.archive, "archive-strategy", string(fgd.ArchiveDelete), "what happens to ingested source files: delete or rename_with_extension")
@@ -50,16 +72,25 @@ followed, read or written through.`,
 	return cmd
 }
 
-func runPlan(w io.Writer, o planOptions, repoDirSet bool) error {
+// checkPlanOptions checks what both modes share.
+func checkPlanOptions(o planOptions) error {
 	switch {
-	case o.dir == "":
-		return usagef("plan: --dir is required")
 	case o.fabricName == "":
 		return usagef("plan: --fabric-name is required")
 	case o.output != "text" && o.output != "json":
 		return usagef("plan: --output must be text or json, not %q", o.output)
 	case o.archive != string(fgd.ArchiveDelete) && o.archive != string(fgd.ArchiveRename):
 		return usagef("plan: --archive-strategy must be %s or %s, not %q", fgd.ArchiveDelete, fgd.ArchiveRename, o.archive)
+	}
+	return nil
+}
+
+func runPlan(w io.Writer, o planOptions, repoDirSet bool) error {
+	if o.dir == "" {
+		return usagef("plan: --dir or --repo-url is required")
+	}
+	if err := checkPlanOptions(o); err != nil {
+		return err
 	}
 	if !repoDirSet {
 		o.repoDir = repoPath(o.dir)
@@ -88,6 +119,56 @@ func runPlan(w io.Writer, o planOptions, repoDirSet bool) error {
 			return fmt.Errorf("plan: apply: %w", err)
 		}
 	}
+	if o.output == "json" {
+		return writePlanJSON(w, o, res)
+	}
+	writePlanText(w, o, res)
+	return nil
+}
+
+// runRemotePlan plans the FGD at the head of a repository's branch through
+// the same repository port serve uses, with a plan function that records
+// the result and proposes nothing: the port then makes no write request.
+func runRemotePlan(ctx context.Context, w io.Writer, o planOptions) error {
+	switch {
+	case o.dir != "":
+		return usagef("plan: --dir and --repo-url exclude each other")
+	case o.apply:
+		return usagef("plan: --apply works on --dir only; against a repository, plan is a dry run (serve writes)")
+	}
+	if err := checkPlanOptions(o); err != nil {
+		return err
+	}
+	repo, err := gitrepo.ParseURL(o.repoURL)
+	if err != nil {
+		return usagef("plan: --repo-url: %v", err)
+	}
+	dir, err := fgd.CheckDir(o.path)
+	if err != nil {
+		return usagef("plan: --path: %v", err)
+	}
+	if err := o.git.LoadSecrets(nil); err != nil {
+		return usageError{err}
+	}
+	tokens, err := loadTokens(&o.git)
+	if err != nil {
+		return err
+	}
+	repos, _ := newRepositories(&o.git, tokens, nil)
+	var res *fgd.Result
+	_, err = repos.Apply(ctx, gitrepo.Target{Repo: repo, Branch: o.branch}, []string{dir},
+		func(head string, snaps map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+			r, err := fgd.Compute(snaps[dir], fgd.Settings{
+				FabricID: o.fabricID, FabricName: o.fabricName, ArchiveStrategy: fgd.ArchiveStrategy(o.archive),
+				RepoDir: dir, ParentCommit: head,
+			})
+			res = r
+			return gitrepo.Proposal{}, err
+		})
+	if err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	o.dir = fmt.Sprintf("%s@%s:/%s", repo, o.branch, dir)
 	if o.output == "json" {
 		return writePlanJSON(w, o, res)
 	}
@@ -388,6 +469,8 @@ func writePlanText(w io.Writer, o planOptions, res *fgd.Result) {
 		fmt.Fprintln(w, "Nothing to change.")
 	case o.apply:
 		fmt.Fprintf(w, "Applied %d changes to %s.\n", len(res.Changes), o.dir)
+	case o.repoURL != "":
+		fmt.Fprintf(w, "Dry run: a reconcile would commit these %d changes in one commit.\n", len(res.Changes))
 	default:
 		fmt.Fprintf(w, "Run again with --apply to write these %d changes.\n", len(res.Changes))
 	}

@@ -52,7 +52,7 @@ func TestPlanUsage(t *testing.T) {
 		code    int
 		errText string
 	}{
-		{"no dir", []string{"plan", "--fabric-name", "f"}, ExitUsage, "--dir is required"},
+		{"no dir", []string{"plan", "--fabric-name", "f"}, ExitUsage, "--dir or --repo-url is required"},
 		{"no fabric name", []string{"plan", "--dir", dir}, ExitUsage, "--fabric-name is required"},
 		{"bad output", []string{"plan", "--dir", dir, "--fabric-name", "f", "--output", "yaml"}, ExitUsage, "--output must be text or json"},
 		{"bad strategy", []string{"plan", "--dir", dir, "--fabric-name", "f", "--archive-strategy", "shred"}, ExitUsage, "--archive-strategy"},

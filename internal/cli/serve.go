@@ -84,15 +84,9 @@ func (q *queueStats) OldestAge() time.Duration {
 }
 
 func newApp(cfg *config.Config, env *Env) (*app, error) {
-	tokens := &tokenMap{def: cfg.GitHubToken.Value()}
-	if cfg.GitHubTokenMapFile != "" {
-		data, err := os.ReadFile(cfg.GitHubTokenMapFile)
-		if err != nil {
-			return nil, usagef("--github-token-map-file: %v", err)
-		}
-		if tokens, err = parseTokenMap(data, cfg.GitHubToken.Value()); err != nil {
-			return nil, usagef("--github-token-map-file: %v", err)
-		}
+	tokens, err := loadTokens(cfg)
+	if err != nil {
+		return nil, err
 	}
 	secrets := append(tokens.secrets(), cfg.NetBoxToken.Value(), cfg.WebhookSecret.Value(), cfg.APIToken.Value())
 	log, err := newLogger(env.Stderr, cfg.LogLevel, secrets)
@@ -115,26 +109,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	committerName, committerEmail := cfg.Committer()
-	gh := gitrepo.NewGitHub(gitrepo.GitHubOptions{
-		APIURL:         cfg.GitHubAPIURL,
-		TokenFor:       tokens.githubToken,
-		Transport:      m.GitHubTransport(http.DefaultTransport.(*http.Transport).Clone(), gitrepo.Route),
-		Author:         gitrepo.Identity{Name: cfg.CommitAuthorName, Email: cfg.CommitAuthorEmail},
-		Committer:      gitrepo.Identity{Name: committerName, Email: committerEmail},
-		MaxAttempts:    cfg.MaxCommitRetries,
-		RequestTimeout: cfg.GitHubTimeout,
-	})
-	// github.com and the listed Enterprise hosts speak GitHub's API; every
-	// other host (GitLab, Bitbucket, Gitea, plain git) the git protocol.
-	generic := gitremote.New(gitremote.Options{
-		CredentialsFor: tokens.gitCredentials(cfg.GitSSHKeyFile, cfg.GitKnownHostsFile),
-		HTTPClient:     &http.Client{Transport: m.GitTransport(http.DefaultTransport.(*http.Transport).Clone(), gitRoute)},
-		Author:         gitrepo.Identity{Name: cfg.CommitAuthorName, Email: cfg.CommitAuthorEmail},
-		Committer:      gitrepo.Identity{Name: committerName, Email: committerEmail},
-		MaxAttempts:    cfg.MaxCommitRetries,
-	})
-	repos := gitremote.NewRouter(gh, generic, cfg.GitHubEnterpriseHosts)
+	repos, gh := newRepositories(cfg, tokens, m)
 	ctrl, err := reconcile.New(reconcile.Options{
 		NetBox:                 nb,
 		Repository:             repos,
@@ -156,6 +131,47 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 	}
 	qs.c.Store(ctrl)
 	return &app{cfg: cfg, log: log, metrics: m, netbox: nb, github: gh, repos: repos, ctrl: ctrl}, nil
+}
+
+// newRepositories builds the repository port: github.com and the listed
+// Enterprise hosts speak GitHub's API, every other host (GitLab, Bitbucket,
+// Gitea, plain git) the git protocol. m may be nil.
+func newRepositories(cfg *config.Config, tokens *tokenMap, m *metrics.Metrics) (*gitremote.Router, *gitrepo.GitHub) {
+	committerName, committerEmail := cfg.Committer()
+	gh := gitrepo.NewGitHub(gitrepo.GitHubOptions{
+		APIURL:         cfg.GitHubAPIURL,
+		TokenFor:       tokens.githubToken,
+		Transport:      m.GitHubTransport(http.DefaultTransport.(*http.Transport).Clone(), gitrepo.Route),
+		Author:         gitrepo.Identity{Name: cfg.CommitAuthorName, Email: cfg.CommitAuthorEmail},
+		Committer:      gitrepo.Identity{Name: committerName, Email: committerEmail},
+		MaxAttempts:    cfg.MaxCommitRetries,
+		RequestTimeout: cfg.GitHubTimeout,
+	})
+	generic := gitremote.New(gitremote.Options{
+		CredentialsFor: tokens.gitCredentials(cfg.GitSSHKeyFile, cfg.GitKnownHostsFile),
+		HTTPClient:     &http.Client{Transport: m.GitTransport(http.DefaultTransport.(*http.Transport).Clone(), gitRoute)},
+		Author:         gitrepo.Identity{Name: cfg.CommitAuthorName, Email: cfg.CommitAuthorEmail},
+		Committer:      gitrepo.Identity{Name: committerName, Email: committerEmail},
+		MaxAttempts:    cfg.MaxCommitRetries,
+	})
+	repos := gitremote.NewRouter(gh, generic, cfg.GitHubEnterpriseHosts)
+	return repos, gh
+}
+
+// loadTokens reads the token map file, if any, around the default token.
+func loadTokens(cfg *config.Config) (*tokenMap, error) {
+	tokens := &tokenMap{def: cfg.GitHubToken.Value()}
+	if cfg.GitHubTokenMapFile == "" {
+		return tokens, nil
+	}
+	data, err := os.ReadFile(cfg.GitHubTokenMapFile)
+	if err != nil {
+		return nil, usagef("--github-token-map-file: %v", err)
+	}
+	if tokens, err = parseTokenMap(data, cfg.GitHubToken.Value()); err != nil {
+		return nil, usagef("--github-token-map-file: %v", err)
+	}
+	return tokens, nil
 }
 
 // readiness answers /readyz: not ready while draining, or while NetBox

@@ -103,14 +103,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.NetBoxReposPrefix, "netbox-repos-prefix", "git-repos-api", "router prefix of the plugin's git repository endpoint")
 	fs.DurationVar(&c.NetBoxTimeout, "netbox-timeout", 30*time.Second, "timeout of one NetBox request")
 
-	fs.StringVar(&c.GitHubAPIURL, "github-api-url", "https://api.github.com/", "GitHub API base URL for github.com repositories (GitHub Enterprise hosts use https://<host>/api/v3/)")
-	fs.Var(secretFlag{&c.GitHubToken}, "github-token", "default GitHub token; prefer --github-token-file")
-	fs.StringVar(&c.githubTokenFile, "github-token-file", "", "file holding the default GitHub token")
-	fs.StringVar(&c.GitHubTokenMapFile, "github-token-map-file", "", "file of per-host or per-owner tokens, one 'host/owner=token' or 'host=token' per line")
-	fs.DurationVar(&c.GitHubTimeout, "github-timeout", 30*time.Second, "timeout of one GitHub request")
-	fs.StringSliceVar(&c.GitHubEnterpriseHosts, "github-enterprise-hosts", nil, "GitHub Enterprise hosts (comma-separated), reached through https://<host>/api/v3/; repositories on any other host but github.com are reached over the git protocol (HTTPS or SSH)")
-	fs.StringVar(&c.GitSSHKeyFile, "git-ssh-key-file", "", "private key for repositories with git@host:owner/repo URLs on hosts that are not GitHub")
-	fs.StringVar(&c.GitKnownHostsFile, "git-known-hosts-file", "", "known_hosts file that SSH git hosts are checked against (required with --git-ssh-key-file)")
+	c.RegisterGitFlags(fs)
 
 	fs.Var(secretFlag{&c.WebhookSecret}, "webhook-secret", "secret of the NetBox webhook (X-Hook-Signature); prefer --webhook-secret-file")
 	fs.StringVar(&c.webhookSecretFile, "webhook-secret-file", "", "file holding the NetBox webhook secret")
@@ -136,6 +129,20 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", ShutdownTimeout, "bound on graceful shutdown after SIGTERM")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&c.PublicURL, "public-url", "", "URL at which NetBox reaches this service (used by `netbox setup` for the webhook)")
+}
+
+// RegisterGitFlags adds the settings of repository access (GitHub API,
+// tokens, Enterprise hosts, SSH for other git hosts). RegisterFlags
+// includes them; `plan` against a remote repository uses them alone.
+func (c *Config) RegisterGitFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.GitHubAPIURL, "github-api-url", "https://api.github.com/", "GitHub API base URL for github.com repositories (GitHub Enterprise hosts use https://<host>/api/v3/)")
+	fs.Var(secretFlag{&c.GitHubToken}, "github-token", "default GitHub token; prefer --github-token-file")
+	fs.StringVar(&c.githubTokenFile, "github-token-file", "", "file holding the default GitHub token")
+	fs.StringVar(&c.GitHubTokenMapFile, "github-token-map-file", "", "file of per-host or per-owner tokens, one 'host/owner=token' or 'host=token' per line")
+	fs.DurationVar(&c.GitHubTimeout, "github-timeout", 30*time.Second, "timeout of one GitHub request")
+	fs.StringSliceVar(&c.GitHubEnterpriseHosts, "github-enterprise-hosts", nil, "GitHub Enterprise hosts (comma-separated), reached through https://<host>/api/v3/; repositories on any other host but github.com are reached over the git protocol (HTTPS or SSH)")
+	fs.StringVar(&c.GitSSHKeyFile, "git-ssh-key-file", "", "private key for repositories with git@host:owner/repo URLs on hosts that are not GitHub")
+	fs.StringVar(&c.GitKnownHostsFile, "git-known-hosts-file", "", "known_hosts file that SSH git hosts are checked against (required with --git-ssh-key-file)")
 }
 
 // RequiredError names a missing setting with its flag and environment variable.
