@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
 	"github.com/githedgehog/hnp-gitops/internal/reconcile"
 	"github.com/githedgehog/hnp-gitops/internal/server"
+	"github.com/githedgehog/hnp-gitops/internal/status"
 )
 
 func newServeCmd(env *Env) *cobra.Command {
@@ -283,6 +285,17 @@ func (a *app) reportNetBox(ctx context.Context) {
 	a.log.Info("netbox reached", "netbox_version", st.NetBoxVersion, "rq_workers_running", st.RQWorkersRunning)
 	if st.RQWorkersRunning == 0 {
 		a.log.Warn("netbox reports rq-workers-running 0: no webhook will be delivered; fabrics are picked up only by the resync")
+	}
+	for _, name := range status.Fields {
+		objs, err := a.netbox.ListObjects(cctx, netbox.EndpointCustomFields, url.Values{"name": {name}})
+		if err != nil {
+			a.log.Warn("could not check netbox's custom fields", "err", err)
+			return
+		}
+		if len(objs) == 0 {
+			a.log.Error("netbox has no custom field "+name+": no fabric status can be written and no fabric is reconciled until `hnp-gitops netbox setup` has run", "field", name)
+			return
+		}
 	}
 }
 

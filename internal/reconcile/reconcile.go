@@ -103,6 +103,9 @@ func (c *Controller) setStatus(ctx context.Context, f *netbox.Fabric, cur, want 
 	}
 	id, err := c.o.NetBox.UpdateFabricCustomFields(ctx, f.ID, patch)
 	if err != nil {
+		if errors.Is(err, netbox.ErrInvalid) && strings.Contains(err.Error(), "Unknown field name") {
+			return fmt.Errorf("write status of fabric %s: NetBox lacks the status custom fields (run `hnp-gitops netbox setup`): %w", f.Name, err)
+		}
 		return fmt.Errorf("write status of fabric %s: %w", f.Name, err)
 	}
 	c.own.add(id)
