@@ -6,6 +6,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 )
 
 // The user's acceptance case over git http-backend: three files in raw/,
@@ -27,7 +28,7 @@ func TestApplyAcceptance(t *testing.T) {
 	if got := e.srv.pushes(); got != 1 {
 		t.Errorf("pushes = %d, want 1", got)
 	}
-	log := gitLog(t, e.bare, "main")
+	log := testkit.GitLog(t, e.bare, "main")
 	if len(log) != 2 {
 		t.Fatalf("history has %d commits, want seed + 1:\n%s", len(log), strings.Join(log, "\n"))
 	}
@@ -37,29 +38,14 @@ func TestApplyAcceptance(t *testing.T) {
 	if want := gitremote.CommitURL(e.repo, res.Head); res.CommitURL != want || want == "" {
 		t.Errorf("CommitURL = %q, want %q", res.CommitURL, want)
 	}
-	msg := run(t, ".", "--git-dir", e.bare, "log", "-1", "--format=%B%n--%n%aI %cI", "main")
+	msg := testkit.Git(t, ".", "--git-dir", e.bare, "log", "-1", "--format=%B%n--%n%aI %cI", "main")
 	if !strings.Contains(msg, "NetBox-Object: netbox_hedgehog.hedgehogfabric:1\n") || !strings.Contains(msg, "2026-11-26T06:00:00+00:00 2026-11-26T06:00:00+00:00") {
 		t.Errorf("commit message and dates:\n%s", msg)
 	}
 	fsck(t, e.bare)
 
-	files := clone(t, e.bare, "main")
-	for dir, want := range map[string]int{"connections": 26, "servers": 10, "switches": 7, "switchgroups": 3, "vpcs": 2} {
-		if got := countUnder(files, fgdDir+"/managed/"+dir); got != want {
-			t.Errorf("managed/%s has %d files, want %d", dir, got, want)
-		}
-	}
-	for p := range files {
-		if strings.HasPrefix(p, rawDir+"/") && p != rawDir+"/.gitkeep" {
-			t.Errorf("raw/ still holds %s", p)
-		}
-	}
-	for _, p := range []string{"README.md", fgdDir + "/README.md", fgdDir + "/.hnp/manifest.yaml", fgdDir + "/raw/.gitkeep",
-		fgdDir + "/unmanaged/.gitkeep", fgdDir + "/managed/kustomization.yaml"} {
-		if _, ok := files[p]; !ok {
-			t.Errorf("missing %s after Apply", p)
-		}
-	}
+	files := testkit.Clone(t, e.bare, "main")
+	testkit.CheckAcceptanceLayout(t, files, fgdDir)
 	if files["README.md"] != "# fabrics\n" {
 		t.Errorf("README.md outside the FGD changed: %q", files["README.md"])
 	}
@@ -77,7 +63,7 @@ func TestApplyAcceptance(t *testing.T) {
 	if e.srv.count("GET refs git-receive-pack") != 0 || e.srv.pushes() != 0 {
 		t.Errorf("second run talked to receive-pack: %v", e.srv.snapshot())
 	}
-	if got := len(gitLog(t, e.bare, "main")); got != 2 {
+	if got := len(testkit.GitLog(t, e.bare, "main")); got != 2 {
 		t.Errorf("history has %d commits after the second run, want 2", got)
 	}
 }

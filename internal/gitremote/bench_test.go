@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 )
 
 // BenchmarkApply measures one Apply over git http-backend on loopback: the
@@ -45,7 +46,7 @@ func BenchmarkApply(b *testing.B) {
 
 func seedWithOthers(b testing.TB, e *env, others int) {
 	files := map[string][]byte{"README.md": []byte("# fabrics\n")}
-	for n, c := range fixtures(b) {
+	for n, c := range testkit.Fixtures(b) {
 		files[rawDir+"/"+n] = c
 	}
 	for i := range others {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
 
@@ -26,7 +27,7 @@ func TestApplyEmptyRepository(t *testing.T) {
 			var heads []string
 			plan := func(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
 				heads = append(heads, head)
-				return enginePlan(head, dirs)
+				return testkit.EnginePlan(head, dirs)
 			}
 			res, err := e.apply(t, gitrepo.Target{Branch: "gitops", CreateMissingBranch: create}, plan)
 			if err != nil {
@@ -35,11 +36,11 @@ func TestApplyEmptyRepository(t *testing.T) {
 			if !res.Changed || res.Attempts != 1 || len(heads) != 1 || heads[0] != "" {
 				t.Errorf("Changed=%v Attempts=%d planned on %q, want true 1 [\"\"]", res.Changed, res.Attempts, heads)
 			}
-			log := gitLog(t, e.bare, "gitops")
+			log := testkit.GitLog(t, e.bare, "gitops")
 			if len(log) != 1 || !strings.HasPrefix(log[0], res.Head+" hnp-gitops") || !strings.HasSuffix(log[0], "|") {
 				t.Errorf("history, want one parentless commit %s:\n%s", res.Head, strings.Join(log, "\n"))
 			}
-			files := clone(t, e.bare, "gitops")
+			files := testkit.Clone(t, e.bare, "gitops")
 			for _, p := range []string{fgdDir + "/README.md", fgdDir + "/.hnp/manifest.yaml", fgdDir + "/raw/.gitkeep", fgdDir + "/managed/kustomization.yaml"} {
 				if _, ok := files[p]; !ok {
 					t.Errorf("missing %s", p)
@@ -77,12 +78,12 @@ func TestApplyCreatesMissingBranch(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
 	files := map[string][]byte{"README.md": []byte("# fabrics\n")}
-	for n, b := range fixtures(t) {
+	for n, b := range testkit.Fixtures(t) {
 		files[rawDir+"/"+n] = b
 	}
 	trunk := commitFiles(t, e.bare, "trunk", files, "seed")
 	commitFiles(t, e.bare, "other", map[string][]byte{"x": []byte("x\n")}, "other branch")
-	run(t, ".", "--git-dir", e.bare, "symbolic-ref", "HEAD", "refs/heads/trunk")
+	testkit.Git(t, ".", "--git-dir", e.bare, "symbolic-ref", "HEAD", "refs/heads/trunk")
 	e.srv.reset()
 
 	res, err := e.apply(t, gitrepo.Target{Branch: "gitops", CreateMissingBranch: true}, nil)
@@ -92,14 +93,14 @@ func TestApplyCreatesMissingBranch(t *testing.T) {
 	if !res.Changed || res.Attempts != 1 || e.srv.pushes() != 1 {
 		t.Errorf("Changed=%v Attempts=%d pushes=%d, want true 1 1", res.Changed, res.Attempts, e.srv.pushes())
 	}
-	log := gitLog(t, e.bare, "gitops")
+	log := testkit.GitLog(t, e.bare, "gitops")
 	if len(log) != 2 || !strings.HasPrefix(log[0], res.Head+" ") || !strings.HasSuffix(log[0], "|"+trunk) {
 		t.Errorf("gitops history, want our commit on top of trunk %s:\n%s", trunk, strings.Join(log, "\n"))
 	}
 	if got := revParse(t, e.bare, "trunk"); got != trunk {
 		t.Errorf("trunk moved to %s", got)
 	}
-	if got := countUnder(clone(t, e.bare, "gitops"), fgdDir+"/managed/connections"); got != 26 {
+	if got := testkit.CountUnder(testkit.Clone(t, e.bare, "gitops"), fgdDir+"/managed/connections"); got != 26 {
 		t.Errorf("%d connections, want 26", got)
 	}
 }
@@ -172,16 +173,16 @@ func TestApplyTreeEdits(t *testing.T) {
 		"fgd/link-target.md": []byte("t\n"),
 	}, "seed")
 	work := t.TempDir() + "/w"
-	run(t, ".", "clone", "--quiet", e.bare, work)
-	run(t, work, "update-index", "--chmod=+x", "fgd/keep.sh")
+	testkit.Git(t, ".", "clone", "--quiet", e.bare, work)
+	testkit.Git(t, work, "update-index", "--chmod=+x", "fgd/keep.sh")
 	target := t.TempDir() + "/target"
 	if err := os.WriteFile(target, []byte("link-target.md"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	run(t, work, "update-index", "--add", "--cacheinfo", "120000,"+strings.TrimSpace(run(t, work, "hash-object", "-w", target))+",fgd/link")
-	run(t, work, "update-index", "--add", "--cacheinfo", "160000,0123456789abcdef0123456789abcdef01234567,fgd/sub")
-	run(t, work, "commit", "--quiet", "-m", "modes")
-	run(t, work, "push", "--quiet", "origin", "HEAD:main")
+	testkit.Git(t, work, "update-index", "--add", "--cacheinfo", "120000,"+strings.TrimSpace(testkit.Git(t, work, "hash-object", "-w", target))+",fgd/link")
+	testkit.Git(t, work, "update-index", "--add", "--cacheinfo", "160000,0123456789abcdef0123456789abcdef01234567,fgd/sub")
+	testkit.Git(t, work, "commit", "--quiet", "-m", "modes")
+	testkit.Git(t, work, "push", "--quiet", "origin", "HEAD:main")
 
 	binary := []byte{0, 1, 2, 0xff, 0xfe, '\n'}
 	var got map[string]fgd.Snapshot
@@ -217,7 +218,7 @@ func TestApplyTreeEdits(t *testing.T) {
 			t.Errorf("read %s", p)
 		}
 	}
-	ls := run(t, ".", "--git-dir", e.bare, "ls-tree", "-r", "--format=%(objectmode) %(path)", "main")
+	ls := testkit.Git(t, ".", "--git-dir", e.bare, "ls-tree", "-r", "--format=%(objectmode) %(path)", "main")
 	wantLs := "100755 fgd/keep.sh\n120000 fgd/link\n100644 fgd/link-target.md\n160000 fgd/sub\n100644 outside/z.txt\n"
 	for _, l := range strings.Split(strings.TrimSpace(wantLs), "\n") {
 		if !strings.Contains(ls, l+"\n") {
@@ -227,20 +228,20 @@ func TestApplyTreeEdits(t *testing.T) {
 	if strings.Contains(ls, "fgd/old") {
 		t.Errorf("the emptied directory is still there:\n%s", ls)
 	}
-	if b := run(t, ".", "--git-dir", e.bare, "cat-file", "blob", "main:fgd/bin/blob.dat"); b != string(binary) {
+	if b := testkit.Git(t, ".", "--git-dir", e.bare, "cat-file", "blob", "main:fgd/bin/blob.dat"); b != string(binary) {
 		t.Errorf("binary content = %q", b)
 	}
-	if b := run(t, ".", "--git-dir", e.bare, "cat-file", "blob", "main:fgd/becomes-dir/inner.yaml"); b != "inner\n" {
+	if b := testkit.Git(t, ".", "--git-dir", e.bare, "cat-file", "blob", "main:fgd/becomes-dir/inner.yaml"); b != "inner\n" {
 		t.Errorf("inner.yaml = %q", b)
 	}
-	run(t, ".", "--git-dir", e.bare, "fsck", "--no-dangling") // submodule gitlink points nowhere: not --strict
+	testkit.Git(t, ".", "--git-dir", e.bare, "fsck", "--no-dangling") // submodule gitlink points nowhere: not --strict
 
 	// The repository root as the FGD, and a change outside the given
 	// directories is refused.
 	res, err = e.remote.Apply(ctx, gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{""}, func(string, map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
 		return gitrepo.Proposal{Changes: []fgd.Change{{Path: "top.txt", Op: fgd.OpCreate, Content: []byte("top\n")}}}, nil
 	})
-	if err != nil || !res.Changed || clone(t, e.bare, "main")["top.txt"] != "top\n" {
+	if err != nil || !res.Changed || testkit.Clone(t, e.bare, "main")["top.txt"] != "top\n" {
 		t.Errorf("root FGD: %+v %v", res, err)
 	}
 	_, err = e.remote.Apply(ctx, gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{"fgd"}, func(string, map[string]fgd.Snapshot) (gitrepo.Proposal, error) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
 
@@ -46,7 +47,7 @@ func TestApplyConcurrentWriter(t *testing.T) {
 				if plans == 1 && tc.during == "plan" {
 					otherWrite()
 				}
-				return enginePlan(head, dirs)
+				return testkit.EnginePlan(head, dirs)
 			}
 			if tc.during == "receive" {
 				e.srv.mu.Lock()
@@ -63,14 +64,14 @@ func TestApplyConcurrentWriter(t *testing.T) {
 			if len(heads) == 2 && (heads[0] != seed || heads[1] != other) {
 				t.Errorf("planned on %v, want [%s %s]", heads, seed, other)
 			}
-			log := gitLog(t, e.bare, "main")
+			log := testkit.GitLog(t, e.bare, "main")
 			if len(log) != 3 || !strings.HasPrefix(log[0], res.Head+" ") || !strings.HasSuffix(log[0], "|"+other) ||
 				!strings.HasPrefix(log[1], other+" Someone Else") {
 				t.Errorf("history, want our commit on top of the other one on top of the seed:\n%s", strings.Join(log, "\n"))
 			}
-			files := clone(t, e.bare, "main")
-			if files["other.txt"] != "someone else\n" || countUnder(files, fgdDir+"/managed/connections") != 26 {
-				t.Errorf("after Apply: other.txt=%q, %d connections", files["other.txt"], countUnder(files, fgdDir+"/managed/connections"))
+			files := testkit.Clone(t, e.bare, "main")
+			if files["other.txt"] != "someone else\n" || testkit.CountUnder(files, fgdDir+"/managed/connections") != 26 {
+				t.Errorf("after Apply: other.txt=%q, %d connections", files["other.txt"], testkit.CountUnder(files, fgdDir+"/managed/connections"))
 			}
 			fsck(t, e.bare)
 		})
@@ -87,7 +88,7 @@ func TestApplyConflictExhausted(t *testing.T) {
 	plan := func(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
 		n++
 		commitFiles(t, e.bare, "main", map[string][]byte{"other.txt": []byte(fmt.Sprintf("%d\n", n))}, "Concurrent change")
-		return enginePlan(head, dirs)
+		return testkit.EnginePlan(head, dirs)
 	}
 	res, err := e.apply(t, gitrepo.Target{}, plan)
 	wantClass(t, err, gitrepo.ClassConflict)
@@ -98,7 +99,7 @@ func TestApplyConflictExhausted(t *testing.T) {
 	if res.Attempts != 3 || n != 3 || res.Changed {
 		t.Errorf("Attempts=%d plans=%d Changed=%v, want 3 3 false", res.Attempts, n, res.Changed)
 	}
-	for _, l := range gitLog(t, e.bare, "main") {
+	for _, l := range testkit.GitLog(t, e.bare, "main") {
 		if strings.Contains(l, "hnp-gitops") {
 			t.Errorf("a commit of Apply landed: %s", l)
 		}
@@ -148,7 +149,7 @@ func TestApplySerialisedPerBranch(t *testing.T) {
 	if overlap {
 		t.Error("two plans ran at once on one branch")
 	}
-	if got := len(gitLog(t, e.bare, "main")); got != 5 {
+	if got := len(testkit.GitLog(t, e.bare, "main")); got != 5 {
 		t.Errorf("history has %d commits, want seed + 4", got)
 	}
 }
@@ -172,7 +173,7 @@ func TestApplyLockWaitCancelled(t *testing.T) {
 	<-entered
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err := e.remote.Apply(ctx, gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir}, enginePlan)
+	_, err := e.remote.Apply(ctx, gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir}, testkit.EnginePlan)
 	close(release)
 	wantClass(t, err, gitrepo.ClassTransient)
 	if err := <-done; err != nil {
@@ -201,7 +202,7 @@ func TestApplyServerRefusesStaleOldValue(t *testing.T) {
 	if res.Changed || res.Attempts != 1 {
 		t.Errorf("Changed=%v Attempts=%d, want false 1", res.Changed, res.Attempts)
 	}
-	if l := gitLog(t, e.bare, "main"); len(l) != 2 || !strings.Contains(l[0], "Someone Else") {
+	if l := testkit.GitLog(t, e.bare, "main"); len(l) != 2 || !strings.Contains(l[0], "Someone Else") {
 		t.Errorf("history:\n%s", strings.Join(l, "\n"))
 	}
 }

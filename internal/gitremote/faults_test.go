@@ -10,6 +10,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
 
@@ -114,7 +115,7 @@ func TestApplyTerminalFailures(t *testing.T) {
 			plans := 0
 			plan := func(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
 				plans++
-				return enginePlan(head, dirs)
+				return testkit.EnginePlan(head, dirs)
 			}
 			tg := tc.target
 			if tg.Repo.Owner != "" {
@@ -206,13 +207,13 @@ func TestApplyCancelled(t *testing.T) {
 	_, err := e.remote.Apply(ctx, gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir},
 		func(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
 			cancel()
-			return enginePlan(head, dirs)
+			return testkit.EnginePlan(head, dirs)
 		})
 	wantClass(t, err, gitrepo.ClassTransient)
 	if !strings.Contains(err.Error(), "cancelled or timed out") {
 		t.Errorf("error %q does not say it was cancelled", err)
 	}
-	if len(gitLog(t, e.bare, "main")) != 1 {
+	if len(testkit.GitLog(t, e.bare, "main")) != 1 {
 		t.Error("a commit landed after the context ended")
 	}
 }

@@ -4,15 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
-	"github.com/githedgehog/hnp-gitops/pkg/fgd"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 )
 
 // testPassword is recognisable so that tests can look for it in every
@@ -20,11 +18,10 @@ import (
 const testPassword = "glpat-TESTPASSWORDtestpassword0123"
 
 const (
-	owner   = "hedgehog"
-	name    = "fabrics"
-	fgdDir  = "gitops/hedgehog/fabric-1"
-	rawDir  = fgdDir + "/raw"
-	fixture = "../../../shared/fixtures/hnp-fabric-1"
+	owner  = "hedgehog"
+	name   = "fabrics"
+	fgdDir = "gitops/hedgehog/fabric-1"
+	rawDir = fgdDir + "/raw"
 )
 
 var fixedNow = time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
@@ -64,49 +61,12 @@ func newEnv(t testing.TB, mod func(*gitremote.Options)) *env {
 	return e
 }
 
-func fixtures(t testing.TB) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	for _, f := range []string{"prepop.yaml", "test-vpc.yaml", "test-vpc-2.yaml"} {
-		b, err := os.ReadFile(filepath.Join(fixture, f))
-		if err != nil {
-			t.Fatalf("fixture (the shared fixtures must be beside the checkout): %v", err)
-		}
-		out[f] = b
-	}
-	return out
-}
-
 // seedAcceptance puts the user's three files under raw/ on main, plus a
 // file outside the FGD that must never change.
 func (e *env) seedAcceptance(t testing.TB) string {
 	t.Helper()
-	files := map[string][]byte{"README.md": []byte("# fabrics\n")}
-	for n, b := range fixtures(t) {
-		files[rawDir+"/"+n] = b
-	}
+	files := testkit.AcceptanceSeed(t, rawDir)
 	return commitFiles(t, e.bare, "main", files, "Add fabric-1 wiring")
-}
-
-// enginePlan is the real engine: fgd.Compute per FGD, paths prefixed.
-func enginePlan(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
-	var p gitrepo.Proposal
-	var summaries []string
-	for dir, snap := range dirs {
-		res, err := fgd.Compute(snap, fgd.Settings{FabricID: 1, FabricName: "fabric-1", RepoDir: dir, ParentCommit: head})
-		if err != nil {
-			return p, err
-		}
-		for _, c := range res.Changes {
-			if dir != "" {
-				c.Path = dir + "/" + c.Path
-			}
-			p.Changes = append(p.Changes, c)
-		}
-		summaries = append(summaries, res.Summary)
-	}
-	p.Message = strings.Join(summaries, "; ") + "\n\nNetBox-Object: netbox_hedgehog.hedgehogfabric:1"
-	return p, nil
 }
 
 func (e *env) apply(t testing.TB, tg gitrepo.Target, plan gitrepo.PlanFunc) (gitrepo.Result, error) {
@@ -120,19 +80,9 @@ func (e *env) apply(t testing.TB, tg gitrepo.Target, plan gitrepo.PlanFunc) (git
 		tg.Branch = "main"
 	}
 	if plan == nil {
-		plan = enginePlan
+		plan = testkit.EnginePlan
 	}
 	return e.remote.Apply(ctx, tg, []string{fgdDir}, plan)
-}
-
-func countUnder(files map[string]string, dir string) int {
-	n := 0
-	for p := range files {
-		if strings.HasPrefix(p, dir+"/") && !strings.HasSuffix(p, "/.gitkeep") && !strings.Contains(strings.TrimPrefix(p, dir+"/"), "/") {
-			n++
-		}
-	}
-	return n
 }
 
 // noSecret fails when any error of err's chain shows the password.

@@ -2,15 +2,14 @@ package gitremote_test
 
 import (
 	"io"
-	"math/rand/v2"
 	"net/http"
-	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
 
@@ -21,11 +20,7 @@ import (
 func TestApplyOversizedByBlobID(t *testing.T) {
 	t.Parallel()
 	lim := fgd.Limits{MaxFileBytes: 64 << 10}
-	big := make([]byte, 2<<20)
-	r := rand.New(rand.NewPCG(3, 4))
-	for i := range big {
-		big[i] = byte(r.UintN(256))
-	}
+	big := testkit.RandomBytes(2<<20, 3, 4)
 	bigSHA := fgd.BlobSHA(big)
 	pushed := &countingTransport{}
 	e := newEnv(t, func(o *gitremote.Options) {
@@ -34,26 +29,17 @@ func TestApplyOversizedByBlobID(t *testing.T) {
 		o.HTTPClient = &http.Client{Transport: pushed}
 	})
 	commitFiles(t, e.bare, "main", map[string][]byte{
-		"README.md": []byte("# fabrics\n"), rawDir + "/dump/big.yaml": big, rawDir + "/test-vpc.yaml": fixtures(t)["test-vpc.yaml"],
+		"README.md": []byte("# fabrics\n"), rawDir + "/dump/big.yaml": big, rawDir + "/test-vpc.yaml": testkit.Fixtures(t)["test-vpc.yaml"],
 	}, "Add a dump")
 
+	engine := testkit.Plan(fgd.Settings{FabricID: 1, FabricName: "fabric-1", Limits: lim})
 	plan := func(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
-		var p gitrepo.Proposal
-		for dir, snap := range dirs {
+		for _, snap := range dirs {
 			if _, read := snap.Contents["raw/dump/big.yaml"]; read {
 				t.Errorf("the 2 MiB file was read for the plan")
 			}
-			res, err := fgd.Compute(snap, fgd.Settings{FabricID: 1, FabricName: "fabric-1", RepoDir: dir, ParentCommit: head, Limits: lim})
-			if err != nil {
-				return p, err
-			}
-			for _, c := range res.Changes {
-				c.Path = dir + "/" + c.Path
-				p.Changes = append(p.Changes, c)
-			}
-			p.Message = res.Summary
 		}
-		return p, nil
+		return engine(head, dirs)
 	}
 	res, err := e.apply(t, gitrepo.Target{}, plan)
 	if err != nil {
@@ -67,16 +53,9 @@ func TestApplyOversizedByBlobID(t *testing.T) {
 	if n == 0 || n > 256<<10 {
 		t.Errorf("pushed %d bytes, want some but far under the 2 MiB file: its blob must be reused, not sent", n)
 	}
-	p := fgdDir + "/unmanaged/dump/big.yaml"
-	if got := strings.TrimSpace(run(t, ".", "--git-dir", e.bare, "rev-parse", "main:"+p)); got != bigSHA {
-		t.Errorf("%s is blob %s, want %s", p, got, bigSHA)
-	}
-	out, err := exec.Command("git", "--git-dir", e.bare, "cat-file", "blob", "main:"+p).Output()
-	if err != nil || string(out) != string(big) {
-		t.Errorf("%s is not byte for byte the 2 MiB file (err %v, %d bytes)", p, err, len(out))
-	}
+	testkit.CheckBlob(t, e.bare, "main", fgdDir+"/unmanaged/dump/big.yaml", bigSHA, big)
 	fsck(t, e.bare)
-	files := clone(t, e.bare, "main")
+	files := testkit.Clone(t, e.bare, "main")
 	if _, ok := files[rawDir+"/dump/big.yaml"]; ok {
 		t.Errorf("raw/dump/big.yaml is still there")
 	}

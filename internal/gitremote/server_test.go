@@ -2,16 +2,16 @@ package gitremote_test
 
 import (
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 )
 
 // httpBackend is git's own smart-HTTP server; tests fail without it rather
@@ -38,7 +38,7 @@ func newGitServer(t testing.TB, user, pass string) *gitServer {
 	if _, err := os.Stat(httpBackend); err != nil {
 		t.Fatalf("git http-backend is required for these tests (install the git package): %v", err)
 	}
-	gitBin(t)
+	testkit.GitBin(t)
 	s := &gitServer{t: t, root: t.TempDir(), user: user, pass: pass, requests: map[string]int{}}
 	home := t.TempDir()
 	backend := &cgi.Handler{
@@ -129,7 +129,7 @@ func (s *gitServer) total() int {
 func (s *gitServer) bare(owner, name string) string {
 	s.t.Helper()
 	dir := filepath.Join(s.root, owner, name+".git")
-	run(s.t, ".", "init", "--quiet", "--bare", "--initial-branch=main", dir)
+	testkit.Git(s.t, ".", "init", "--quiet", "--bare", "--initial-branch=main", dir)
 	return dir
 }
 
@@ -141,114 +141,36 @@ func hook(t testing.TB, bare, name, script string) {
 	}
 }
 
-func gitBin(t testing.TB) string {
-	t.Helper()
-	p, err := exec.LookPath("git")
-	if err != nil {
-		t.Fatalf("the git binary is required (it runs the test server and checks what Argo CD / Flux would see): %v", err)
-	}
-	return p
-}
-
-func gitEnv() []string {
-	return append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
-		"GIT_AUTHOR_NAME=Someone Else", "GIT_AUTHOR_EMAIL=else@example.com",
-		"GIT_COMMITTER_NAME=Someone Else", "GIT_COMMITTER_EMAIL=else@example.com")
-}
-
-func run(t testing.TB, dir string, args ...string) string {
-	t.Helper()
-	out, err := runErr(dir, args...)
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return out
-}
-
-func runErr(dir string, args ...string) (string, error) {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = gitEnv()
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
-
 // commitFiles commits files onto branch of bare (creating the branch from
 // its current head, or as the first commit) with the git binary, and
 // returns the new head.
 func commitFiles(t testing.TB, bare, branch string, files map[string][]byte, msg string) string {
 	t.Helper()
 	work := filepath.Join(t.TempDir(), "work")
-	run(t, ".", "init", "--quiet", "--initial-branch="+branch, work)
-	run(t, work, "remote", "add", "origin", bare)
-	if _, err := runErr(work, "fetch", "--quiet", "origin", branch); err == nil {
-		run(t, work, "reset", "--quiet", "--hard", "FETCH_HEAD")
+	testkit.Git(t, ".", "init", "--quiet", "--initial-branch="+branch, work)
+	testkit.Git(t, work, "remote", "add", "origin", bare)
+	if _, err := testkit.GitErr(t, work, "fetch", "--quiet", "origin", branch); err == nil {
+		testkit.Git(t, work, "reset", "--quiet", "--hard", "FETCH_HEAD")
 	}
-	for p, b := range files {
-		full := filepath.Join(work, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	run(t, work, "add", "-A")
-	run(t, work, "commit", "--quiet", "-m", msg)
-	run(t, work, "push", "--quiet", "origin", "HEAD:refs/heads/"+branch)
-	return strings.TrimSpace(run(t, work, "rev-parse", "HEAD"))
+	testkit.WriteFiles(t, work, files)
+	testkit.Git(t, work, "add", "-A")
+	testkit.Git(t, work, "commit", "--quiet", "-m", msg)
+	testkit.Git(t, work, "push", "--quiet", "origin", "HEAD:refs/heads/"+branch)
+	return strings.TrimSpace(testkit.Git(t, work, "rev-parse", "HEAD"))
 }
 
 // revParse returns the commit rev names in bare, "" when it does not exist.
 func revParse(t testing.TB, bare, rev string) string {
 	t.Helper()
-	out, err := runErr(".", "--git-dir", bare, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
+	out, err := testkit.GitErr(t, ".", "--git-dir", bare, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
 	if err != nil {
 		return ""
 	}
 	return strings.TrimSpace(out)
 }
 
-// clone clones branch with the git binary and returns every file.
-func clone(t testing.TB, bare, branch string) map[string]string {
-	t.Helper()
-	dst := filepath.Join(t.TempDir(), "checkout")
-	run(t, ".", "clone", "--quiet", "--branch", branch, bare, dst)
-	files := map[string]string{}
-	err := filepath.WalkDir(dst, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && d.Name() == ".git" {
-			return filepath.SkipDir
-		}
-		if d.IsDir() {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dst, p)
-		files[filepath.ToSlash(rel)] = string(b)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
-// gitLog returns "sha author <email>|committer|subject|parents" lines,
-// newest first.
-func gitLog(t testing.TB, bare, branch string) []string {
-	t.Helper()
-	out := run(t, ".", "--git-dir", bare, "log", "--format=%H %an <%ae>|%cn|%s|%P", branch)
-	return strings.Split(strings.TrimSpace(out), "\n")
-}
-
 // fsck checks the repository's objects and connectivity as git sees them.
 func fsck(t testing.TB, bare string) {
 	t.Helper()
-	run(t, ".", "--git-dir", bare, "fsck", "--strict", "--no-dangling")
+	testkit.Git(t, ".", "--git-dir", bare, "fsck", "--strict", "--no-dangling")
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 )
 
 // sshServer runs git upload-pack / receive-pack (the real git binary) for
@@ -27,6 +28,7 @@ import (
 // accepts the given public keys.
 type sshServer struct {
 	root       string
+	git, home  string // the git binary, and the HOME it runs with
 	ln         net.Listener
 	cfg        *ssh.ServerConfig
 	hostKey    ssh.PublicKey
@@ -46,7 +48,7 @@ func newSSHServer(t *testing.T, root string, authorized ...ssh.PublicKey) *sshSe
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &sshServer{root: root, hostKey: host.PublicKey(), authorized: authorized}
+	s := &sshServer{root: root, git: testkit.GitBin(t), home: t.TempDir(), hostKey: host.PublicKey(), authorized: authorized}
 	s.cfg = &ssh.ServerConfig{PublicKeyCallback: func(_ ssh.ConnMetadata, k ssh.PublicKey) (*ssh.Permissions, error) {
 		for _, a := range s.authorized {
 			if bytes.Equal(k.Marshal(), a.Marshal()) {
@@ -146,8 +148,8 @@ func (s *sshServer) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 			return
 		}
 		_ = req.Reply(true, nil)
-		cmd := exec.Command("git", strings.TrimPrefix(verb, "git-"), filepath.Join(s.root, strings.Trim(arg, "'")))
-		cmd.Env = gitEnv()
+		cmd := exec.Command(s.git, strings.TrimPrefix(verb, "git-"), filepath.Join(s.root, strings.Trim(arg, "'")))
+		cmd.Env = testkit.GitEnv(s.home)
 		cmd.Stdout, cmd.Stderr = ch, ch.Stderr()
 		stdin, err := cmd.StdinPipe()
 		if err == nil {
@@ -240,17 +242,13 @@ func TestApplySSH(t *testing.T) {
 	}
 	good := gitremote.Credentials{SSHKeyFile: keyFile, KnownHostsFile: known}
 	encrypted := gitremote.Credentials{SSHKeyFile: encKeyFile, SSHKeyPassphrase: testPassword, KnownHostsFile: known}
-	res, err := remote(good).Apply(t.Context(), gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir}, enginePlan)
+	res, err := remote(good).Apply(t.Context(), gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir}, testkit.EnginePlan)
 	if err != nil || !res.Changed || res.Attempts != 1 {
 		t.Fatalf("Apply over SSH = %+v, %v", res, err)
 	}
-	files := clone(t, e.bare, "main")
-	for dir, want := range map[string]int{"connections": 26, "servers": 10, "switches": 7, "switchgroups": 3, "vpcs": 2} {
-		if got := countUnder(files, fgdDir+"/managed/"+dir); got != want {
-			t.Errorf("managed/%s has %d files, want %d", dir, got, want)
-		}
-	}
-	res2, err := remote(encrypted).Apply(t.Context(), gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir}, enginePlan)
+	files := testkit.Clone(t, e.bare, "main")
+	testkit.CheckManagedCounts(t, files, fgdDir)
+	res2, err := remote(encrypted).Apply(t.Context(), gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir}, testkit.EnginePlan)
 	if err != nil || res2.Changed || res2.Head != res.Head {
 		t.Errorf("second Apply over SSH = %+v, %v; want unchanged at %s", res2, err, res.Head)
 	}
@@ -269,12 +267,12 @@ func TestApplySSH(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.repo
 			r.Name = tc.repo
-			_, err := remote(tc.creds).Apply(t.Context(), gitrepo.Target{Repo: r, Branch: "main"}, []string{fgdDir}, enginePlan)
+			_, err := remote(tc.creds).Apply(t.Context(), gitrepo.Target{Repo: r, Branch: "main"}, []string{fgdDir}, testkit.EnginePlan)
 			wantClass(t, err, tc.class)
 			t.Logf("%v", err)
 		})
 	}
-	if got := len(gitLog(t, e.bare, "main")); got != 2 {
+	if got := len(testkit.GitLog(t, e.bare, "main")); got != 2 {
 		t.Errorf("history has %d commits, want 2", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )
 
@@ -36,39 +37,24 @@ func TestApplyAcceptance(t *testing.T) {
 		t.Errorf("commits=%d force=%d empty=%d, want 1 0 0", st.Commits, st.ForceUpdates, st.EmptyCommits)
 	}
 
-	log := gitLog(t, e.bare, "main")
+	log := testkit.GitLog(t, e.bare, "main")
 	if len(log) != 2 {
 		t.Fatalf("history has %d commits, want seed + 1:\n%s", len(log), strings.Join(log, "\n"))
 	}
 	if !strings.HasPrefix(log[0], res.Head+" hnp-gitops <hnp-gitops@example.com>|hnp-gitops|") || !strings.HasSuffix(log[0], "|"+seed) {
 		t.Errorf("head commit = %q, want %s by hnp-gitops on top of %s", log[0], res.Head, seed)
 	}
-	if body := run(t, ".", "--git-dir", e.bare, "log", "-1", "--format=%B", "main"); (!strings.HasPrefix(body, "Ingest") && !strings.HasPrefix(body, "Initialize")) ||
+	if body := testkit.Git(t, ".", "--git-dir", e.bare, "log", "-1", "--format=%B", "main"); (!strings.HasPrefix(body, "Ingest") && !strings.HasPrefix(body, "Initialize")) ||
 		!strings.Contains(body, "\n\nNetBox-Object: netbox_hedgehog.hedgehogfabric:1") {
 		t.Errorf("commit message = %q, want the plan's message", body)
 	}
-	run(t, ".", "--git-dir", e.bare, "fsck", "--strict")
+	testkit.Git(t, ".", "--git-dir", e.bare, "fsck", "--strict")
 	if want := "https://github.com/" + owner + "/" + name + "/commit/" + res.Head; res.CommitURL != want {
 		t.Errorf("CommitURL = %q, want %q", res.CommitURL, want)
 	}
 
-	files := clone(t, e.bare, "main")
-	for dir, want := range map[string]int{"connections": 26, "servers": 10, "switches": 7, "switchgroups": 3, "vpcs": 2} {
-		if got := countUnder(files, fgdDir+"/managed/"+dir); got != want {
-			t.Errorf("managed/%s has %d files, want %d", dir, got, want)
-		}
-	}
-	for p := range files {
-		if strings.HasPrefix(p, rawDir+"/") && p != rawDir+"/.gitkeep" {
-			t.Errorf("raw/ still holds %s", p)
-		}
-	}
-	for _, p := range []string{"README.md", fgdDir + "/README.md", fgdDir + "/.hnp/manifest.yaml", fgdDir + "/raw/.gitkeep",
-		fgdDir + "/unmanaged/.gitkeep", fgdDir + "/managed/kustomization.yaml"} {
-		if _, ok := files[p]; !ok {
-			t.Errorf("missing %s after Apply", p)
-		}
-	}
+	files := testkit.Clone(t, e.bare, "main")
+	testkit.CheckAcceptanceLayout(t, files, fgdDir)
 
 	// Second run: nothing to do, reads only, no commit.
 	e.sim.ResetStats()

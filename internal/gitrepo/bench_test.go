@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )
 
@@ -23,7 +24,7 @@ func BenchmarkApply(b *testing.B) {
 				b.Fatal(err)
 			}
 			files := map[string][]byte{}
-			for n, c := range fixtures(b) {
+			for n, c := range testkit.Fixtures(b) {
 				files[rawDir+"/"+n] = c
 			}
 			if _, err := e.sim.SeedFiles(owner, repo.Name, "main", files, "seed"); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )
@@ -38,13 +39,13 @@ func TestCompareWithContentsAPI(t *testing.T) {
 	b := newEnv(t, githubsim.Options{Now: clock}, nil)
 	seed := b.seedAcceptance(t)
 	snap := fgd.Snapshot{Contents: map[string][]byte{}}
-	for n, content := range fixtures(t) {
+	for n, content := range testkit.Fixtures(t) {
 		p := "raw/" + n
 		snap.Entries = append(snap.Entries, fgd.Entry{Path: p, Type: fgd.TypeFile, Size: int64(len(content)), SHA: fgd.BlobSHA(content)})
 		snap.Contents[p] = content
 	}
 	sort.Slice(snap.Entries, func(i, j int) bool { return snap.Entries[i].Path < snap.Entries[j].Path })
-	prop, err := enginePlan(seed, map[string]fgd.Snapshot{fgdDir: snap})
+	prop, err := testkit.EnginePlan(seed, map[string]fgd.Snapshot{fgdDir: snap})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestCompareWithContentsAPI(t *testing.T) {
 	}
 	contents := b.sim.Stats()
 
-	if d := cmp.Diff(clone(t, a.bare, "main"), clone(t, b.bare, "main")); d != "" {
+	if d := cmp.Diff(testkit.Clone(t, a.bare, "main"), testkit.Clone(t, b.bare, "main")); d != "" {
 		t.Fatalf("the two approaches give different trees (-apply +contents):\n%s", d)
 	}
 	t.Logf("acceptance case, %d changed paths:", len(prop.Changes))

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )
 
@@ -30,18 +31,18 @@ func TestApplyConcurrentWriter(t *testing.T) {
 	if st.OtherCommits != 1 || st.ForceUpdates != 0 || st.EmptyCommits != 0 {
 		t.Errorf("other commits=%d force=%d empty=%d, want 1 0 0", st.OtherCommits, st.ForceUpdates, st.EmptyCommits)
 	}
-	log := gitLog(t, e.bare, "main")
+	log := testkit.GitLog(t, e.bare, "main")
 	if len(log) != 3 || !strings.HasPrefix(log[0], res.Head) || !strings.Contains(log[1], "Concurrent Writer") {
 		t.Fatalf("history = %q, want our commit on top of the concurrent one", log)
 	}
 	if parent := log[0][strings.LastIndex(log[0], "|")+1:]; !strings.HasPrefix(log[1], parent) {
 		t.Errorf("our commit's parent is %s, want the concurrent commit %s", parent, log[1][:40])
 	}
-	files := clone(t, e.bare, "main")
+	files := testkit.Clone(t, e.bare, "main")
 	if _, ok := files["concurrent-writer/change-1.txt"]; !ok {
 		t.Error("the concurrent writer's file is gone")
 	}
-	if got := countUnder(files, fgdDir+"/managed/connections"); got != 26 {
+	if got := testkit.CountUnder(files, fgdDir+"/managed/connections"); got != 26 {
 		t.Errorf("managed/connections has %d files, want 26", got)
 	}
 }
@@ -123,7 +124,7 @@ func TestApplyRetries(t *testing.T) {
 			if st.Commits != 1 || st.ForceUpdates != 0 || st.EmptyCommits != 0 {
 				t.Errorf("commits=%d force=%d empty=%d, want 1 0 0", st.Commits, st.ForceUpdates, st.EmptyCommits)
 			}
-			if got := countUnder(clone(t, e.bare, "main"), fgdDir+"/managed/connections"); got != 26 {
+			if got := testkit.CountUnder(testkit.Clone(t, e.bare, "main"), fgdDir+"/managed/connections"); got != 26 {
 				t.Errorf("managed/connections has %d files, want 26", got)
 			}
 		})

@@ -1,15 +1,13 @@
 package gitrepo_test
 
 import (
-	"bytes"
 	"context"
-	"math/rand/v2"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )
@@ -21,11 +19,7 @@ import (
 func TestApplyOversizedByBlobID(t *testing.T) {
 	t.Parallel()
 	lim := fgd.Limits{MaxFileBytes: 64 << 10}
-	big := make([]byte, 2<<20)
-	r := rand.New(rand.NewPCG(1, 2))
-	for i := range big {
-		big[i] = byte(r.UintN(256))
-	}
+	big := testkit.RandomBytes(2<<20, 1, 2)
 	big[0] = 0xff // surely not UTF-8: inline tree content could not carry it
 	bigSHA := fgd.BlobSHA(big)
 	for _, tc := range []struct {
@@ -41,29 +35,14 @@ func TestApplyOversizedByBlobID(t *testing.T) {
 			e := newEnv(t, githubsim.Options{}, func(o *gitrepo.GitHubOptions) {
 				o.Wanted = func(es []fgd.Entry) []string { return fgd.WantedWith(es, lim) }
 			})
-			vpc := fixtures(t)["test-vpc.yaml"]
+			vpc := testkit.Fixtures(t)["test-vpc.yaml"]
 			if _, err := e.sim.SeedFiles(owner, name, "main", map[string][]byte{
 				"README.md": []byte("# fabrics\n"), rawDir + "/dump/big.yaml": big, rawDir + "/test-vpc.yaml": vpc,
 			}, "Add a dump"); err != nil {
 				t.Fatal(err)
 			}
 			e.sim.ResetStats()
-			plan := func(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
-				var p gitrepo.Proposal
-				for dir, snap := range dirs {
-					res, err := fgd.Compute(snap, fgd.Settings{FabricID: 1, FabricName: "fabric-1", RepoDir: dir,
-						ParentCommit: head, ArchiveStrategy: tc.strategy, Limits: lim})
-					if err != nil {
-						return p, err
-					}
-					for _, c := range res.Changes {
-						c.Path = dir + "/" + c.Path
-						p.Changes = append(p.Changes, c)
-					}
-					p.Message = res.Summary
-				}
-				return p, nil
-			}
+			plan := testkit.Plan(fgd.Settings{FabricID: 1, FabricName: "fabric-1", ArchiveStrategy: tc.strategy, Limits: lim})
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			tg := gitrepo.Target{Repo: e.repo, Branch: "main"}
@@ -83,15 +62,9 @@ func TestApplyOversizedByBlobID(t *testing.T) {
 				t.Errorf("blob uploads = %d, want 0: the big file's blob is reused", n)
 			}
 			for _, p := range tc.refs {
-				if got := strings.TrimSpace(run(t, ".", "--git-dir", e.bare, "rev-parse", "main:"+fgdDir+"/"+p)); got != bigSHA {
-					t.Errorf("%s is blob %s, want %s", p, got, bigSHA)
-				}
-				cmd := exec.Command(gitBin(t), "--git-dir", e.bare, "cat-file", "blob", "main:"+fgdDir+"/"+p)
-				if out, err := cmd.Output(); err != nil || !bytes.Equal(out, big) {
-					t.Errorf("%s is not byte for byte the 2 MiB file (err %v, %d bytes)", p, err, len(out))
-				}
+				testkit.CheckBlob(t, e.bare, "main", fgdDir+"/"+p, bigSHA, big)
 			}
-			files := clone(t, e.bare, "main")
+			files := testkit.Clone(t, e.bare, "main")
 			if _, ok := files[rawDir+"/dump/big.yaml"]; ok {
 				t.Errorf("raw/dump/big.yaml is still there")
 			}
@@ -136,7 +109,7 @@ func TestApplyRefusesAForeignBlob(t *testing.T) {
 	if st := e.sim.Stats(); st.Writes != 0 {
 		t.Errorf("%d write requests, want none", st.Writes)
 	}
-	if log := gitLog(t, e.bare, "main"); len(log) != 1 {
+	if log := testkit.GitLog(t, e.bare, "main"); len(log) != 1 {
 		t.Errorf("history has %d commits, want the seed only", len(log))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )
 
@@ -21,11 +22,11 @@ func TestApplyEmptyRepository(t *testing.T) {
 	if !res.Changed || st.Requests["PUT /repos/{owner}/{repo}/contents/{path}"] != 1 {
 		t.Errorf("Changed=%v, contents PUTs=%d; want true 1", res.Changed, st.Requests["PUT /repos/{owner}/{repo}/contents/{path}"])
 	}
-	log := gitLog(t, e.bare, "main")
+	log := testkit.GitLog(t, e.bare, "main")
 	if len(log) != 2 || st.EmptyCommits != 0 || st.ForceUpdates != 0 {
 		t.Errorf("history %q, empty=%d force=%d; want 2 commits (first file, then the rest)", log, st.EmptyCommits, st.ForceUpdates)
 	}
-	files := clone(t, e.bare, "main")
+	files := testkit.Clone(t, e.bare, "main")
 	for _, p := range []string{".hnp/manifest.yaml", "raw/.gitkeep", "managed/kustomization.yaml", "managed/vpcs/.gitkeep"} {
 		if _, ok := files[fgdDir+"/"+p]; !ok {
 			t.Errorf("missing %s", p)
@@ -46,14 +47,14 @@ func TestApplyMissingBranchCreated(t *testing.T) {
 	if err != nil || !res.Changed {
 		t.Fatalf("Apply = %+v, %v", res, err)
 	}
-	log := gitLog(t, e.bare, "gitops/fabric-1")
+	log := testkit.GitLog(t, e.bare, "gitops/fabric-1")
 	if len(log) != 2 || !strings.HasSuffix(log[0], "|"+seed) {
 		t.Errorf("history of the new branch = %q, want one commit on top of main's %s", log, seed)
 	}
-	if main := gitLog(t, e.bare, "main"); len(main) != 1 {
+	if main := testkit.GitLog(t, e.bare, "main"); len(main) != 1 {
 		t.Errorf("main moved: %q", main)
 	}
-	if got := countUnder(clone(t, e.bare, "gitops/fabric-1"), fgdDir+"/managed/servers"); got != 10 {
+	if got := testkit.CountUnder(testkit.Clone(t, e.bare, "gitops/fabric-1"), fgdDir+"/managed/servers"); got != 10 {
 		t.Errorf("managed/servers has %d files, want 10", got)
 	}
 }
@@ -80,12 +81,8 @@ func TestApplyTruncatedTree(t *testing.T) {
 	if n := st.Requests["GET /repos/{owner}/{repo}/git/trees/{sha}"]; n < 3 {
 		t.Errorf("%d tree reads, want the truncated listing plus a walk", n)
 	}
-	files := clone(t, e.bare, "main")
-	for dir, want := range map[string]int{"connections": 26, "servers": 10, "switches": 7, "switchgroups": 3, "vpcs": 2} {
-		if got := countUnder(files, fgdDir+"/managed/"+dir); got != want {
-			t.Errorf("managed/%s has %d files, want %d", dir, got, want)
-		}
-	}
+	files := testkit.Clone(t, e.bare, "main")
+	testkit.CheckManagedCounts(t, files, fgdDir)
 	if files["docs/b/c/3.md"] != "b/c/3\n" {
 		t.Error("a file outside the FGD changed")
 	}
@@ -159,7 +156,7 @@ func TestApplyPullRequestMode(t *testing.T) {
 	if head, _ := e.sim.Head(owner, name, "main"); head != seed {
 		t.Errorf("main moved to %s", head)
 	}
-	if got := countUnder(clone(t, e.bare, tg.PullRequestBranch), fgdDir+"/managed/connections"); got != 26 {
+	if got := testkit.CountUnder(testkit.Clone(t, e.bare, tg.PullRequestBranch), fgdDir+"/managed/connections"); got != 26 {
 		t.Errorf("PR branch managed/connections has %d files, want 26", got)
 	}
 
@@ -187,14 +184,14 @@ func TestApplyPullRequestMode(t *testing.T) {
 	if st.ForceUpdates != 0 || st.PullRequests != 0 {
 		t.Errorf("force=%d new PRs=%d, want 0 0", st.ForceUpdates, st.PullRequests)
 	}
-	files := clone(t, e.bare, tg.PullRequestBranch)
-	if got := countUnder(files, fgdDir+"/managed/vpcs"); got != 3 {
+	files := testkit.Clone(t, e.bare, tg.PullRequestBranch)
+	if got := testkit.CountUnder(files, fgdDir+"/managed/vpcs"); got != 3 {
 		t.Errorf("PR branch managed/vpcs has %d files, want 3", got)
 	}
 	if _, ok := files[rawDir+"/vpc-3.yaml"]; ok {
 		t.Error("raw/vpc-3.yaml still on the PR branch")
 	}
-	prLog := strings.Join(gitLog(t, e.bare, tg.PullRequestBranch), "\n")
+	prLog := strings.Join(testkit.GitLog(t, e.bare, tg.PullRequestBranch), "\n")
 	if !strings.Contains(prLog, res.Head) || !strings.Contains(prLog, "|Add vpc-3|") {
 		t.Errorf("PR branch history lacks the previous PR head or main's new commit:\n%s", prLog)
 	}

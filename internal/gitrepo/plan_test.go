@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )
@@ -78,7 +79,7 @@ func TestApplyPlans(t *testing.T) {
 			if tc.want == nil {
 				return
 			}
-			files := clone(t, e.bare, "main")
+			files := testkit.Clone(t, e.bare, "main")
 			for p, want := range tc.want {
 				got, ok := files[p]
 				if want == "" && p != fgdDir+"/raw/.gitkeep" {

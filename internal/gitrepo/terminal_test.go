@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )
 
@@ -86,7 +87,7 @@ func TestApplyTerminalErrors(t *testing.T) {
 					t.Errorf("%s requested %d times: a terminal error was retried", route, n)
 				}
 			}
-			if len(gitLog(t, e.bare, "main")) != 1 {
+			if len(testkit.GitLog(t, e.bare, "main")) != 1 {
 				t.Error("the branch moved")
 			}
 		})
@@ -106,7 +107,7 @@ func TestTokenOnlyInHeader(t *testing.T) {
 		Transport: rec, RetryMax: -1,
 	})
 	_, err := gh.Apply(t.Context(), gitrepo.Target{Repo: gitrepo.Repo{Host: "github.com", Owner: "o", Name: "r"}, Branch: "main"},
-		[]string{""}, enginePlan)
+		[]string{""}, testkit.EnginePlan)
 	if gitrepo.ClassOf(err) != gitrepo.ClassTransient {
 		t.Fatalf("Apply = %v, want transient", err)
 	}

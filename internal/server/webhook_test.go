@@ -14,6 +14,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/metrics"
 	"github.com/githedgehog/hnp-gitops/internal/server"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
 )
 
@@ -27,12 +28,12 @@ type harness struct {
 	h       http.Handler
 	queue   *fakeQueue
 	metrics *metrics.Metrics
-	logs    *syncBuffer
+	logs    *testkit.SyncBuffer
 }
 
 func newHarness(t *testing.T, mod func(*server.Options)) *harness {
 	t.Helper()
-	hs := &harness{queue: &fakeQueue{}, metrics: metrics.New(metrics.BuildInfo{}, nil), logs: &syncBuffer{}}
+	hs := &harness{queue: &fakeQueue{}, metrics: metrics.New(metrics.BuildInfo{}, nil), logs: &testkit.SyncBuffer{}}
 	o := server.Options{
 		WebhookSecret: []byte(testSecret),
 		APIToken:      testToken,

@@ -6,15 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )
 
@@ -31,23 +29,9 @@ type harness struct {
 
 func setup(t *testing.T, o githubsim.Options) *harness {
 	t.Helper()
-	o.Dir = t.TempDir()
-	if o.Token == "" {
-		o.Token = tok
-	}
-	sim, err := githubsim.New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	bare, err := sim.CreateRepo("o", "r", true, "main")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, bare := testkit.StartSim(t, o, tok, "o", "r")
 	tr := &http.Transport{}
-	t.Cleanup(func() { _ = sim.Close(); tr.CloseIdleConnections() })
+	t.Cleanup(tr.CloseIdleConnections)
 	return &harness{t: t, sim: sim, c: &http.Client{Transport: tr}, bare: bare}
 }
 
@@ -187,21 +171,14 @@ func TestGitDataAPI(t *testing.T) {
 	}
 
 	// git sees the forced head: c/new.txt present, a/one.txt gone.
-	git, err := exec.LookPath("git")
-	if err != nil {
-		t.Fatalf("the git binary is required: %v", err)
+	files := testkit.Clone(t, h.bare, "main")
+	if b, ok := files["c/new.txt"]; !ok || b != "new\n" {
+		t.Errorf("c/new.txt = %q (present %v)", b, ok)
 	}
-	dst := filepath.Join(t.TempDir(), "co")
-	if out, err := exec.Command(git, "clone", "--quiet", h.bare, dst).CombinedOutput(); err != nil {
-		t.Fatalf("git clone: %v\n%s", err, out)
+	if _, ok := files["a/one.txt"]; ok {
+		t.Errorf("a/one.txt still there")
 	}
-	if b, err := os.ReadFile(filepath.Join(dst, "c/new.txt")); err != nil || string(b) != "new\n" {
-		t.Errorf("c/new.txt = %q, %v", b, err)
-	}
-	if _, err := os.Stat(filepath.Join(dst, "a/one.txt")); !os.IsNotExist(err) {
-		t.Errorf("a/one.txt still there: %v", err)
-	}
-	if out, err := exec.Command(git, "--git-dir", h.bare, "fsck", "--strict").CombinedOutput(); err != nil {
+	if out, err := testkit.GitErr(t, ".", "--git-dir", h.bare, "fsck", "--strict"); err != nil {
 		t.Errorf("git fsck: %v\n%s", err, out)
 	}
 }

@@ -1,37 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 )
-
-// syncBuffer is a bytes.Buffer safe for one writer and one reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
+	var out, errOut testkit.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"--data-dir", t.TempDir(), "--token", "tok", "--repo", "o/r:private", "--latency-ms", "1"}, &out, &errOut)
@@ -81,7 +63,7 @@ func TestRun(t *testing.T) {
 }
 
 func TestRunNeedsDataDir(t *testing.T) {
-	var out, errOut syncBuffer
+	var out, errOut testkit.SyncBuffer
 	if err := run(context.Background(), nil, &out, &errOut); err == nil || !strings.Contains(err.Error(), "--data-dir") {
 		t.Errorf("run without --data-dir = %v", err)
 	}

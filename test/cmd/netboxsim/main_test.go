@@ -2,39 +2,21 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// syncBuffer is an io.Writer the test can read while run writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -43,7 +25,7 @@ func TestRun(t *testing.T) {
 	defer recv.Close()
 	env := map[string]string{"NETBOXSIM_TOKEN": "tok", "NETBOXSIM_VERSION": "4.6", "NETBOXSIM_WEBHOOK_URL": recv.URL + "/webhooks/netbox"}
 	pr, pw := io.Pipe()
-	var stderr syncBuffer
+	var stderr testkit.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--setup", "--repo-url", "https://github.com/o/r.git", "--fabrics", "3", "--nested-fks"},
