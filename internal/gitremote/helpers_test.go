@@ -71,18 +71,7 @@ func (e *env) seedAcceptance(t testing.TB) string {
 
 func (e *env) apply(t testing.TB, tg gitrepo.Target, plan gitrepo.PlanFunc) (gitrepo.Result, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if tg.Repo == (gitrepo.Repo{}) {
-		tg.Repo = e.repo
-	}
-	if tg.Branch == "" {
-		tg.Branch = "main"
-	}
-	if plan == nil {
-		plan = testkit.EnginePlan
-	}
-	return e.remote.Apply(ctx, tg, []string{fgdDir}, plan)
+	return testkit.Apply(t, e.remote, tg, e.repo, fgdDir, plan)
 }
 
 // noSecret fails when any error of err's chain shows the password.

@@ -1,7 +1,6 @@
 package gitrepo_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -69,15 +68,7 @@ func (e *env) seedAcceptance(t testing.TB) string {
 
 func (e *env) apply(t testing.TB, tg gitrepo.Target) (gitrepo.Result, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if tg.Repo == (gitrepo.Repo{}) {
-		tg.Repo = e.repo
-	}
-	if tg.Branch == "" {
-		tg.Branch = "main"
-	}
-	return e.gh.Apply(ctx, tg, []string{fgdDir}, testkit.EnginePlan)
+	return testkit.Apply(t, e.gh, tg, e.repo, fgdDir, testkit.EnginePlan)
 }
 
 // noToken fails when err's text contains the token.

@@ -2,6 +2,7 @@ package testkit_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -140,5 +141,61 @@ func TestSyncBufferConcurrent(t *testing.T) {
 	wg.Wait()
 	if n := len(buf.String()); n != 800 {
 		t.Errorf("%d bytes written, want 800", n)
+	}
+}
+
+// recordingPort records what Apply is asked to do.
+type recordingPort struct {
+	tg   gitrepo.Target
+	dirs []string
+	plan gitrepo.PlanFunc
+	dl   bool
+}
+
+func (p *recordingPort) Apply(ctx context.Context, tg gitrepo.Target, dirs []string, plan gitrepo.PlanFunc) (gitrepo.Result, error) {
+	_, p.dl = ctx.Deadline()
+	p.tg, p.dirs, p.plan = tg, dirs, plan
+	return gitrepo.Result{Head: "h"}, nil
+}
+
+func TestApplyDefaults(t *testing.T) {
+	t.Parallel()
+	repo := gitrepo.Repo{Host: "github.com", Owner: "o", Name: "r"}
+	for _, tc := range []struct {
+		name     string
+		tg       gitrepo.Target
+		plan     gitrepo.PlanFunc
+		want     gitrepo.Target
+		wantPlan string // "engine" or "given"
+	}{
+		{"defaults", gitrepo.Target{}, nil, gitrepo.Target{Repo: repo, Branch: "main"}, "engine"},
+		{"given", gitrepo.Target{Repo: gitrepo.Repo{Host: "h", Owner: "x", Name: "y"}, Branch: "b"},
+			func(string, map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+				return gitrepo.Proposal{Message: "given"}, nil
+			},
+			gitrepo.Target{Repo: gitrepo.Repo{Host: "h", Owner: "x", Name: "y"}, Branch: "b"}, "given"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := &recordingPort{}
+			res, err := testkit.Apply(t, p, tc.tg, repo, "gitops/f", tc.plan)
+			if err != nil || res.Head != "h" || !p.dl {
+				t.Fatalf("Apply = %+v, %v (deadline set %v)", res, err, p.dl)
+			}
+			if diff := cmp.Diff(tc.want, p.tg); diff != "" {
+				t.Errorf("target (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]string{"gitops/f"}, p.dirs); diff != "" {
+				t.Errorf("dirs (-want +got):\n%s", diff)
+			}
+			prop, err := p.plan("", map[string]fgd.Snapshot{})
+			got := "engine"
+			if prop.Message == "given" {
+				got = "given"
+			}
+			if err != nil || got != tc.wantPlan {
+				t.Errorf("plan run = %q, %v; want the %s plan", prop.Message, err, tc.wantPlan)
+			}
+		})
 	}
 }
