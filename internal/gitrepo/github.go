@@ -26,6 +26,13 @@ type GitHubOptions struct {
 	EnterpriseAPIURL func(host string) string
 	// TokenFor returns the token for a repository ("" for none).
 	TokenFor func(Repo) string
+	// TokenSource, when set, is used instead of TokenFor: it returns the
+	// token for a repository at the start of each Apply (e.g. a GitHub
+	// App installation token, see internal/githubapp). An error fails the
+	// Apply with an *Error naming the repository: ClassTransient when the
+	// error has a Temporary() bool method answering true (or ctx ended),
+	// else ClassAuth.
+	TokenSource func(ctx context.Context, repo Repo) (string, error)
 	// Transport is the base transport under the retrying client (the
 	// service wraps it with metrics). Default http.DefaultTransport.
 	Transport http.RoundTripper
@@ -165,7 +172,7 @@ func (g *GitHub) Apply(ctx context.Context, t Target, dirs []string, plan PlanFu
 	}
 	defer unlock()
 
-	s, err := g.session(t.Repo)
+	s, err := g.session(ctx, t.Repo)
 	if err != nil {
 		return Result{}, err
 	}
@@ -200,19 +207,42 @@ type session struct {
 	repo Repo
 }
 
-func (g *GitHub) session(repo Repo) (*session, error) {
+func (g *GitHub) session(ctx context.Context, repo Repo) (*session, error) {
 	base, err := url.Parse(g.APIBase(repo))
 	if err != nil || base.Host == "" {
 		return nil, &Error{Class: ClassInvalid, Repo: repo, Op: "API base URL", Message: "unparseable"}
 	}
+	tok, err := g.token(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
 	c := github.NewClient(g.http)
-	if tok := g.opts.TokenFor(repo); tok != "" {
+	if tok != "" {
 		c = c.WithAuthToken(tok)
 	}
 	c.BaseURL = base
 	c.UploadURL = base
 	c.UserAgent = "hnp-gitops"
 	return &session{g: g, c: c, repo: repo}, nil
+}
+
+// token is the repository's token from TokenSource, else TokenFor.
+func (g *GitHub) token(ctx context.Context, repo Repo) (string, error) {
+	if g.opts.TokenSource == nil {
+		return g.opts.TokenFor(repo), nil
+	}
+	tok, err := g.opts.TokenSource(ctx, repo)
+	if err == nil {
+		return tok, nil
+	}
+	class := ClassAuth
+	var tmp interface{ Temporary() bool }
+	if (errors.As(err, &tmp) && tmp.Temporary()) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		class = ClassTransient
+	}
+	// The source's message is kept (it must not contain a secret); it names
+	// what the operator has to fix, such as an App not installed.
+	return "", &Error{Class: class, Repo: repo, Op: "get token", Message: err.Error(), Err: err}
 }
 
 func (s *session) fail(op string, err error) error { return classify(s.repo, op, err) }

@@ -22,6 +22,8 @@ var routes = []string{
 	"/repos/{owner}/{repo}/compare/{basehead}",
 	"/repos/{owner}/{repo}/pulls",
 	"/repos/{owner}/{repo}/pulls/{number}",
+	"/repos/{owner}/{repo}/installation",
+	"/app/installations/{id}/access_tokens",
 	"/rate_limit",
 }
 

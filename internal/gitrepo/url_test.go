@@ -75,6 +75,8 @@ func TestRoute(t *testing.T) {
 		{"GET", "https://api.github.com/repos/o/r", "GET /repos/{owner}/{repo}"},
 		{"GET", "https://api.github.com/repos/o/r/pulls?head=o:b", "GET /repos/{owner}/{repo}/pulls"},
 		{"GET", "https://api.github.com/repos/o/r/compare/a...b", "GET /repos/{owner}/{repo}/compare/{basehead}"},
+		{"GET", "https://api.github.com/repos/o/r/installation", "GET /repos/{owner}/{repo}/installation"},
+		{"POST", "https://ghe.example.com/api/v3/app/installations/42/access_tokens", "POST /app/installations/{id}/access_tokens"},
 		{"GET", "https://api.github.com/user", "GET other"},
 		{"GET", "https://api.github.com/repos/o/r/git/unknown/x", "GET other"},
 	}
