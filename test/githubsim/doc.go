@@ -9,6 +9,13 @@
 // primary budget, a secondary write limit, and a concurrent writer that moves
 // a branch between a client's read and its ref update.
 //
+// With Options.App it also emulates one GitHub App: App JWTs (RS256,
+// verified with the App's public key) may look up a repository's
+// installation and create installation access tokens with a configurable
+// lifetime, which are then accepted on the installed repositories until
+// they expire.
+//
 // It is test infrastructure: it must not be imported by the service, and it
-// does not authenticate anything but one configured token.
+// does not authenticate anything but one configured token and, in App
+// mode, the App's JWTs and installation tokens.
 package githubsim

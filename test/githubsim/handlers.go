@@ -36,6 +36,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /repos/{owner}/{repo}/compare/{basehead...}", s.compare)
 	m.HandleFunc("GET /repos/{owner}/{repo}/pulls", s.listPulls)
 	m.HandleFunc("POST /repos/{owner}/{repo}/pulls", s.createPull)
+	s.appRoutes(m)
 	s.mux = m
 }
 
@@ -81,12 +82,22 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // has answered.
 func (s *Server) access(w http.ResponseWriter, r *http.Request) (*repo, bool) {
 	rp := s.repo(r.PathValue("owner"), r.PathValue("repo"))
-	if s.opts.Token != "" {
+	if s.opts.Token != "" || s.opts.App != nil {
 		tok := r.Header.Get("Authorization")
 		tok = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(tok, "Bearer "), "token "))
 		write := isWrite(r.Method)
+		isInstall, installErr := s.installTokenFor(tok)
 		switch {
-		case tok == s.opts.Token:
+		case s.opts.Token != "" && tok == s.opts.Token:
+		case isInstall && installErr != nil:
+			writeError(w, http.StatusUnauthorized, "Bad credentials")
+			return nil, false
+		case isInstall:
+			// An installation sees only the repositories it is installed on.
+			if rp == nil || !s.appInstalled(rp.owner, rp.name) {
+				writeError(w, http.StatusNotFound, "Not Found")
+				return nil, false
+			}
 		case tok != "" && slices.Contains(s.opts.ReadOnlyTokens, tok):
 			if write && rp != nil {
 				writeError(w, http.StatusForbidden, "Resource not accessible by personal access token")

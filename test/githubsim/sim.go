@@ -46,6 +46,9 @@ type Options struct {
 	Faults Faults
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// App, when set, emulates one GitHub App (see AppOptions); its
+	// installation tokens are accepted besides Token.
+	App *AppOptions
 }
 
 // Server is the emulator. Its methods are safe for concurrent use.
@@ -64,6 +67,8 @@ type Server struct {
 	hour   time.Time
 	writes map[string]map[string]writeSeq // repo → tree SHA of an open write sequence
 	nextPR int
+	// appTokens are the installation tokens issued in App mode.
+	appTokens map[string]installToken
 
 	srv *http.Server
 	ln  net.Listener
@@ -104,6 +109,9 @@ type Stats struct {
 	MaxWriters    int            `json:"max_concurrent_writers_per_branch"`
 	OpenWriters   int            `json:"open_write_sequences"` // now, over all repositories
 	FaultsApplied map[string]int `json:"faults_injected"`
+	// InstallationTokens is how many installation access tokens App mode
+	// issued.
+	InstallationTokens int `json:"installation_tokens,omitempty"`
 }
 
 // Reads is the number of GET requests.
