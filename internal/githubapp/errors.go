@@ -1,6 +1,9 @@
 package githubapp
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Kind sorts the errors of Source.Token by what the operator must do.
 type Kind string
@@ -49,3 +52,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // Temporary reports whether the same request may succeed later; gitrepo
 // maps it to ClassTransient (else ClassAuth).
 func (e *Error) Temporary() bool { return e.Kind == KindTransient }
+
+// KindOf returns the Kind of err, or "" when err is not an *Error.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return ""
+}
