@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // AppOptions switches on GitHub App mode: App JWTs (RS256, signed with the
@@ -33,6 +35,10 @@ type AppOptions struct {
 	// TokenLifetime is how long an installation token lives (0: one hour,
 	// like GitHub).
 	TokenLifetime time.Duration
+	// Slug names the App's bot, "<Slug>[bot]", the author of commits made
+	// with an installation token and no explicit author (default
+	// "hnp-gitops-sim"). Such commits are reported as verified.
+	Slug string
 }
 
 // installToken is an issued installation access token.
@@ -250,4 +256,53 @@ func (s *Server) ExpireInstallationTokens() {
 		v.expires = time.Time{}
 		s.appTokens[k] = v
 	}
+}
+
+func (s *Server) appSlug() string {
+	if s.opts.App != nil && s.opts.App.Slug != "" {
+		return s.opts.App.Slug
+	}
+	return "hnp-gitops-sim"
+}
+
+// isInstallRequest reports whether r carries a valid installation token.
+func (s *Server) isInstallRequest(r *http.Request) bool {
+	tok := r.Header.Get("Authorization")
+	tok = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(tok, "Bearer "), "token "))
+	ok, err := s.installTokenFor(tok)
+	return ok && err == nil
+}
+
+// markVerified records that commit h was made by the App's bot without an
+// explicit author and committer: GitHub signs those and shows them as
+// Verified.
+func (s *Server) markVerified(r *http.Request, h plumbing.Hash, author, committer *personIn) {
+	if author != nil && (author.Name != "" || author.Email != "") || committer != nil && (committer.Name != "" || committer.Email != "") {
+		return
+	}
+	if !s.isInstallRequest(r) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.verified == nil {
+		s.verified = map[string]bool{}
+	}
+	s.verified[h.String()] = true
+}
+
+func (s *Server) verification(h plumbing.Hash) map[string]any {
+	if s.Verified(h.String()) {
+		return map[string]any{"verified": true, "reason": "valid"}
+	}
+	return map[string]any{"verified": false, "reason": "unsigned"}
+}
+
+// Verified reports whether commit sha would show as Verified on GitHub:
+// made through the API with an installation token and no explicit author
+// or committer.
+func (s *Server) Verified(sha string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.verified[sha]
 }

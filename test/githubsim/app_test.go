@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -160,5 +161,48 @@ func TestAppInstallationTokens(t *testing.T) {
 	st := h.sim.Stats()
 	if st.InstallationTokens != 1 || st.Requests["POST /app/installations/{id}/access_tokens"] != 3 {
 		t.Errorf("stats: %d tokens issued, %v; want 1 issued of 3 requests", st.InstallationTokens, st.Requests)
+	}
+}
+
+// Commits made with an installation token and no explicit author are the
+// bot's and verified; with an author, or with the static token, they are
+// not.
+func TestAppVerifiedCommits(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
+	h := appSetup(t, func() time.Time { return now })
+	key, _ := testKeys()
+	jwt, err := githubapp.SignJWT(key, "12345", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := h.do("POST", "/app/installations/77/access_tokens", jwt, nil)
+	it, _ := body["token"].(string)
+	tests := []struct {
+		name, token string
+		author      map[string]string
+		verified    bool
+		who         string
+	}{
+		{"installation token, no author", it, nil, true, "hnp-gitops-sim[bot]"},
+		{"installation token, explicit author", it, map[string]string{"name": "Ops", "email": "ops@example.com"}, false, "Ops"},
+		{"static token", tok, nil, false, "sim-user"},
+	}
+	for i, tc := range tests {
+		req := map[string]any{"message": tc.name, "content": base64.StdEncoding.EncodeToString([]byte(tc.name)), "branch": "main"}
+		if tc.author != nil {
+			req["author"] = tc.author
+		}
+		code, out, _ := h.do("PUT", "/repos/o/r/contents/f"+strconv.Itoa(i), tc.token, req)
+		if code != 201 {
+			t.Fatalf("%s: PUT contents %d %v", tc.name, code, out)
+		}
+		c, _ := out["commit"].(map[string]any)
+		sha, _ := c["sha"].(string)
+		v, _ := c["verification"].(map[string]any)
+		a, _ := c["author"].(map[string]any)
+		if v["verified"] != tc.verified || h.sim.Verified(sha) != tc.verified || a["name"] != tc.who {
+			t.Errorf("%s: verification %v, author %v; want verified=%v by %s", tc.name, v, a, tc.verified, tc.who)
+		}
 	}
 }

@@ -366,14 +366,12 @@ func (s *Server) commitJSON(r *http.Request, rp *repo, h plumbing.Hash, c *objec
 	}
 	return map[string]any{
 		"sha": h.String(), "url": s.apiURL(r, rp, "/git/commits/"+h.String()), "html_url": s.htmlURL(rp, "/commit/"+h.String()),
-		"author":    personJSON{c.Author.Name, c.Author.Email, c.Author.When.UTC()},
-		"committer": personJSON{c.Committer.Name, c.Committer.Email, c.Committer.When.UTC()},
-		"message":   c.Message,
-		"tree":      map[string]any{"sha": c.TreeHash.String(), "url": s.apiURL(r, rp, "/git/trees/"+c.TreeHash.String())},
-		"parents":   parents,
-		"verification": map[string]any{
-			"verified": false, "reason": "unsigned",
-		},
+		"author":       personJSON{c.Author.Name, c.Author.Email, c.Author.When.UTC()},
+		"committer":    personJSON{c.Committer.Name, c.Committer.Email, c.Committer.When.UTC()},
+		"message":      c.Message,
+		"tree":         map[string]any{"sha": c.TreeHash.String(), "url": s.apiURL(r, rp, "/git/trees/"+c.TreeHash.String())},
+		"parents":      parents,
+		"verification": s.verification(h),
 	}
 }
 
@@ -413,7 +411,13 @@ func (s *Server) sig(p *personIn, fallback object.Signature) object.Signature {
 	return signature(p.Name, p.Email, when)
 }
 
-func (s *Server) tokenUser() object.Signature {
+// tokenUser is the identity of the request's token: the App's bot for an
+// installation token, else a user.
+func (s *Server) tokenUser(r *http.Request) object.Signature {
+	if s.isInstallRequest(r) {
+		slug := s.appSlug()
+		return signature(slug+"[bot]", "41898282+"+slug+"[bot]@users.noreply.github.com", s.opts.Now())
+	}
 	return signature("sim-user", "sim-user@users.noreply.github.com", s.opts.Now())
 }
 
@@ -456,13 +460,14 @@ func (s *Server) createCommit(w http.ResponseWriter, r *http.Request) {
 		}
 		parents = append(parents, h)
 	}
-	author := s.sig(body.Author, s.tokenUser())
+	author := s.sig(body.Author, s.tokenUser(r))
 	committer := s.sig(body.Committer, author)
 	h, err := rp.git.writeCommit(tree, parents, body.Message, author, committer)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
+	s.markVerified(r, h, body.Author, body.Committer)
 	s.count(func(st *Stats) {
 		st.Commits++
 		if empty {
@@ -809,7 +814,7 @@ func (s *Server) writeContents(w http.ResponseWriter, r *http.Request, del bool)
 		writeError(w, http.StatusConflict, p+" does not match "+body.SHA)
 		return
 	}
-	author := s.sig(body.Author, s.tokenUser())
+	author := s.sig(body.Author, s.tokenUser(r))
 	committer := s.sig(body.Committer, author)
 	var files map[string][]byte
 	if del {
@@ -835,6 +840,7 @@ func (s *Server) writeContents(w http.ResponseWriter, r *http.Request, del bool)
 	if empty {
 		_ = rp.git.st.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, plumbing.NewBranchReferenceName(branch)))
 	}
+	s.markVerified(r, h, body.Author, body.Committer)
 	c, _ := rp.git.commit(h)
 	s.count(func(st *Stats) {
 		st.Commits++

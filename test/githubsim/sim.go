@@ -69,6 +69,8 @@ type Server struct {
 	nextPR int
 	// appTokens are the installation tokens issued in App mode.
 	appTokens map[string]installToken
+	// verified are the commits GitHub would show as Verified.
+	verified map[string]bool
 
 	srv *http.Server
 	ln  net.Listener
