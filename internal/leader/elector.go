@@ -156,8 +156,11 @@ func (e *Elector) IsLeader() bool { return e.leading.Load() }
 // releases the Lease if it still holds it (holderIdentity emptied), so that
 // another replica takes over at its next attempt instead of after
 // LeaseDuration. Run must be called once; a second concurrent call returns
-// at once.
+// at once. A nil lead only holds the leadership (see IsLeader).
 func (e *Elector) Run(ctx context.Context, lead func(ctx context.Context)) {
+	if lead == nil {
+		lead = func(ctx context.Context) { <-ctx.Done() }
+	}
 	if !e.running.CompareAndSwap(false, true) {
 		e.log.Error("leader: Run called twice on one Elector")
 		return

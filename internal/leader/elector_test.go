@@ -329,3 +329,19 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+func TestLeaseDeletedWhileLeadingIsRecreated(t *testing.T) {
+	t.Parallel()
+	f := newFakeAPI(t, "hnp", "lease")
+	a := newMember(t, f, "a", short, nil, nil)
+	a.start(t, nil) // nil lead: only holds the leadership
+	waitFor(t, 2*time.Second, "a leads", a.e.IsLeader)
+	f.mu.Lock()
+	f.obj = nil
+	f.mu.Unlock()
+	waitFor(t, 2*time.Second, "the lease recreated", func() bool { h, _ := f.holder(); return h == "a" })
+	time.Sleep(2 * short.lease)
+	if !a.e.IsLeader() {
+		t.Error("a stopped leading after the lease was recreated")
+	}
+}
