@@ -154,7 +154,10 @@ func runRemotePlan(ctx context.Context, w io.Writer, o planOptions) error {
 	if err != nil {
 		return err
 	}
-	repos, _ := newRepositories(&o.git, tokens, nil)
+	repos, _, err := newRepositories(&o.git, tokens, nil)
+	if err != nil {
+		return err
+	}
 	var res *fgd.Result
 	_, err = repos.Apply(ctx, gitrepo.Target{Repo: repo, Branch: o.branch}, []string{dir},
 		func(head string, snaps map[string]fgd.Snapshot) (gitrepo.Proposal, error) {

@@ -34,6 +34,7 @@ fabric ends initialized, 1 otherwise.`,
 			if err := cfg.LoadSecrets(nil); err != nil {
 				return usageError{err}
 			}
+			cfg.CommitIdentitySet = commitIdentitySet(cmd)
 			if err := cfg.ValidateCommon(); err != nil {
 				return usageError{err}
 			}

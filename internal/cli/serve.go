@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/githedgehog/hnp-gitops/internal/config"
+	"github.com/githedgehog/hnp-gitops/internal/githubapp"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 	"github.com/githedgehog/hnp-gitops/internal/metrics"
@@ -44,6 +45,7 @@ within --shutdown-timeout, and exits 0.`,
 			if err := cfg.LoadSecrets(nil); err != nil {
 				return usageError{err}
 			}
+			cfg.CommitIdentitySet = commitIdentitySet(cmd)
 			if err := cfg.ValidateServe(); err != nil {
 				return usageError{err}
 			}
@@ -111,7 +113,10 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	repos, gh := newRepositories(cfg, tokens, m)
+	repos, gh, err := newRepositories(cfg, tokens, m)
+	if err != nil {
+		return nil, err
+	}
 	ctrl, err := reconcile.New(reconcile.Options{
 		NetBox:                 nb,
 		Repository:             repos,
@@ -138,26 +143,61 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 // newRepositories builds the repository port: github.com and the listed
 // Enterprise hosts speak GitHub's API, every other host (GitLab, Bitbucket,
 // Gitea, plain git) the git protocol. m may be nil.
-func newRepositories(cfg *config.Config, tokens *tokenMap, m *metrics.Metrics) (*gitremote.Router, *gitrepo.GitHub) {
+func newRepositories(cfg *config.Config, tokens *tokenMap, m *metrics.Metrics) (*gitremote.Router, *gitrepo.GitHub, error) {
 	committerName, committerEmail := cfg.Committer()
-	gh := gitrepo.NewGitHub(gitrepo.GitHubOptions{
+	author := gitrepo.Identity{Name: cfg.CommitAuthorName, Email: cfg.CommitAuthorEmail}
+	committer := gitrepo.Identity{Name: committerName, Email: committerEmail}
+	ghOpts := gitrepo.GitHubOptions{
 		APIURL:         cfg.GitHubAPIURL,
 		TokenFor:       tokens.githubToken,
 		Transport:      m.GitHubTransport(http.DefaultTransport.(*http.Transport).Clone(), gitrepo.Route),
-		Author:         gitrepo.Identity{Name: cfg.CommitAuthorName, Email: cfg.CommitAuthorEmail},
-		Committer:      gitrepo.Identity{Name: committerName, Email: committerEmail},
+		Author:         author,
+		Committer:      committer,
 		MaxAttempts:    cfg.MaxCommitRetries,
 		RequestTimeout: cfg.GitHubTimeout,
-	})
+	}
+	var gh *gitrepo.GitHub
+	if cfg.GitHubAppID != "" {
+		pem, err := os.ReadFile(cfg.GitHubAppPrivateKeyFile)
+		if err != nil {
+			return nil, nil, usagef("--github-app-private-key-file: %v", err)
+		}
+		key, err := githubapp.ParsePrivateKey(pem)
+		if err != nil {
+			return nil, nil, usagef("--github-app-private-key-file: %v", err)
+		}
+		app := githubapp.New(githubapp.Options{
+			AppID: cfg.GitHubAppID, Key: key, InstallationID: cfg.GitHubAppInstallationID,
+			APIBase:    func(host string) string { return gh.APIBase(gitrepo.Repo{Host: host}) },
+			HTTPClient: &http.Client{Timeout: cfg.GitHubTimeout, Transport: ghOpts.Transport},
+		})
+		// A token-map line for a host or owner still wins over the App.
+		ghOpts.TokenSource = func(ctx context.Context, r gitrepo.Repo) (string, error) {
+			if t := tokens.mapped(r); t != "" {
+				_, tok, found := strings.Cut(t, ":")
+				if found {
+					return tok, nil
+				}
+				return t, nil
+			}
+			return app.ForRepo(ctx, r)
+		}
+		// Commits made with an installation token and no explicit identity
+		// are signed by GitHub and shown as Verified.
+		if !cfg.CommitIdentitySet {
+			ghOpts.Author, ghOpts.Committer = gitrepo.Identity{}, gitrepo.Identity{}
+		}
+	}
+	gh = gitrepo.NewGitHub(ghOpts)
 	generic := gitremote.New(gitremote.Options{
 		CredentialsFor: tokens.gitCredentials(cfg.GitSSHKeyFile, cfg.GitKnownHostsFile),
 		HTTPClient:     &http.Client{Transport: m.GitTransport(http.DefaultTransport.(*http.Transport).Clone(), gitRoute)},
-		Author:         gitrepo.Identity{Name: cfg.CommitAuthorName, Email: cfg.CommitAuthorEmail},
-		Committer:      gitrepo.Identity{Name: committerName, Email: committerEmail},
+		Author:         author,
+		Committer:      committer,
 		MaxAttempts:    cfg.MaxCommitRetries,
 	})
 	repos := gitremote.NewRouter(gh, generic, cfg.GitHubEnterpriseHosts)
-	return repos, gh
+	return repos, gh, nil
 }
 
 // loadTokens reads the token map file, if any, around the default token.
@@ -312,4 +352,15 @@ func gitRoute(req *http.Request) string {
 		return req.Method + " /{repo}/git-receive-pack"
 	}
 	return req.Method + " other"
+}
+
+// commitIdentitySet tells whether any commit identity flag was given (on the
+// command line or through its environment variable).
+func commitIdentitySet(cmd *cobra.Command) bool {
+	for _, name := range []string{"commit-author-name", "commit-author-email", "committer-name", "committer-email"} {
+		if cmd.Flags().Changed(name) {
+			return true
+		}
+	}
+	return false
 }

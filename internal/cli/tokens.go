@@ -44,17 +44,23 @@ func parseTokenMap(data []byte, def string) (*tokenMap, error) {
 }
 
 func (m *tokenMap) tokenFor(r gitrepo.Repo) string {
+	if t := m.mapped(r); t != "" {
+		return t
+	}
+	if strings.EqualFold(r.Host, "github.com") {
+		return m.def
+	}
+	return ""
+}
+
+// mapped returns the token map's own line for the repository, ignoring the
+// default token: with a GitHub App configured, such a line still wins.
+func (m *tokenMap) mapped(r gitrepo.Repo) string {
 	host := strings.ToLower(r.Host)
 	if t, ok := m.byOwner[host+"/"+strings.ToLower(r.Owner)]; ok {
 		return t
 	}
-	if t, ok := m.byHost[host]; ok {
-		return t
-	}
-	if host == "github.com" {
-		return m.def
-	}
-	return ""
+	return m.byHost[host]
 }
 
 // secrets returns every non-empty token of the map, for log redaction.

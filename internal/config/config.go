@@ -38,6 +38,14 @@ type Config struct {
 	GitHubEnterpriseHosts []string
 	GitSSHKeyFile         string
 	GitKnownHostsFile     string
+	// GitHub App: installation tokens instead of a personal token.
+	GitHubAppID             string
+	GitHubAppPrivateKeyFile string
+	GitHubAppInstallationID int64
+	// CommitIdentitySet is true when an author or committer flag was given:
+	// with a GitHub App, commits otherwise carry no explicit identity, so
+	// that GitHub marks them Verified.
+	CommitIdentitySet bool
 
 	WebhookSecret         Secret
 	InsecureSkipSignature bool
@@ -141,6 +149,9 @@ func (c *Config) RegisterGitFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.GitHubTokenMapFile, "github-token-map-file", "", "file of per-host or per-owner tokens, one 'host/owner=token' or 'host=token' per line")
 	fs.DurationVar(&c.GitHubTimeout, "github-timeout", 30*time.Second, "timeout of one GitHub request")
 	fs.StringSliceVar(&c.GitHubEnterpriseHosts, "github-enterprise-hosts", nil, "GitHub Enterprise hosts (comma-separated), reached through https://<host>/api/v3/; repositories on any other host but github.com are reached over the git protocol (HTTPS or SSH)")
+	fs.StringVar(&c.GitHubAppID, "github-app-id", "", "GitHub App id (or client id): push with the App's installation tokens instead of a personal token (needs --github-app-private-key-file)")
+	fs.StringVar(&c.GitHubAppPrivateKeyFile, "github-app-private-key-file", "", "PEM private key of the GitHub App")
+	fs.Int64Var(&c.GitHubAppInstallationID, "github-app-installation-id", 0, "the App's installation id (default: looked up per repository)")
 	fs.StringVar(&c.GitSSHKeyFile, "git-ssh-key-file", "", "private key for repositories with git@host:owner/repo URLs on hosts that are not GitHub")
 	fs.StringVar(&c.GitKnownHostsFile, "git-known-hosts-file", "", "known_hosts file that SSH git hosts are checked against (required with --git-ssh-key-file)")
 }
@@ -196,6 +207,9 @@ func (c *Config) ValidateCommon() error {
 	}
 	if c.ArchiveStrategy != "delete" && c.ArchiveStrategy != "rename_with_extension" {
 		return fmt.Errorf("--archive-strategy %q: want delete or rename_with_extension", c.ArchiveStrategy)
+	}
+	if (c.GitHubAppID == "") != (c.GitHubAppPrivateKeyFile == "") {
+		return fmt.Errorf("--github-app-id and --github-app-private-key-file go together (or set HNP_GITOPS_GITHUB_APP_ID and HNP_GITOPS_GITHUB_APP_PRIVATE_KEY_FILE)")
 	}
 	if c.GitSSHKeyFile != "" && c.GitKnownHostsFile == "" {
 		return fmt.Errorf("--git-ssh-key-file needs --git-known-hosts-file (or HNP_GITOPS_GIT_KNOWN_HOSTS_FILE): host keys are always checked")

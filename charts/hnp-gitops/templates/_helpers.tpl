@@ -123,6 +123,13 @@ internal/deploytest checks it.
 - {{ printf "--github-token-map-file=%s/github-token-map" $dir | quote }}
 {{- end }}
 {{- include "hnp-gitops.flag" (list "github-timeout" $v.github.timeout) }}
+{{- if $v.github.app.id }}
+- {{ printf "--github-app-id=%s" $v.github.app.id | quote }}
+- {{ printf "--github-app-private-key-file=%s/github-app-private-key" $dir | quote }}
+{{- if $v.github.app.installationID }}
+- {{ printf "--github-app-installation-id=%v" (int64 $v.github.app.installationID) | quote }}
+{{- end }}
+{{- end }}
 {{- if $v.webhook.existingSecret }}
 - {{ printf "--webhook-secret-file=%s/webhook-secret" $dir | quote }}
 {{- end }}

@@ -1,0 +1,61 @@
+package e2e
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/githedgehog/hnp-gitops/internal/status"
+	"github.com/githedgehog/hnp-gitops/test/githubsim"
+	"github.com/githedgehog/hnp-gitops/test/harness"
+)
+
+// TestGitHubApp: serve configured with a GitHub App (id and private key,
+// no personal token used) initializes the acceptance fabric in one commit
+// made with an installation token, which GitHub shows as Verified because
+// the commit carries no explicit identity.
+func TestGitHubApp(t *testing.T) {
+	t.Parallel()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "app.pem")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startStack(t, harness.Options{GitHub: githubsim.Options{App: &githubsim.AppOptions{
+		ID: "424242", PublicKey: &key.PublicKey, Repos: []string{harness.Owner + "/fabric-config"}, Slug: "hnp-gitops-app",
+	}}}, "--github-app-id=424242", "--github-app-private-key-file="+keyFile, "--github-token=")
+	seed := map[string][]byte{}
+	for name, b := range fixtures(t) {
+		seed[path.Join(fgdPath, "raw", name)] = b
+	}
+	repoID, bare, err := s.env.NewRepo("fabric-config", seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
+	s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
+
+	head := s.git(t, bare, "rev-parse", "main")
+	if !s.env.GitHub.Verified(head) {
+		t.Errorf("commit %s is not Verified: it should be made with the installation token and no explicit identity", head)
+	}
+	if author := s.git(t, bare, "log", "-1", "--format=%an", "main"); author != "hnp-gitops-app[bot]" {
+		t.Errorf("author %q, want the App's bot", author)
+	}
+	if n := s.env.GitHub.Stats().InstallationTokens; n < 1 {
+		t.Errorf("installation tokens issued: %d, want at least 1", n)
+	}
+	if strings.Contains(s.svc.Logs(), "BEGIN RSA PRIVATE KEY") {
+		t.Error("the private key appears in the logs")
+	}
+}
