@@ -21,6 +21,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/githubapp"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/leader"
 	"github.com/githedgehog/hnp-gitops/internal/metrics"
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
 	"github.com/githedgehog/hnp-gitops/internal/reconcile"
@@ -302,13 +303,44 @@ func runServe(ctx context.Context, cfg *config.Config, env *Env) error {
 		return server.Serve(gctx, metricsLn, mux, cfg.ShutdownTimeout, log)
 	})
 	g.Go(func() error { return a.ctrl.Run(gctx) })
-	g.Go(func() error { return a.ctrl.RunResync(gctx, cfg.ResyncInterval, cfg.FullResyncEvery) })
+	g.Go(func() error { return a.runResync(gctx) })
 	err = g.Wait()
 	if err != nil && !errors.Is(err, context.Canceled) {
 		log.Error("stopped", "err", err)
 		return err
 	}
 	log.Info("stopped cleanly")
+	return nil
+}
+
+// runResync runs the resync loop: on every replica, or, with
+// --leader-election, only while this replica holds the Lease (webhooks and
+// reconciles run on every replica either way).
+func (a *app) runResync(ctx context.Context) error {
+	cfg := a.cfg
+	if !cfg.LeaderElection {
+		a.metrics.ResyncLeader(true)
+		return a.ctrl.RunResync(ctx, cfg.ResyncInterval, cfg.FullResyncEvery)
+	}
+	kube, err := leader.InCluster()
+	if err != nil {
+		return fmt.Errorf("--leader-election: %w", err)
+	}
+	el, err := leader.New(leader.Options{
+		Config: kube, Namespace: cfg.LeaderElectionNamespace, Name: cfg.LeaderElectionLeaseName, Logger: a.log,
+	})
+	if err != nil {
+		return fmt.Errorf("--leader-election: %w", err)
+	}
+	a.metrics.ResyncLeader(false)
+	el.Run(ctx, func(lctx context.Context) {
+		a.log.Info("leading the resync", "lease", cfg.LeaderElectionLeaseName, "identity", el.Identity())
+		a.metrics.ResyncLeader(true)
+		defer a.metrics.ResyncLeader(false)
+		if err := a.ctrl.RunResync(lctx, cfg.ResyncInterval, cfg.FullResyncEvery); err != nil && lctx.Err() == nil {
+			a.log.Error("resync stopped", "err", err)
+		}
+	})
 	return nil
 }
 

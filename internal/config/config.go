@@ -67,8 +67,13 @@ type Config struct {
 	PullRequestBranch   string
 	CreateMissingBranch bool
 	ShutdownTimeout     time.Duration
-	LogLevel            string
-	PublicURL           string
+	// LeaderElection runs the resync on one replica at a time, through a
+	// Kubernetes Lease (webhooks and reconciles run on every replica).
+	LeaderElection          bool
+	LeaderElectionNamespace string
+	LeaderElectionLeaseName string
+	LogLevel                string
+	PublicURL               string
 
 	netboxTokenFile   string
 	githubTokenFile   string
@@ -135,6 +140,9 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.PullRequestBranch, "pull-request-branch", "", "commit to this branch and open a pull request instead of pushing to the fabric's branch")
 	fs.BoolVar(&c.CreateMissingBranch, "create-missing-branch", false, "create the fabric's branch from the default branch when it does not exist")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", ShutdownTimeout, "bound on graceful shutdown after SIGTERM")
+	fs.BoolVar(&c.LeaderElection, "leader-election", false, "run the resync on one replica at a time through a Kubernetes Lease (for more than one replica; needs the in-cluster service account)")
+	fs.StringVar(&c.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the Lease (default: the pod's own namespace)")
+	fs.StringVar(&c.LeaderElectionLeaseName, "leader-election-lease-name", "hnp-gitops-resync", "name of the Lease")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&c.PublicURL, "public-url", "", "URL at which NetBox reaches this service (used by `netbox setup` for the webhook)")
 }

@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 
 	"github.com/githedgehog/hnp-gitops/internal/config"
 )
@@ -27,6 +28,9 @@ var valueSets = []struct {
 	name  string
 	args  []string
 	kinds []string
+	// leaderElection: the set enables it, which needs the service
+	// account token (and only then is it mounted).
+	leaderElection bool
 }{
 	{
 		name:  "defaults",
@@ -36,7 +40,8 @@ var valueSets = []struct {
 		name: "all options",
 		args: []string{"-f", allValuesFile},
 		kinds: []string{"ConfigMap", "Deployment", "NetworkPolicy", "PodDisruptionBudget",
-			"PrometheusRule", "Service", "Service", "ServiceAccount", "ServiceMonitor"},
+			"PrometheusRule", "Role", "RoleBinding", "Service", "Service", "ServiceAccount", "ServiceMonitor"},
+		leaderElection: true,
 	},
 }
 
@@ -91,6 +96,10 @@ func TestHelmTemplateKinds(t *testing.T) {
 					strict(t, m, &networkingv1.NetworkPolicy{})
 				case "PodDisruptionBudget":
 					strict(t, m, &policyv1.PodDisruptionBudget{})
+				case "Role":
+					strict(t, m, &rbacv1.Role{})
+				case "RoleBinding":
+					strict(t, m, &rbacv1.RoleBinding{})
 				}
 			}
 			slices.Sort(kinds)
@@ -312,7 +321,7 @@ func TestDeploymentHardening(t *testing.T) {
 				{"not privileged", sc.Privileged == nil || !*sc.Privileged},
 				{"capabilities drop ALL", sc.Capabilities != nil && slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) && len(sc.Capabilities.Add) == 0},
 				{"container seccomp RuntimeDefault", sc.SeccompProfile != nil && sc.SeccompProfile.Type == corev1.SeccompProfileTypeRuntimeDefault},
-				{"no service account token", pod.AutomountServiceAccountToken != nil && !*pod.AutomountServiceAccountToken},
+				{"service account token only for leader election", pod.AutomountServiceAccountToken != nil && *pod.AutomountServiceAccountToken == vs.leaderElection},
 				{"no host namespaces", !pod.HostNetwork && !pod.HostPID && !pod.HostIPC},
 				{"memory limit", !c.Resources.Limits.Memory().IsZero()},
 				{"cpu and memory requests", !c.Resources.Requests.Cpu().IsZero() && !c.Resources.Requests.Memory().IsZero()},

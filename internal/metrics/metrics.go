@@ -43,6 +43,7 @@ type Metrics struct {
 	netboxRequests     *prometheus.CounterVec
 	gitRequests        *prometheus.CounterVec
 	statusWrites       prometheus.Counter
+	leader             prometheus.Gauge
 	queueDepth         prometheus.GaugeFunc
 	queueOldestSeconds prometheus.GaugeFunc
 }
@@ -126,6 +127,10 @@ func New(info BuildInfo, queue QueueStats) *Metrics {
 		Namespace: namespace, Name: "status_writes_total",
 		Help: "PATCH requests that changed a fabric's status custom fields.",
 	})
+	m.leader = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "resync_leader",
+		Help: "1 while this replica runs the resync (always 1 without --leader-election).",
+	})
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "build_info",
 		Help:        "Build information; always 1.",
@@ -135,7 +140,7 @@ func New(info BuildInfo, queue QueueStats) *Metrics {
 
 	reg.MustRegister(m.webhooks, m.webhookLast, m.reconciles, m.reconcileDuration, m.fabrics,
 		m.resyncEnqueued, m.githubRequests, m.githubRateRemain, m.githubRateReset, m.commits,
-		m.pullRequests, m.documents, m.netboxRequests, m.gitRequests, m.statusWrites, build,
+		m.pullRequests, m.documents, m.netboxRequests, m.gitRequests, m.statusWrites, m.leader, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if queue != nil {
 		m.queueDepth = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -227,6 +232,18 @@ func (m *Metrics) PullRequestOpened() {
 		return
 	}
 	m.pullRequests.Inc()
+}
+
+// ResyncLeader records whether this replica runs the resync.
+func (m *Metrics) ResyncLeader(leading bool) {
+	if m == nil {
+		return
+	}
+	if leading {
+		m.leader.Set(1)
+	} else {
+		m.leader.Set(0)
+	}
 }
 
 // StatusWrite counts a write of a fabric's status custom fields.

@@ -36,6 +36,7 @@ var wantNames = []string{
 	"hnp_gitops_reconcile_duration_seconds",
 	"hnp_gitops_reconciles_total",
 	"hnp_gitops_resync_enqueued_total",
+	"hnp_gitops_resync_leader",
 	"hnp_gitops_status_writes_total",
 	"hnp_gitops_webhook_deliveries_total",
 	"hnp_gitops_webhook_last_received_timestamp_seconds",

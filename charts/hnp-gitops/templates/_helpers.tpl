@@ -130,6 +130,11 @@ internal/deploytest checks it.
 - {{ printf "--github-app-installation-id=%v" (int64 $v.github.app.installationID) | quote }}
 {{- end }}
 {{- end }}
+{{- if $v.leaderElection.enabled }}
+- "--leader-election=true"
+- {{ printf "--leader-election-namespace=%s" $.Release.Namespace | quote }}
+- {{ printf "--leader-election-lease-name=%s" $v.leaderElection.leaseName | quote }}
+{{- end }}
 {{- if $v.webhook.existingSecret }}
 - {{ printf "--webhook-secret-file=%s/webhook-secret" $dir | quote }}
 {{- end }}
