@@ -33,6 +33,15 @@ type RequestEnqueuer interface {
 	EnqueueRequest(fabricID int64, reason, requestID string)
 }
 
+// RepositoryEnqueuer is an Enqueuer that also takes a change to a git
+// repository object: it reconciles the fabrics that use the repository.
+// It must not block (it must not call NetBox on the caller's goroutine).
+// The handler passes repository events to it when the queue has it, and
+// ignores them otherwise.
+type RepositoryEnqueuer interface {
+	EnqueueRepository(repoID int64, reason, requestID string)
+}
+
 // SelfWrites recognises the service's own NetBox writes by the X-Request-ID
 // NetBox answered them with (equal to the request id of the events they
 // cause).

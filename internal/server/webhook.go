@@ -19,6 +19,7 @@ import (
 const (
 	appLabel    = "netbox_hedgehog"
 	fabricModel = "hedgehogfabric"
+	repoModel   = "gitrepository"
 )
 
 // Webhook results, the label values of metrics.WebhookResults.
@@ -92,6 +93,9 @@ func (s *server) webhook(c echo.Context) (string, error) {
 		slog.String("event", ev.Event), slog.Int64("object_id", ev.ObjectID),
 		slog.String("request_id", ev.RequestID),
 	}
+	if ev.Is(appLabel, repoModel) {
+		return s.repositoryEvent(ctx, req, ev, attrs), nil
+	}
 	switch {
 	case !ev.Is(appLabel, fabricModel):
 		s.logDelivery(ctx, slog.LevelDebug, req, resultIgnored, "not a fabric", append(attrs, slog.String("object_type", objectType(ev)))...)
@@ -113,6 +117,25 @@ func (s *server) webhook(c echo.Context) (string, error) {
 	}
 	s.logDelivery(ctx, slog.LevelDebug, req, resultAccepted, "queued", attrs...)
 	return resultAccepted, nil
+}
+
+// repositoryEvent hands a created or updated git repository to the queue,
+// which reconciles the fabrics on it, when the queue takes repositories.
+// The service never writes repositories, so no event here is its own.
+func (s *server) repositoryEvent(ctx context.Context, req *http.Request, ev *netboxhook.Event, attrs []slog.Attr) string {
+	attrs = append(attrs, slog.String("object_type", objectType(ev)))
+	rq, ok := s.queue.(RepositoryEnqueuer)
+	switch {
+	case !ok:
+		s.logDelivery(ctx, slog.LevelDebug, req, resultIgnored, "not a fabric", attrs...)
+		return resultIgnored
+	case !actsOn(ev.Event):
+		s.logDelivery(ctx, slog.LevelDebug, req, resultIgnored, "event not acted on", attrs...)
+		return resultIgnored
+	}
+	rq.EnqueueRepository(ev.ObjectID, "webhook repository "+ev.Event, ev.RequestID)
+	s.logDelivery(ctx, slog.LevelDebug, req, resultAccepted, "fabrics of the repository queued", attrs...)
+	return resultAccepted
 }
 
 // onlyStatusWrite tells whether an update changed nothing but the status
