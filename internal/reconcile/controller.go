@@ -110,6 +110,7 @@ type Controller struct {
 	q     *queue
 	own   *requestSet
 	locks *repoLocks
+	repos *repoFanout // repository changes waiting for their fabrics
 
 	started atomic.Bool // Run was called
 
@@ -190,6 +191,7 @@ func New(o Options) (*Controller, error) {
 		log:     log,
 		own:     newRequestSet(ownRequestsSize),
 		locks:   newRepoLocks(),
+		repos:   newRepoFanout(),
 		results: map[int64]Outcome{},
 		prs:     map[string]string{},
 	}
@@ -266,6 +268,8 @@ func (c *Controller) Run(ctx context.Context) error {
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	var wg sync.WaitGroup
+	repoDone := make(chan struct{})
+	go func() { defer close(repoDone); c.runRepositories(ctx) }()
 	for range c.o.Workers {
 		wg.Add(1)
 		go func() {
@@ -280,6 +284,7 @@ func (c *Controller) Run(ctx context.Context) error {
 		}()
 	}
 	<-ctx.Done()
+	<-repoDone
 	c.q.stop()
 	drained := make(chan struct{})
 	go func() { wg.Wait(); close(drained) }()

@@ -34,6 +34,8 @@ type fakeNetBox struct {
 	nextReq  int
 	// listGate, when set, is received from before each ListFabrics answers.
 	listGate chan struct{}
+	filters  []url.Values // the filter of every ListFabrics call
+	listErr  []error      // errors ListFabrics returns first
 }
 
 type patch struct {
@@ -137,7 +139,8 @@ func (n *fakeNetBox) UpdateFabricCustomFields(_ context.Context, id int64, field
 	return req, nil
 }
 
-func (n *fakeNetBox) ListFabrics(ctx context.Context, _ url.Values) ([]netbox.Fabric, error) {
+// ListFabrics applies the git_repository_id filter, as NetBox does.
+func (n *fakeNetBox) ListFabrics(ctx context.Context, filter url.Values) ([]netbox.Fabric, error) {
 	if n.listGate != nil {
 		select {
 		case <-n.listGate:
@@ -148,8 +151,17 @@ func (n *fakeNetBox) ListFabrics(ctx context.Context, _ url.Values) ([]netbox.Fa
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.lists++
+	n.filters = append(n.filters, filter)
+	if len(n.listErr) > 0 {
+		err := n.listErr[0]
+		n.listErr = n.listErr[1:]
+		return nil, err
+	}
 	ids := make([]int64, 0, len(n.fabrics))
-	for id := range n.fabrics {
+	for id, f := range n.fabrics {
+		if r := filter.Get("git_repository_id"); r != "" && r != fmt.Sprint(f.GitRepositoryID) {
+			continue
+		}
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
