@@ -33,7 +33,7 @@ type RequestEnqueuer interface {
 	EnqueueRequest(fabricID int64, reason, requestID string)
 }
 
-// RepositoryEnqueuer is an Enqueuer that also takes a change to a git
+// RepositoryEnqueuer is an Enqueuer that also takes an update of a git
 // repository object: it reconciles the fabrics that use the repository.
 // It must not block (it must not call NetBox on the caller's goroutine).
 // The handler passes repository events to it when the queue has it, and

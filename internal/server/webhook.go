@@ -119,9 +119,12 @@ func (s *server) webhook(c echo.Context) (string, error) {
 	return resultAccepted, nil
 }
 
-// repositoryEvent hands a created or updated git repository to the queue,
-// which reconciles the fabrics on it, when the queue takes repositories.
-// The service never writes repositories, so no event here is its own.
+// repositoryEvent hands an updated git repository to the queue, which
+// reconciles the fabrics on it, when the queue takes repositories. A
+// created repository has no fabric yet (a fabric can only name an existing
+// one, and its own event covers it), so acting on it would only race with
+// that event and reconcile the new fabric twice; a deleted one has none
+// left. The service never writes repositories, so no event here is its own.
 func (s *server) repositoryEvent(ctx context.Context, req *http.Request, ev *netboxhook.Event, attrs []slog.Attr) string {
 	attrs = append(attrs, slog.String("object_type", objectType(ev)))
 	rq, ok := s.queue.(RepositoryEnqueuer)
@@ -129,7 +132,7 @@ func (s *server) repositoryEvent(ctx context.Context, req *http.Request, ev *net
 	case !ok:
 		s.logDelivery(ctx, slog.LevelDebug, req, resultIgnored, "not a fabric", attrs...)
 		return resultIgnored
-	case !actsOn(ev.Event):
+	case ev.Event != netboxhook.EventUpdated:
 		s.logDelivery(ctx, slog.LevelDebug, req, resultIgnored, "event not acted on", attrs...)
 		return resultIgnored
 	}

@@ -74,10 +74,22 @@ func TestWebhookRepository(t *testing.T) {
 		wantCount map[string]float64
 	}{
 		{
-			name:      "4.2 created",
-			body:      repoDelivery(t, netboxhook.Form40, "created", "r-42", nil, repo("")),
-			wantRepos: []string{"3 webhook repository created r-42"},
+			name:      "4.2 default_branch updated",
+			body:      repoDelivery(t, netboxhook.Form40, "updated", "r-42", repo(""), func() map[string]any { r := repo(""); r["default_branch"] = "prod"; return r }()),
+			wantRepos: []string{"3 webhook repository updated r-42"},
 			wantCount: map[string]float64{"accepted": 1},
+		},
+		{
+			// A new repository has no fabric yet: a fabric's own event
+			// covers the fabric created on it.
+			name:      "4.2 created is ignored",
+			body:      repoDelivery(t, netboxhook.Form40, "created", "r-42", nil, repo("")),
+			wantCount: map[string]float64{"ignored": 1},
+		},
+		{
+			name:      "4.6 created is ignored",
+			body:      repoDelivery(t, netboxhook.Form46, "created", "r-46", nil, repo("")),
+			wantCount: map[string]float64{"ignored": 1},
 		},
 		{
 			name:      "4.6 push_branch updated",
