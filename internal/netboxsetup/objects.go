@@ -91,12 +91,13 @@ func webhookSpec(o Options, payloadURL string) spec {
 	}
 }
 
-// eventRuleSpec fires the webhook on fabric creates and updates. NetBox 4.0
-// has booleans per event; 4.1 replaced them with event_types.
+// eventRuleSpec fires the webhook on creates and updates of fabrics and of
+// git repositories (a repository change reconciles the fabrics on it).
+// NetBox 4.0 has booleans per event; 4.1 replaced them with event_types.
 func eventRuleSpec(o Options, webhookID int64, legacy bool) spec {
 	fields := map[string]any{
-		"description":        "Fires the hnp-gitops webhook when a Hedgehog fabric is created or updated",
-		"object_types":       []any{o.ObjectType},
+		"description":        "Fires the hnp-gitops webhook when a Hedgehog fabric or git repository is created or updated",
+		"object_types":       []any{o.ObjectType, o.RepositoryObjectType},
 		"enabled":            true,
 		"action_type":        "webhook",
 		"action_object_type": "extras.webhook",

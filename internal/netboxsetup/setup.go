@@ -21,12 +21,15 @@ type NetBox interface {
 
 // Default names of the objects Run manages.
 const (
-	DefaultObjectType     = "netbox_hedgehog.hedgehogfabric"
-	DefaultChoiceSetName  = "hnp_gitops_directory_status"
-	DefaultWebhookName    = "hnp-gitops"
-	DefaultEventRuleName  = "hnp-gitops fabric changes"
-	DefaultCustomLinkName = "GitOps commit"
-	DefaultFieldGroup     = "GitOps"
+	DefaultObjectType = "netbox_hedgehog.hedgehogfabric"
+	// DefaultRepositoryObjectType is the plugin's git repository: a
+	// change to one reconciles the fabrics that use it.
+	DefaultRepositoryObjectType = "netbox_hedgehog.gitrepository"
+	DefaultChoiceSetName        = "hnp_gitops_directory_status"
+	DefaultWebhookName          = "hnp-gitops"
+	DefaultEventRuleName        = "hnp-gitops fabric changes"
+	DefaultCustomLinkName       = "GitOps commit"
+	DefaultFieldGroup           = "GitOps"
 
 	// WebhookPath is where the service receives NetBox webhooks.
 	WebhookPath = "/webhooks/netbox"
@@ -44,12 +47,14 @@ type Options struct {
 	// DryRun reports what would change and writes nothing.
 	DryRun bool
 
-	ObjectType     string
-	ChoiceSetName  string
-	WebhookName    string
-	EventRuleName  string
-	CustomLinkName string
-	FieldGroup     string
+	ObjectType string
+	// RepositoryObjectType is the second object type of the event rule.
+	RepositoryObjectType string
+	ChoiceSetName        string
+	WebhookName          string
+	EventRuleName        string
+	CustomLinkName       string
+	FieldGroup           string
 }
 
 func (o *Options) defaults() {
@@ -59,6 +64,7 @@ func (o *Options) defaults() {
 		}
 	}
 	set(&o.ObjectType, DefaultObjectType)
+	set(&o.RepositoryObjectType, DefaultRepositoryObjectType)
 	set(&o.ChoiceSetName, DefaultChoiceSetName)
 	set(&o.WebhookName, DefaultWebhookName)
 	set(&o.EventRuleName, DefaultEventRuleName)

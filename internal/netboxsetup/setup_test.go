@@ -107,6 +107,9 @@ func TestRunTwice(t *testing.T) {
 			if legacy != (rule["type_create"] == true && rule["type_update"] == true) || legacy == hasTypes {
 				t.Errorf("NetBox %s: event rule %v", version, rule)
 			}
+			if diff := cmp.Diff([]any{DefaultObjectType, DefaultRepositoryObjectType}, rule["object_types"]); diff != "" {
+				t.Errorf("event rule object_types (-want +got):\n%s", diff)
+			}
 			if !legacy {
 				if diff := cmp.Diff([]any{"object_created", "object_updated"}, rule["event_types"]); diff != "" {
 					t.Errorf("event_types (-want +got):\n%s", diff)
@@ -317,5 +320,61 @@ func TestWebhookURL(t *testing.T) {
 	}
 	if _, err := webhookURL("https://u:p@x.example/"); err == nil {
 		t.Error("credentials in the service URL were accepted")
+	}
+}
+
+// TestEventRuleGainsRepositoryType: a rule made by an earlier version
+// (fabric events only) is updated to also cover git repositories, keeping
+// its id; the run after changes nothing.
+func TestEventRuleGainsRepositoryType(t *testing.T) {
+	t.Parallel()
+	nb := newFakeNetBox(t, "4.2.2")
+	c := newClient(t, nb.srv.URL, nil)
+	ctx := context.Background()
+	if _, err := Run(ctx, c, testOptions()); err != nil {
+		t.Fatal(err)
+	}
+	hook := nb.find("extras/webhooks", DefaultWebhookName)
+	old := nb.find("extras/event-rules", DefaultEventRuleName)
+	// Replace the rule by the one an earlier version made.
+	nb.mu.Lock()
+	nb.objects["extras/event-rules"] = nil
+	nb.mu.Unlock()
+	nb.put("extras/event-rules", map[string]any{
+		"name": DefaultEventRuleName, "description": "Fires the hnp-gitops webhook when a Hedgehog fabric is created or updated",
+		"object_types": []any{DefaultObjectType}, "enabled": true, "event_types": []any{"object_created", "object_updated"},
+		"action_type": "webhook", "action_object_type": "extras.webhook", "action_object_id": hook["id"],
+	})
+	before := nb.find("extras/event-rules", DefaultEventRuleName)
+
+	rep, err := Run(ctx, c, testOptions())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, rep)
+	}
+	want := allActions(Unchanged)
+	want[6] = "event rule hnp-gitops fabric changes: updated"
+	if diff := cmp.Diff(want, actions(rep)); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"description", "object_types"}, rep.Items[6].Changed); diff != "" {
+		t.Errorf("rule changes (-want +got):\n%s", diff)
+	}
+	rule := nb.find("extras/event-rules", DefaultEventRuleName)
+	if diff := cmp.Diff([]any{DefaultObjectType, DefaultRepositoryObjectType}, rule["object_types"]); diff != "" {
+		t.Errorf("object types (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(old["object_types"], rule["object_types"]); diff != "" {
+		t.Errorf("updated rule differs from a fresh one (-fresh +updated):\n%s", diff)
+	}
+	if rule["id"] != before["id"] {
+		t.Errorf("rule id %v, want the existing %v (updated, not recreated)", rule["id"], before["id"])
+	}
+
+	rep, err = Run(ctx, c, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Changed() {
+		t.Errorf("run after the update changed:\n%s", rep)
 	}
 }

@@ -2,7 +2,8 @@
 // fabric ids (deduplicated, retried with per-key backoff, terminal errors
 // not retried), the reconciler that turns a batch of fabrics of one
 // repository and branch into one commit and writes their status back to
-// NetBox, and the periodic resync that heals lost webhooks.
+// NetBox, the fan-out of a changed git repository to its fabrics, and the
+// periodic resync that heals lost webhooks.
 //
 // It holds no state a restart would lose: NetBox holds the status, git the
 // content, and the branch ref is the lock. It reaches NetBox, the git host

@@ -5,7 +5,8 @@
 //
 // A webhook is a hint, not data: the receiver caps the body, verifies the
 // signature before parsing, and only asks the work queue to reconcile the
-// fabric, answering 202 at once. It must never call NetBox or GitHub, never
+// fabric (or, for an updated git repository, the fabrics on it, when the
+// queue is a RepositoryEnqueuer), answering 202 at once. It must never call NetBox or GitHub, never
 // block on the queue, and never log a body, a signature, a secret or a
 // token. Metrics are served elsewhere (internal/metrics on its own port).
 package server

@@ -76,7 +76,8 @@ func TestCreateToCommitLatency(t *testing.T) {
 				// The next fabric starts on a quiet service: its status
 				// written and the echoes of the writes answered.
 				s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
-				if _, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 3*(i+1)); err != nil {
+				// 1: the repository's create.
+				if _, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 1+3*(i+1)); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -72,12 +72,15 @@ func TestServiceDownWhenCreated(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
-	ds, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 1)
+	// The rule covers repositories too: the repository's created event
+	// goes first, then the fabric's.
+	ds, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ds) != 1 || ds[0].OK() || ds[0].Dropped || ds[0].ObjectID != f.ID {
-		t.Fatalf("deliveries %+v, want one failed delivery for fabric %d", ds, f.ID)
+	if len(ds) != 2 || ds[0].ObjectType != netboxsim.RepositoryObjectType || ds[0].OK() ||
+		ds[1].ObjectType != netboxsim.FabricObjectType || ds[1].OK() || ds[1].Dropped || ds[1].ObjectID != f.ID {
+		t.Fatalf("deliveries %+v, want failed deliveries for the repository and fabric %d", ds, f.ID)
 	}
 	if st := harness.FabricStatus(mustFabric(t, s, f.ID)); st == status.Initialized || st == status.Initializing {
 		t.Fatalf("status %q before the service ran", st)
@@ -111,10 +114,11 @@ func TestOwnStatusWriteEcho(t *testing.T) {
 	}
 	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
 	s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
-	// The create and the two status writes are three webhooks; wait until
-	// they were all answered, then give the service time to misbehave
-	// (several resync passes, at least one full).
-	if _, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 3); err != nil {
+	// The repository's create (ignored), the fabric's create and the two
+	// status writes are four webhooks; wait until they were all answered,
+	// then give the service time to misbehave (several resync passes, at
+	// least one full).
+	if _, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 4); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(2500 * time.Millisecond)
@@ -248,8 +252,8 @@ func TestNotInitializedFreshRun(t *testing.T) {
 	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
 	first := s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
 	// Let the service's own echoes arrive first, so that the user's write
-	// is the next webhook.
-	if _, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 3); err != nil {
+	// is the next webhook (4: the repository's create comes first).
+	if _, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 4); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.env.NetBox.UpdateFabric(f.ID, map[string]any{
@@ -311,7 +315,8 @@ func TestOwnWriteByRequestID(t *testing.T) {
 	}
 	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
 	s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
-	if _, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 3); err != nil {
+	// The repository's create, the fabric's and the two echoes.
+	if _, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 4); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(200 * time.Millisecond)

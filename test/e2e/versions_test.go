@@ -42,7 +42,9 @@ func TestNetBoxVersions(t *testing.T) {
 			}
 			f := s.createFabric(t, "fabric-1", repoID, fgdPath)
 			s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
-			if _, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 3); err != nil {
+			// The repository's create (ignored), the fabric's and the
+			// two echoes.
+			if _, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 4); err != nil {
 				t.Fatal(err)
 			}
 			if n := metric(t, s.svc, `hnp_gitops_webhook_deliveries_total{result="accepted"}`); n != 1 {

@@ -137,6 +137,16 @@ func (s *Server) UpdateFabric(id int64, patch map[string]any) (Fabric, error) {
 	return got, nil
 }
 
+// UpdateRepository PATCHes a git repository through the API, so an
+// updated webhook fires for the matching event rules.
+func (s *Server) UpdateRepository(id int64, patch map[string]any) (Repository, error) {
+	if err := s.call(http.MethodPatch, objURL(s.repPath, id), patch, nil); err != nil {
+		return Repository{}, err
+	}
+	got, _ := s.Repository(id)
+	return got, nil
+}
+
 // DeleteFabric deletes a fabric through the API (a deleted webhook fires).
 func (s *Server) DeleteFabric(id int64) error {
 	return s.call(http.MethodDelete, objURL(s.fabPath, id), nil, nil)
@@ -302,8 +312,8 @@ func (s *Server) SetupStatusFields() error {
 }
 
 // AddWebhook defines, through the API, a webhook to payloadURL signed with
-// secret and an event rule that sends it for fabric events (default
-// object_created and object_updated), in the form of the emulated version.
+// secret and an event rule that sends it for fabric and git repository
+// events (default object_created and object_updated), in the form of the emulated version.
 // The first ones are named like `hnp-gitops netbox setup` names them
 // ("hnp-gitops", "hnp-gitops fabric changes"); later ones get a number.
 func (s *Server) AddWebhook(payloadURL, secret string, eventTypes ...string) (webhookID, ruleID int64, err error) {
@@ -327,8 +337,8 @@ func (s *Server) AddWebhook(payloadURL, secret string, eventTypes ...string) (we
 		return 0, 0, err
 	}
 	rule := map[string]any{
-		"name": ruleName, "description": "Fires the hnp-gitops webhook when a Hedgehog fabric is created or updated",
-		"object_types": []string{FabricObjectType}, "enabled": true,
+		"name": ruleName, "description": "Fires the hnp-gitops webhook when a Hedgehog fabric or git repository is created or updated",
+		"object_types": []string{FabricObjectType, RepositoryObjectType}, "enabled": true,
 		"action_type": "webhook", "action_object_type": "extras.webhook", "action_object_id": w.ID,
 	}
 	if s.ver.atLeast(1) {

@@ -81,11 +81,13 @@ func TestBodiesParseWithNetBoxHook(t *testing.T) {
 			}
 			// Nothing listens on port 1: the delivery fails, but the body
 			// and headers are recorded.
-			if _, _, err := s.AddWebhook("http://127.0.0.1:1/webhooks/netbox", "sec"); err != nil {
-				t.Fatal(err)
-			}
+			// The repository before the rule, which covers repositories
+			// too: this test is about fabric bodies.
 			r, err := s.CreateRepository(netboxsim.Repository{Name: "r", URL: "git@github.com:o/r.git"})
 			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := s.AddWebhook("http://127.0.0.1:1/webhooks/netbox", "sec"); err != nil {
 				t.Fatal(err)
 			}
 			f, err := s.CreateFabric(netboxsim.Fabric{Name: "f", Description: "café 😀", GitRepository: r.ID})

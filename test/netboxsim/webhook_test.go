@@ -70,10 +70,12 @@ func TestWebhookBodies(t *testing.T) {
 				t.Fatal(err)
 			}
 			const secret = "s3cret"
-			if _, _, err := s.AddWebhook(recv.url, secret, "object_created", "object_updated", "object_deleted"); err != nil {
+			// The repository first: the rule covers repositories too, and
+			// this test is about fabric bodies.
+			if _, err := s.CreateRepository(Repository{Name: "r", URL: "https://github.com/o/r.git"}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.CreateRepository(Repository{Name: "r", URL: "https://github.com/o/r.git"}); err != nil {
+			if _, _, err := s.AddWebhook(recv.url, secret, "object_created", "object_updated", "object_deleted"); err != nil {
 				t.Fatal(err)
 			}
 			// Through real HTTP, so the request ids can be compared.
