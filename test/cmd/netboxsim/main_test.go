@@ -72,8 +72,13 @@ func TestRun(t *testing.T) {
 	for strings.Count(stderr.String(), "netboxsim: webhook created netbox_hedgehog.hedgehogfabric") < 3 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n := strings.Count(stderr.String(), "-> POST "+recv.URL+"/webhooks/netbox: 202"); n != 3 {
-		t.Errorf("%d delivery lines, want 3:\n%s", n, stderr.String())
+	for strings.Count(stderr.String(), "-> POST "+recv.URL+"/webhooks/netbox: 202") < 4 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The seeded repository's "created" event and one per fabric.
+	if n := strings.Count(stderr.String(), "-> POST "+recv.URL+"/webhooks/netbox: 202"); n != 4 ||
+		strings.Count(stderr.String(), "netboxsim: webhook created netbox_hedgehog.gitrepository") != 1 {
+		t.Errorf("%d delivery lines, want 4 (one repository, three fabrics):\n%s", n, stderr.String())
 	}
 	stats := get("/_sim/stats")
 	if _, ok := stats["requests"]; !ok {
