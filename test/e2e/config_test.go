@@ -46,26 +46,7 @@ func TestServeFromEnvironment(t *testing.T) {
 		"HNP_GITOPS_BATCH_WINDOW=50ms",
 		"HNP_GITOPS_LOG_LEVEL=debug",
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	svc, err := harness.StartProcessEnv(ctx, bin, []string{"serve"}, env)
-	if err != nil {
-		if svc != nil {
-			svc.Kill()
-		}
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if svc.Wait(50*time.Millisecond) == -1 {
-			svc.Kill()
-		}
-		if t.Failed() {
-			t.Logf("serve logs:\n%s", svc.Logs())
-		}
-	})
-	if err := svc.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	svc := startBinary(t, bin, []string{"serve"}, env)
 	s.setup(t, svc.HTTPURL)
 	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
 	if err != nil {

@@ -21,7 +21,7 @@ func TestSIGTERMDuringWork(t *testing.T) {
 	const bound = 2 * time.Second
 	s := startEnv(t, harness.Options{})
 	args := s.env.ServeArgs("--shutdown-timeout=" + bound.String())
-	first := startBinary(t, bin, args)
+	first := startBinary(t, bin, args, nil)
 	s.setup(t, first.HTTPURL)
 	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
 	if err != nil {
@@ -58,7 +58,7 @@ func TestSIGTERMDuringWork(t *testing.T) {
 		took.Round(time.Millisecond), bound, harness.FabricStatus(mustFabric(t, s, f.ID)))
 
 	s.env.GitHub.SetFaults(githubsim.Faults{})
-	second := startBinary(t, bin, args)
+	second := startBinary(t, bin, args, nil)
 	got := s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
 	if n := s.commits(t, bare); n != 2 {
 		t.Errorf("commits on main: %d, want 2 (one commit once restarted)", n)
@@ -78,13 +78,13 @@ func TestSIGTERMDuringWork(t *testing.T) {
 	s.noSecrets(t, bare)
 }
 
-// startBinary starts the binary as a process; the test's end kills it if
-// it is still running.
-func startBinary(t *testing.T, bin string, args []string) *harness.Service {
+// startBinary starts the binary as a process, with env added to its
+// environment; the test's end kills it if it is still running.
+func startBinary(t *testing.T, bin string, args, env []string) *harness.Service {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	svc, err := harness.StartProcess(ctx, bin, args)
+	svc, err := harness.StartProcessEnv(ctx, bin, args, env)
 	if err != nil {
 		if svc != nil {
 			svc.Kill()
@@ -113,7 +113,7 @@ func TestSIGTERMLetsWorkFinish(t *testing.T) {
 	bin := binary(t)
 	const bound = 15 * time.Second
 	s := startEnv(t, harness.Options{})
-	svc := startBinary(t, bin, s.env.ServeArgs("--shutdown-timeout="+bound.String()))
+	svc := startBinary(t, bin, s.env.ServeArgs("--shutdown-timeout="+bound.String()), nil)
 	s.setup(t, svc.HTTPURL)
 	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
 	if err != nil {
