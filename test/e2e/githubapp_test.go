@@ -59,3 +59,44 @@ func TestGitHubApp(t *testing.T) {
 		t.Error("the private key appears in the logs")
 	}
 }
+
+// TestGitHubAppTokenMapWins: with a GitHub App configured, a token-map line
+// for the repository's owner still decides: the App (installed nowhere
+// here) is never asked for a token, and the fabric is initialized.
+func TestGitHubAppTokenMapWins(t *testing.T) {
+	t.Parallel()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "app.pem")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mapFile := filepath.Join(dir, "token-map")
+	if err := os.WriteFile(mapFile, []byte("github.com/"+harness.Owner+"="+harness.GitHubToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startStack(t, harness.Options{GitHub: githubsim.Options{App: &githubsim.AppOptions{
+		ID: "424242", PublicKey: &key.PublicKey,
+	}}}, "--github-app-id=424242", "--github-app-private-key-file="+keyFile, "--github-token=", "--github-token-map-file="+mapFile)
+	seed := map[string][]byte{}
+	for name, b := range fixtures(t) {
+		seed[path.Join(fgdPath, "raw", name)] = b
+	}
+	repoID, bare, err := s.env.NewRepo("fabric-config", seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
+	s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
+	st := s.env.GitHub.Stats()
+	if st.InstallationTokens != 0 || st.Requests["GET /repos/{owner}/{repo}/installation"] != 0 {
+		t.Errorf("the App was asked (installation tokens %d, lookups %d); the token-map line should win",
+			st.InstallationTokens, st.Requests["GET /repos/{owner}/{repo}/installation"])
+	}
+	if head := s.git(t, bare, "rev-parse", "main"); s.env.GitHub.Verified(head) {
+		t.Error("a commit made with the mapped token is marked Verified")
+	}
+}
