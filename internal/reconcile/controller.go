@@ -109,8 +109,8 @@ type Controller struct {
 	log   *slog.Logger
 	q     *queue
 	own   *requestSet
-	locks *repoLocks
-	repos *repoFanout // repository changes waiting for their fabrics
+	locks gitrepo.KeyedMutex // one writer per repository and branch, also for ReconcileNow
+	repos *repoFanout        // repository changes waiting for their fabrics
 
 	started atomic.Bool // Run was called
 
@@ -190,7 +190,6 @@ func New(o Options) (*Controller, error) {
 		o:       o,
 		log:     log,
 		own:     newRequestSet(ownRequestsSize),
-		locks:   newRepoLocks(),
 		repos:   newRepoFanout(),
 		results: map[int64]Outcome{},
 		prs:     map[string]string{},
@@ -335,36 +334,4 @@ func (c *Controller) record(o Outcome) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.results[o.FabricID] = o
-}
-
-// repoLocks serialises writers of one repository and branch between the
-// worker pool and ReconcileNow.
-type repoLocks struct {
-	mu    sync.Mutex
-	locks map[string]chan struct{}
-}
-
-func newRepoLocks() *repoLocks { return &repoLocks{locks: map[string]chan struct{}{}} }
-
-func (l *repoLocks) lock(ctx context.Context, key string) error {
-	l.mu.Lock()
-	ch := l.locks[key]
-	if ch == nil {
-		ch = make(chan struct{}, 1)
-		l.locks[key] = ch
-	}
-	l.mu.Unlock()
-	select {
-	case ch <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (l *repoLocks) unlock(key string) {
-	l.mu.Lock()
-	ch := l.locks[key]
-	l.mu.Unlock()
-	<-ch
 }

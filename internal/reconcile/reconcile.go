@@ -297,13 +297,13 @@ func (p *batchPlan) plan(head string, snaps map[string]fgd.Snapshot) (gitrepo.Pr
 func (c *Controller) writeBatch(ctx context.Context, key string, batch []*job) (hold time.Duration) {
 	start := time.Now()
 	var outs []Outcome
-	if err := c.locks.lock(ctx, key); err != nil {
+	if unlock, err := c.locks.Lock(ctx, key); err != nil {
 		for _, j := range batch {
 			outs = append(outs, c.failure(ctx, j, err, "", "", nil))
 		}
 	} else {
 		outs = c.reconcileBatch(ctx, batch)
-		c.locks.unlock(key)
+		unlock()
 	}
 	c.finish(outs, time.Since(start))
 	// A rate limit holds the whole repository, not only these fabrics:
@@ -476,11 +476,12 @@ func (c *Controller) ReconcileNow(ctx context.Context, fabricID int64) (Outcome,
 		return *out, outcomeError(*out)
 	}
 	key := j.groupKey()
-	if err := c.locks.lock(ctx, key); err != nil {
+	unlock, err := c.locks.Lock(ctx, key)
+	if err != nil {
 		return c.outcome(j), fmt.Errorf("reconcile: fabric %d: %w", fabricID, err)
 	}
 	outs := c.reconcileBatch(ctx, []*job{j})
-	c.locks.unlock(key)
+	unlock()
 	o := outs[0]
 	c.record(o)
 	c.o.Metrics.Reconcile(o.Result, o.Duration)
