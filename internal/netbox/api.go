@@ -30,10 +30,18 @@ func (c *Client) GetFabric(ctx context.Context, id int64) (*Fabric, error) {
 	return &f, nil
 }
 
-// GetGitRepository reads one git repository.
+// repoFields names the repository fields the service reads. Real HNP's full
+// repository answer calls can_delete(), which saves the repository, and each
+// save inside a request is serialized again: on HNP 705549aa a plain GET
+// never answers (docs/real-netbox.md). NetBox's ?fields= leaves those
+// serializer fields out; a name the server does not know is ignored
+// (push_branch is not an HNP API field).
+var repoFields = url.Values{"fields": {"id,name,url,provider,authentication_type,default_branch,push_branch,validate_ssl,timeout_seconds"}}
+
+// GetGitRepository reads one git repository, only the fields in repoFields.
 func (c *Client) GetGitRepository(ctx context.Context, id int64) (*GitRepository, error) {
 	var r GitRepository
-	if err := c.getJSON(ctx, c.apiURL(c.reposPath()+strconv.FormatInt(id, 10)+"/", nil), &r); err != nil {
+	if err := c.getJSON(ctx, c.apiURL(c.reposPath()+strconv.FormatInt(id, 10)+"/", repoFields), &r); err != nil {
 		return nil, err
 	}
 	return &r, nil

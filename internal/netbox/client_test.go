@@ -131,6 +131,11 @@ func TestGetGitRepositoryForms(t *testing.T) {
 			t.Parallel()
 			mux := http.NewServeMux()
 			mux.HandleFunc("GET /api/plugins/hedgehog/git-repos-api/{id}/", func(w http.ResponseWriter, r *http.Request) {
+				// Real HNP hangs on a full repository answer (docs/real-netbox.md): only named fields.
+				if f := r.URL.Query().Get("fields"); !strings.HasPrefix(f, "id,name,url,") || strings.Contains(f, "can_delete") {
+					writeJSON(w, 400, `{"detail": "want ?fields= without can_delete_info, got `+f+`"}`)
+					return
+				}
 				writeJSON(w, 200, tt.body)
 			})
 			c, _ := setup(t, testToken, mux)
