@@ -249,8 +249,11 @@ start() {
       --error-logfile "$run/$v-web.log" --capture-output netbox.wsgi)
   fi
   if ! running "$run/$v-worker.pid"; then
-    (cd "$STATE/$v/netbox" && nohup "$STATE/venv/bin/python" manage.py rqworker high default low \
-      >"$run/$v-worker.log" 2>&1 & echo $! >"$run/$v-worker.pid")
+    # exec: the recorded pid is the worker's, and no shell keeps our stdout open
+    # (a caller piping `up` into another command would otherwise wait forever).
+    (cd "$STATE/$v/netbox" && exec nohup "$STATE/venv/bin/python" manage.py rqworker high default low) \
+      >"$run/$v-worker.log" 2>&1 </dev/null &
+    echo $! >"$run/$v-worker.pid"
   fi
 }
 
