@@ -21,6 +21,7 @@ var (
 	GitOpsStatuses   = []string{"not_initialized", "initializing", "initialized", "error", "invalid_structure"}
 	Placements       = []string{"managed", "unmanaged", "kept"}
 	StatusClasses    = []string{"2xx", "3xx", "4xx", "5xx", "error"}
+	NetBoxErrorCodes = []string{"400", "401", "403", "404"}
 )
 
 // Metrics holds the service's collectors. The zero value is not usable; a
@@ -43,6 +44,8 @@ type Metrics struct {
 	netboxRequests     *prometheus.CounterVec
 	gitRequests        *prometheus.CounterVec
 	statusWrites       prometheus.Counter
+	statusWriteFails   *prometheus.CounterVec
+	netboxErrors       *prometheus.CounterVec
 	leader             prometheus.Gauge
 	queueDepth         prometheus.GaugeFunc
 	queueOldestSeconds prometheus.GaugeFunc
@@ -127,6 +130,14 @@ func New(info BuildInfo, queue QueueStats) *Metrics {
 		Namespace: namespace, Name: "status_writes_total",
 		Help: "PATCH requests that changed a fabric's status custom fields.",
 	})
+	m.statusWriteFails = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "status_write_failures_total",
+		Help: "Status writes NetBox refused or did not answer, by HTTP status code (\"error\": no answer). The directory is reconciled anyway and the write retried.",
+	}, []string{"code"})
+	m.netboxErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "netbox_errors_total",
+		Help: "NetBox REST API answers with a 4xx or 5xx status, by exact code (401: token invalid or revoked; 403: token lacks a permission).",
+	}, []string{"code"})
 	m.leader = prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "resync_leader",
 		Help: "1 while this replica runs the resync (always 1 without --leader-election).",
@@ -140,7 +151,7 @@ func New(info BuildInfo, queue QueueStats) *Metrics {
 
 	reg.MustRegister(m.webhooks, m.webhookLast, m.reconciles, m.reconcileDuration, m.fabrics,
 		m.resyncEnqueued, m.githubRequests, m.githubRateRemain, m.githubRateReset, m.commits,
-		m.pullRequests, m.documents, m.netboxRequests, m.gitRequests, m.statusWrites, m.leader, build,
+		m.pullRequests, m.documents, m.netboxRequests, m.gitRequests, m.statusWrites, m.statusWriteFails, m.netboxErrors, m.leader, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if queue != nil {
 		m.queueDepth = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -165,6 +176,10 @@ func New(info BuildInfo, queue QueueStats) *Metrics {
 	}
 	for _, v := range Placements {
 		m.documents.WithLabelValues(v)
+	}
+	for _, v := range NetBoxErrorCodes {
+		m.netboxErrors.WithLabelValues(v)
+		m.statusWriteFails.WithLabelValues(v)
 	}
 	return m
 }
@@ -254,6 +269,15 @@ func (m *Metrics) StatusWrite() {
 	m.statusWrites.Inc()
 }
 
+// StatusWriteFailed counts a status write NetBox refused (code: its HTTP
+// status) or did not answer ("error").
+func (m *Metrics) StatusWriteFailed(code string) {
+	if m == nil {
+		return
+	}
+	m.statusWriteFails.WithLabelValues(code).Inc()
+}
+
 // GitHubTransport wraps base so that every request to GitHub is counted by
 // route (route(req) must return a template such as
 // "GET /repos/{owner}/{repo}/git/trees", never a raw path) and the rate-limit
@@ -278,7 +302,11 @@ func (m *Metrics) NetBoxTransport(base http.RoundTripper, route func(*http.Reque
 	if m == nil {
 		return base
 	}
-	return &countingTransport{base: base, route: route, vec: m.netboxRequests}
+	return &countingTransport{base: base, route: route, vec: m.netboxRequests, after: func(resp *http.Response) {
+		if resp.StatusCode >= 400 {
+			m.netboxErrors.WithLabelValues(strconv.Itoa(resp.StatusCode)).Inc()
+		}
+	}}
 }
 
 // GitTransport wraps base so that every git smart-HTTP request to a host

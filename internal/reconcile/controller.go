@@ -322,10 +322,13 @@ func (c *Controller) finish(outs []Outcome, d time.Duration) {
 	for _, o := range outs {
 		c.record(o)
 		c.o.Metrics.Reconcile(o.Result, d)
+		// A directory reconciled whose status NetBox refused runs again
+		// after a backoff, to retry the write.
+		statusOwed := o.StatusWriteError != ""
 		c.q.done(o.FabricID, verdict{
-			retry:      o.Result == ResultRetry,
+			retry:      o.Result == ResultRetry || statusOwed,
 			retryAfter: o.RetryAfter,
-			success:    o.Result == ResultCommitted || o.Result == ResultUnchanged,
+			success:    (o.Result == ResultCommitted || o.Result == ResultUnchanged) && !statusOwed,
 		})
 	}
 }

@@ -559,6 +559,39 @@ func TestStatusWriteFailureIsRetried(t *testing.T) {
 	}
 }
 
+// Real HNP 705549aa refuses any PATCH of a fabric whose JSON fields hold
+// their defaults (docs/real-netbox.md, hypothesis 1): the directory is
+// reconciled anyway, the outcome says why the status is missing, and the
+// write is retried until NetBox takes it.
+func TestStatusRefusedStillReconcilesAndRetries(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.nb.addRepo(1, "https://github.com/o/a")
+	h.nb.addFabric(10, 1, "/", "")
+	blank := func() error {
+		return &netbox.APIError{Method: "PATCH", StatusCode: 400, Fields: map[string][]string{
+			"scheduler_metadata": {"This field cannot be blank."},
+			"active_sync_tasks":  {"This field cannot be blank."},
+		}}
+	}
+	// initializing, then the final status, then the first retry's writes.
+	h.nb.patchErr = []error{blank(), blank(), blank(), blank()}
+	h.run(t)
+	h.c.Enqueue(10, "webhook")
+	first := h.outcomeFor(t, 10, anyOutcome)
+	if first.Result != ResultCommitted || !strings.Contains(first.StatusWriteError, "blank=True") ||
+		!strings.Contains(first.StatusWriteError, "docs/install.md#hnp-prerequisites") {
+		t.Errorf("first outcome = %+v; want committed with a status write error naming the HNP patch", first)
+	}
+	h.outcomeFor(t, 10, func(o Outcome) bool { return o.Status == status.Initialized && o.StatusWriteError == "" })
+	if n := h.repo.commitCount(repoA); n != 1 {
+		t.Errorf("commits = %d, want 1: retrying the status write must not commit again", n)
+	}
+	if st, _ := h.nb.statusOf(10); st != "initialized" {
+		t.Errorf("status = %s, want initialized once NetBox takes the write", st)
+	}
+}
+
 func TestNoTokenInStatusOrLogs(t *testing.T) {
 	t.Parallel()
 	const secret = "ghp_SECRETTOKEN123"

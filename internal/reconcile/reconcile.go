@@ -7,6 +7,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,10 +41,14 @@ type Outcome struct {
 	Placed         map[string]int `json:"placed,omitempty"`
 	Conflicts      []string       `json:"conflicts,omitempty"`
 	Error          string         `json:"error,omitempty"`
-	BatchSize      int            `json:"batch_size,omitempty"` // fabrics reconciled in the same commit
-	Time           time.Time      `json:"time"`
-	Duration       time.Duration  `json:"-"`
-	Seconds        float64        `json:"duration_seconds"`
+	// StatusWriteError is set when the directory was reconciled but its
+	// status could not be written to NetBox; the write is retried with
+	// backoff (the whole reconcile runs again, a no-op in git).
+	StatusWriteError string        `json:"status_write_error,omitempty"`
+	BatchSize        int           `json:"batch_size,omitempty"` // fabrics reconciled in the same commit
+	Time             time.Time     `json:"time"`
+	Duration         time.Duration `json:"-"`
+	Seconds          float64       `json:"duration_seconds"`
 	// RetryAfter is the wait the error asked for (a rate limit), if any.
 	RetryAfter time.Duration `json:"-"`
 }
@@ -103,10 +108,8 @@ func (c *Controller) setStatus(ctx context.Context, f *netbox.Fabric, cur, want 
 	}
 	id, err := c.o.NetBox.UpdateFabricCustomFields(ctx, f.ID, patch)
 	if err != nil {
-		if errors.Is(err, netbox.ErrInvalid) && strings.Contains(err.Error(), "Unknown field name") {
-			return fmt.Errorf("write status of fabric %s: NetBox lacks the status custom fields (run `hnp-gitops netbox setup`): %w", f.Name, err)
-		}
-		return fmt.Errorf("write status of fabric %s: %w", f.Name, err)
+		c.o.Metrics.StatusWriteFailed(errorCode(err))
+		return statusWriteError(f.Name, err)
 	}
 	c.own.add(id)
 	c.o.Metrics.StatusWrite()
@@ -114,6 +117,49 @@ func (c *Controller) setStatus(ctx context.Context, f *netbox.Fabric, cur, want 
 		cur[k] = v.(string)
 	}
 	return nil
+}
+
+// blankFields are the JSON fields of HNP's fabric model that lack
+// blank=True in HNP 705549aa: NetBox full_cleans the whole fabric on a
+// PATCH, so it refuses any write to a fabric that holds their defaults.
+var blankFields = []string{"scheduler_metadata", "active_sync_tasks", "watch_crd_types"}
+
+// statusWriteError explains a failed status write, naming the fix when
+// NetBox's answer shows a known cause.
+func statusWriteError(fabric string, err error) error {
+	var aerr *netbox.APIError
+	switch {
+	case errors.As(err, &aerr) && aerr.StatusCode == 400 && blankRefusal(aerr):
+		return fmt.Errorf("write status of fabric %s: NetBox refused the write because HNP's fabric fields %s lack blank=True; "+
+			"apply the one-line HNP patch in docs/install.md#hnp-prerequisites. The GitOps directory is still reconciled: %w",
+			fabric, strings.Join(blankFields, ", "), err)
+	case errors.Is(err, netbox.ErrInvalid) && strings.Contains(err.Error(), "Unknown field name"):
+		return fmt.Errorf("write status of fabric %s: NetBox lacks the status custom fields (run `hnp-gitops netbox setup`): %w", fabric, err)
+	}
+	return fmt.Errorf("write status of fabric %s: %w", fabric, err)
+}
+
+// blankRefusal reports whether a 400 is NetBox's "This field cannot be
+// blank." on one of blankFields.
+func blankRefusal(e *netbox.APIError) bool {
+	for _, k := range blankFields {
+		for _, m := range e.Fields[k] {
+			if strings.Contains(m, "cannot be blank") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// errorCode is the HTTP status of a NetBox error, or "error" when NetBox
+// did not answer, for the metrics' code label.
+func errorCode(err error) string {
+	var aerr *netbox.APIError
+	if errors.As(err, &aerr) {
+		return strconv.Itoa(aerr.StatusCode)
+	}
+	return "error"
 }
 
 // sameValue compares a field as read with the value the service would
@@ -208,7 +254,8 @@ func (c *Controller) failure(ctx context.Context, j *job, err error, st status.S
 			status.FieldStatus: string(st),
 			status.FieldError:  out.Error,
 		}); werr != nil {
-			c.log.Warn("reconcile: status write failed", "fabric", j.id, "error", redact(werr.Error()))
+			out.StatusWriteError = redact(werr.Error())
+			c.log.Warn("reconcile: status write failed", "fabric", j.id, "error", out.StatusWriteError)
 			if r, _ := classify(werr); r && out.Result == ResultFailed {
 				out.Result = ResultRetry
 			}
@@ -325,10 +372,11 @@ func (c *Controller) reconcileBatch(ctx context.Context, batch []*job) []Outcome
 		// Only a first run, or a fresh run the user asked for, shows
 		// initializing; a fabric in error goes straight to its next
 		// status, so that retries do not flap the field.
+		// A status NetBox refuses does not stop the reconcile of git: the
+		// final write reports it (and retries).
 		if s := status.Status(cur[j.id][status.FieldStatus]); s == "" || s == status.NotInitialized {
 			if err := c.setStatus(ctx, j.fabric, cur[j.id], map[string]string{status.FieldStatus: string(status.Initializing)}); err != nil {
-				outs = append(outs, c.failure(ctx, j, err, "", "", cur[j.id]))
-				continue
+				c.log.Warn("reconcile: status write failed; reconciling the directory anyway", "fabric", j.id, "error", redact(err.Error()))
 			}
 		}
 		live = append(live, j)
@@ -405,12 +453,9 @@ func (c *Controller) reconcileBatch(ctx context.Context, batch []*job) []Outcome
 			}
 		}
 		if err := c.setStatus(ctx, j.fabric, c1, want); err != nil {
-			retry, _ := classify(err)
-			out.Result = ResultFailed
-			if retry {
-				out.Result = ResultRetry
-			}
-			out.Error = redact(err.Error())
+			out.StatusWriteError = redact(err.Error())
+			c.log.Warn("reconcile: status write failed; it is retried with backoff", "fabric", j.id,
+				"result", out.Result, "error", out.StatusWriteError)
 		}
 		out.Status = status.Status(c1[status.FieldStatus])
 		out.CommitURL = c1[status.FieldCommitURL]
@@ -494,7 +539,11 @@ var ErrReconcile = errors.New("reconcile failed")
 
 func outcomeError(o Outcome) error {
 	if o.Result == ResultFailed || o.Result == ResultRetry || o.Status != status.Initialized {
-		return fmt.Errorf("reconcile: fabric %d: %w: %s", o.FabricID, ErrReconcile, o.Error)
+		msg := o.Error
+		if msg == "" {
+			msg = o.StatusWriteError
+		}
+		return fmt.Errorf("reconcile: fabric %d: %w: %s", o.FabricID, ErrReconcile, msg)
 	}
 	return nil
 }
