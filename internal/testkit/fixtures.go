@@ -32,14 +32,14 @@ func ModuleRoot(t testing.TB) string {
 	}
 }
 
-// FixtureDir returns the shared acceptance fixture hnp-fabric-1, which lives
-// beside the checkout at ../shared/fixtures/hnp-fabric-1 from the module
-// root; it fails the test when the directory is missing.
+// FixtureDir returns the acceptance fixture hnp-fabric-1, in the module's
+// testdata/ (source and licence in testdata/README.md); it fails the test
+// when the directory is missing.
 func FixtureDir(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join(ModuleRoot(t), "..", "shared", "fixtures", "hnp-fabric-1")
+	dir := filepath.Join(ModuleRoot(t), "testdata", "hnp-fabric-1")
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		t.Fatalf("testkit: the shared acceptance fixtures must be beside the checkout at %s: %v", dir, err)
+		t.Fatalf("testkit: the acceptance fixtures are missing at %s: %v", dir, err)
 	}
 	return dir
 }
@@ -53,7 +53,7 @@ func Fixtures(t testing.TB) map[string][]byte {
 	for _, f := range []string{"prepop.yaml", "test-vpc.yaml", "test-vpc-2.yaml"} {
 		b, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
-			t.Fatalf("testkit: fixture (the shared fixtures must be beside the checkout): %v", err)
+			t.Fatalf("testkit: fixture: %v", err)
 		}
 		out[f] = b
 	}

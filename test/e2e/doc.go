@@ -14,6 +14,6 @@
 //
 //	go test -count=1 ./test/e2e
 //
-// It needs the git binary and ../shared/fixtures beside the checkout; a
+// It needs the git binary and testdata/hnp-fabric-1; a
 // missing one fails, never skips.
 package e2e

@@ -17,7 +17,7 @@ import (
 )
 
 // fixtureDir holds the user's three real files (46 + 1 + 1 Hedgehog CRs).
-const fixtureDir = "../../../shared/fixtures/hnp-fabric-1"
+const fixtureDir = "../../testdata/hnp-fabric-1"
 
 // fgdPath is the FGD of the user's report.
 const fgdPath = "gitops/hedgehog/fabric-1"
@@ -41,7 +41,7 @@ func fixtures(t *testing.T) map[string][]byte {
 	t.Helper()
 	entries, err := os.ReadDir(fixtureDir)
 	if err != nil {
-		t.Fatalf("the acceptance fixtures are missing (../shared beside the checkout): %v", err)
+		t.Fatalf("the acceptance fixtures are missing (testdata/hnp-fabric-1): %v", err)
 	}
 	out := map[string][]byte{}
 	for _, e := range entries {

@@ -17,9 +17,9 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
-// schemaPath is NetBox 4.2.2's own OpenAPI schema, from the shared folder
-// beside the project.
-const schemaPath = "../../../shared/netbox-openapi/openapi.yaml"
+// schemaPath is NetBox 4.2.2's own OpenAPI schema, copied into testdata/
+// (source in testdata/README.md).
+const schemaPath = "../../testdata/netbox-openapi/openapi.yaml"
 
 func openAPIRouter(t *testing.T) routers.Router {
 	t.Helper()
