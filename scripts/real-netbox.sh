@@ -351,5 +351,6 @@ case ${1:-} in
   purge) cmd_purge ;;
   env) cmd_env ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|purge|env|status" >&2; exit 2 ;;
+  manage) shift; [ -n "${1:-}" ] || die "usage: $0 manage stock|patched ARGS..."; manage "$@" ;;
+  *) echo "usage: $0 up|down|purge|env|status|manage VARIANT ARGS..." >&2; exit 2 ;;
 esac

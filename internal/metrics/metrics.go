@@ -17,7 +17,7 @@ const namespace = "hnp_gitops"
 // before the first event of a kind.
 var (
 	WebhookResults   = []string{"accepted", "ignored", "self", "bad_signature", "bad_request", "too_large"}
-	ReconcileResults = []string{"committed", "unchanged", "retry", "failed"}
+	ReconcileResults = []string{"committed", "unchanged", "retry", "failed", "deleted"}
 	GitOpsStatuses   = []string{"not_initialized", "initializing", "initialized", "error", "invalid_structure"}
 	Placements       = []string{"managed", "unmanaged", "kept"}
 	StatusClasses    = []string{"2xx", "3xx", "4xx", "5xx", "error"}
@@ -79,7 +79,7 @@ func New(info BuildInfo, queue QueueStats) *Metrics {
 	})
 	m.reconciles = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "reconciles_total",
-		Help: "Fabric reconciles, by result (committed, unchanged, retry, failed).",
+		Help: "Fabric reconciles, by result (committed, unchanged, retry, failed, deleted).",
 	}, []string{"result"})
 	m.reconcileDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Namespace: namespace, Name: "reconcile_duration_seconds",

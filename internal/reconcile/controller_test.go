@@ -204,7 +204,7 @@ func TestTerminalFailures(t *testing.T) {
 			name:       "fabric deleted",
 			setup:      func(*harness) {},
 			noStatus:   true,
-			wantResult: ResultFailed,
+			wantResult: ResultDeleted,
 		},
 	}
 	for _, tt := range tests {

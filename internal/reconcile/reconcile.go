@@ -23,6 +23,7 @@ const (
 	ResultUnchanged = "unchanged" // the FGD was already in its target state
 	ResultRetry     = "retry"     // a retryable failure: it runs again after a backoff
 	ResultFailed    = "failed"    // a terminal failure: it runs again when NetBox or the resync asks
+	ResultDeleted   = "deleted"   // the fabric is gone from NetBox: nothing to do, its directory is left
 )
 
 // Outcome is the result of one reconcile of one fabric, kept per fabric for
@@ -190,8 +191,11 @@ func (c *Controller) resolve(ctx context.Context, id int64, requests, reasons []
 	}
 	f, err := c.o.NetBox.GetFabric(ctx, id)
 	if errors.Is(err, netbox.ErrNotFound) {
-		// Deleted: there is nothing to write a status to.
-		return fail(terminalError{err}, "", "")
+		// Deleted: nothing to write a status to, and its directory stays.
+		out := c.outcome(j)
+		out.Result = ResultDeleted
+		c.log.Info("reconcile: fabric not in NetBox (deleted); its directory is left as it is", "fabric", id, "reasons", reasons)
+		return j, &out
 	}
 	if err != nil {
 		return fail(err, "", "")

@@ -263,7 +263,7 @@ func (s *Server) authenticate(r *http.Request, required bool) (string, bool) {
 	}
 	scheme, tok, _ := strings.Cut(h, " ")
 	switch {
-	case (strings.EqualFold(scheme, "Token") || strings.EqualFold(scheme, "Bearer")) && tok == s.opts.Token:
+	case (strings.EqualFold(scheme, "Token") || strings.EqualFold(scheme, "Bearer")) && tok == s.opts.Token && !s.revoked.Load():
 		return "", true
 	case !strings.EqualFold(scheme, "Token") && !strings.EqualFold(scheme, "Bearer"):
 		return "Authentication credentials were not provided.", false

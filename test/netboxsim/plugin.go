@@ -122,6 +122,13 @@ func (s *Server) writeFabric(_ *request, f *Fabric, body map[string]any, create,
 			f.GitRepository = id
 		}
 	}
+	if s.opts.HNPBlankJSONFields {
+		for _, k := range hnpBlankJSONFields {
+			if v, ok := body[k]; !ok || isEmptyJSON(v) {
+				in.errs.add(k, "This field cannot be blank.")
+			}
+		}
+	}
 	raw, hasCF := body["custom_fields"]
 	if create || hasCF {
 		cf, errs := s.cleanCustomFields(FabricObjectType, raw, f.CustomFields, create)
@@ -133,6 +140,25 @@ func (s *Server) writeFabric(_ *request, f *Fabric, body map[string]any, create,
 		}
 	}
 	return in.errs
+}
+
+// hnpBlankJSONFields are HNP 705549aa's fabric JSON fields without
+// blank=True (Options.HNPBlankJSONFields).
+var hnpBlankJSONFields = []string{"scheduler_metadata", "active_sync_tasks", "watch_crd_types"}
+
+// isEmptyJSON reports whether Django would call a JSON value blank.
+func isEmptyJSON(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
 }
 
 func (s *Server) fabricREST(f *Fabric) object {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -50,6 +51,13 @@ type Options struct {
 	// /api/plugins/hedgehog/ (defaults "fabrics" and "git-repos-api").
 	FabricsPrefix string
 	ReposPrefix   string
+	// HNPBlankJSONFields behaves like HNP 705549aa without the blank=True
+	// patch (docs/real-netbox.md, hypotheses 1 and 2): NetBox full_cleans
+	// the whole fabric on every API create and update, and the fabric's
+	// JSON fields scheduler_metadata, active_sync_tasks and watch_crd_types
+	// hold their empty defaults, so every such write is refused with 400
+	// "This field cannot be blank." on each of them.
+	HNPBlankJSONFields bool
 	// Listen is the address to listen on (default 127.0.0.1:0).
 	Listen string
 	// Faults is the initial fault configuration; see SetFaults.
@@ -60,6 +68,13 @@ type Options struct {
 	// OnDelivery, when set, is called by the delivering worker after each
 	// webhook job (sent, failed or dropped); it must not block for long.
 	OnDelivery func(Delivery)
+}
+
+// RevokeToken makes the API token invalid from now on, as deleting it in
+// NetBox does: every request then gets 403 "Invalid token", as NetBox 4.3
+// answers (not 401).
+func (s *Server) RevokeToken() {
+	s.revoked.Store(true)
 }
 
 // ErrNoToken is returned by Start when Options.Token is empty.
@@ -85,6 +100,8 @@ type Server struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	revoked atomic.Bool // RevokeToken was called
 
 	mu    sync.Mutex // guards the data below
 	data  *store

@@ -1,0 +1,394 @@
+package realnetbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/githedgehog/hnp-gitops/internal/cli"
+	"github.com/githedgehog/hnp-gitops/internal/status"
+	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/githubsim"
+	"github.com/githedgehog/hnp-gitops/test/harness"
+)
+
+// Fake credentials. The NetBox tokens are the target's; these are the
+// rest, recognisable so that leak scans find them.
+const (
+	githubToken   = "ghp_realsuiteFAKEtoken_0123456789abcdef"
+	webhookSecret = "whsec-realsuite-fake-secret"
+	apiToken      = "apitoken-realsuite-fake"
+	// fakeK8sToken goes into the fabric's kubernetes_token, which HNP
+	// returns in plain text in its API and webhook bodies.
+	fakeK8sToken = "k8s-FAKE-token-realsuite-0123456789"
+	owner        = "hedgehog"
+)
+
+// target is one NetBox the shared cases run against.
+type target struct {
+	name         string
+	url          string
+	adminToken   string // a superuser's: makes objects as a user does, runs netbox setup
+	serviceToken string // the service's own, least-privilege
+	// stockHNP: HNP without blank=True on its fabric JSON fields, so
+	// NetBox refuses every API create and update of a fabric with 400 and
+	// the service runs in its degraded mode (no status write-back).
+	stockHNP bool
+	// createRepo makes a GitRepository owned by the service's user.
+	createRepo func(t *testing.T, name, gitURL string) int64
+	// createFabricDirect makes a fabric outside any request (the ORM, as
+	// nbshell does): NetBox sends no webhook for it.
+	createFabricDirect func(t *testing.T, name string, repoID int64, dir string) int64
+	// revokeServiceToken makes the service's token invalid until the
+	// returned function restores it (nil when it cannot be restored).
+	revokeServiceToken func(t *testing.T) (restore func())
+	// record, when set, receives every webhook delivery the proxy saw.
+	record func(t *testing.T, d delivery)
+}
+
+// suite is one service, one GitHub emulator and one webhook proxy in front
+// of the service, against one target.
+type suite struct {
+	tg    target
+	gh    *githubsim.Server
+	svc   *harness.Service
+	proxy *webhookProxy
+	ctx   context.Context
+}
+
+// runShared runs every shared case, in order, against tg.
+func runShared(t *testing.T, tg target) {
+	s := startSuite(t, tg)
+	t.Run("setup twice", s.caseSetupTwice)
+	t.Run("fabric created", s.caseFabricCreated)
+	t.Run("token revoked", s.caseTokenRevoked)
+	t.Run("wrong webhook secret", s.caseWrongSecret)
+	t.Run("no secrets", s.caseNoSecrets)
+}
+
+func startSuite(t *testing.T, tg target) *suite {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	gh, err := githubsim.New(githubsim.Options{Dir: t.TempDir(), Token: githubToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gh.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gh.Close() })
+	var rec func(delivery)
+	if tg.record != nil {
+		rec = func(d delivery) { tg.record(t, d) }
+	}
+	proxy := startProxy(t, rec)
+	svc, err := harness.StartInProcess(ctx, []string{"serve",
+		"--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
+		"--netbox-url=" + tg.url, "--netbox-token=" + tg.serviceToken,
+		"--github-api-url=" + gh.URL() + "/", "--github-token=" + githubToken,
+		"--webhook-secret=" + webhookSecret, "--api-token=" + apiToken,
+		"--batch-window=100ms", "--retry-base-delay=200ms", "--retry-max-delay=2s",
+		"--resync-interval=2s", "--full-resync-every=1", "--log-level=debug",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		svc.Stop(15 * time.Second)
+		if t.Failed() {
+			t.Logf("service log:\n%s", tail(svc.Logs(), 60))
+		}
+	})
+	proxy.setTarget(svc.HTTPURL)
+	return &suite{tg: tg, gh: gh, svc: svc, proxy: proxy, ctx: ctx}
+}
+
+// caseSetupTwice: `netbox setup` makes the custom fields, webhook and event
+// rule; a second run changes nothing.
+func (s *suite) caseSetupTwice(t *testing.T) {
+	s.setup(t)
+	out := s.setup(t)
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+		if strings.HasPrefix(line, "warning:") || strings.HasPrefix(line, "nothing to change") {
+			continue
+		}
+		if !strings.Contains(line, " unchanged") {
+			t.Errorf("second setup changed something: %q\n%s", line, out)
+		}
+	}
+}
+
+func (s *suite) setup(t *testing.T) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := cli.Run(s.ctx, []string{"netbox", "setup",
+		"--netbox-url=" + s.tg.url, "--netbox-token=" + s.tg.adminToken,
+		"--service-url=" + s.proxy.url, "--webhook-secret=" + webhookSecret,
+	}, cli.Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }})
+	if code != 0 {
+		t.Fatalf("netbox setup exited %d: %s\n%s", code, errb.String(), out.String())
+	}
+	return out.String()
+}
+
+// caseFabricCreated is the user's acceptance case: the three files under
+// raw/ of a new fabric's directory; the fabric is created; one commit lays
+// out and ingests the directory. Then: an update that changes nothing
+// commits nothing; a delete commits nothing and leaves the directory.
+func (s *suite) caseFabricCreated(t *testing.T) {
+	name := uniqueName("fabric")
+	dir := "gitops/hedgehog/" + name
+	bare := s.newRepo(t, name, testkit.AcceptanceSeed(t, dir+"/raw"))
+	repoID := s.tg.createRepo(t, name, "https://github.com/"+owner+"/"+name+".git")
+	id := s.createFabric(t, name, repoID, "/"+dir+"/")
+
+	s.waitCommits(t, bare, 2, 60*time.Second)
+	files := testkit.Clone(t, bare, "main")
+	testkit.CheckManagedCounts(t, files, dir)
+	for p := range files {
+		// HNP forces archive_strategy rename_with_extension, which the
+		// service honours: the ingested sources stay as *.archived.
+		if strings.HasPrefix(p, dir+"/raw/") && p != dir+"/raw/.gitkeep" && !strings.HasSuffix(p, ".archived") {
+			t.Errorf("raw/ still holds unprocessed %s", p)
+		}
+	}
+	head := strings.TrimSpace(testkit.Git(t, ".", "--git-dir", bare, "rev-parse", "main"))
+	s.checkStatus(t, id, head)
+
+	t.Run("no-change update", func(t *testing.T) { s.noChangeUpdate(t, id, bare) })
+	t.Run("deleted", func(t *testing.T) { s.deleted(t, id, bare, dir) })
+}
+
+// checkStatus: with a NetBox that takes the status write, the fabric shows
+// initialized and the commit; with stock HNP the service reports, through
+// its own API, that NetBox refused the write and why.
+func (s *suite) checkStatus(t *testing.T, id int64, head string) {
+	t.Helper()
+	wantURL := "https://github.com/" + owner + "/"
+	if !s.tg.stockHNP {
+		f := s.waitFabricStatus(t, id, status.Initialized, 30*time.Second)
+		if u, _ := f.CustomFields[status.FieldCommitURL].(string); !strings.HasPrefix(u, wantURL) || !strings.HasSuffix(u, "/commit/"+head) {
+			t.Errorf("gitops_commit_url = %q, want the head commit %s", u, head)
+		}
+		return
+	}
+	res := s.waitResult(t, id, func(r result) bool { return r.StatusWriteError != "" }, 30*time.Second)
+	if res.Result != "committed" && res.Result != "unchanged" {
+		t.Errorf("service result = %+v, want the directory reconciled although the status write failed", res)
+	}
+	if !strings.Contains(res.StatusWriteError, "blank=True") || !strings.Contains(res.StatusWriteError, "400") {
+		t.Errorf("status_write_error = %q, want NetBox's 400 and the blank=True fix", res.StatusWriteError)
+	}
+	if n := s.metric(t, `hnp_gitops_status_write_failures_total{code="400"}`); n < 1 {
+		t.Errorf("status_write_failures_total{code=400} = %v, want >= 1", n)
+	}
+	if !strings.Contains(s.svc.Logs(), "blank=True") {
+		t.Error("the service's log does not name the blank=True fix")
+	}
+}
+
+// noChangeUpdate edits the fabric's description: NetBox's webhook (or, on
+// stock HNP where the edit is refused, a reconcile through the service's
+// API) reconciles a directory already in its target state: no commit.
+func (s *suite) noChangeUpdate(t *testing.T, id int64, bare string) {
+	before := s.commits(t, bare)
+	asked := time.Now()
+	code, body := s.adminREST(t, http.MethodPatch, fmt.Sprintf("fabrics/%d/", id), map[string]any{"description": "edited by the real suite"})
+	if s.tg.stockHNP {
+		checkBlankRefusal(t, code, body)
+		s.reconcileNow(t, id)
+	} else {
+		if code != http.StatusOK {
+			t.Fatalf("PATCH description: %d %s", code, body)
+		}
+		s.proxy.waitDelivery(t, id, "updated", 30*time.Second)
+	}
+	res := s.waitResult(t, id, func(r result) bool { return r.Time.After(asked) }, 30*time.Second)
+	if res.Result != "unchanged" {
+		t.Errorf("result after an update that changes nothing: %+v, want unchanged", res)
+	}
+	time.Sleep(time.Second)
+	if after := s.commits(t, bare); after != before {
+		t.Errorf("an update that changes nothing made %d commit(s)", after-before)
+	}
+}
+
+// deleted: deleting a fabric commits nothing and leaves its directory.
+func (s *suite) deleted(t *testing.T, id int64, bare, dir string) {
+	before := s.commits(t, bare)
+	if code, body := s.adminREST(t, http.MethodDelete, fmt.Sprintf("fabrics/%d/", id), nil); code != http.StatusNoContent {
+		t.Fatalf("DELETE fabric: %d %s", code, body)
+	}
+	asked := time.Now()
+	s.reconcileNow(t, id)
+	if res := s.waitResult(t, id, func(r result) bool { return r.Time.After(asked) }, 20*time.Second); res.Result != "deleted" || res.Error != "" {
+		t.Errorf("result of a deleted fabric: %+v, want deleted without error", res)
+	}
+	if after := s.commits(t, bare); after != before {
+		t.Errorf("deleting the fabric made %d commit(s)", after-before)
+	}
+	files := testkit.Clone(t, bare, "main")
+	if _, ok := files[dir+"/.hnp/manifest.yaml"]; !ok {
+		t.Errorf("the directory of the deleted fabric was removed")
+	}
+}
+
+// caseTokenRevoked: with its NetBox token revoked, a reconcile ends in a
+// clear error in the service's API result and log, and the NetBox error
+// metric counts NetBox's 403 (NetBox 4.3 answers an invalid token with
+// 403 "Invalid token", not 401).
+func (s *suite) caseTokenRevoked(t *testing.T) {
+	name := uniqueName("revoked")
+	s.newRepo(t, name, nil)
+	repoID := s.tg.createRepo(t, name, "https://github.com/"+owner+"/"+name+".git")
+	id := s.tg.createFabricDirect(t, name, repoID, "/")
+	before := s.metric(t, `hnp_gitops_netbox_errors_total{code="403"}`)
+	restore := s.tg.revokeServiceToken(t)
+	if restore != nil {
+		defer restore()
+	}
+	asked := time.Now()
+	s.reconcileNow(t, id)
+	res := s.waitResult(t, id, func(r result) bool { return r.Time.After(asked) }, 20*time.Second)
+	if !strings.Contains(res.Error, "Invalid token") || !strings.Contains(res.Error, "403") {
+		t.Errorf("result with a revoked token: %+v; want an error quoting NetBox's 403 Invalid token", res)
+	}
+	if after := s.metric(t, `hnp_gitops_netbox_errors_total{code="403"}`); after <= before {
+		t.Errorf("netbox_errors_total{code=403}: %v before, %v after; want it counted", before, after)
+	}
+	if !strings.Contains(s.svc.Logs(), "Invalid token") {
+		t.Error("the service's log does not say the token is invalid")
+	}
+}
+
+// caseWrongSecret: a real NetBox body signed with another secret is
+// rejected and counted.
+func (s *suite) caseWrongSecret(t *testing.T) {
+	// Stock HNP sends no webhook at all (every API write of a fabric is
+	// refused): replay a delivery the real worker sent, from testdata.
+	d, ok := s.proxy.any()
+	if !ok {
+		d = recordedDelivery(t)
+	}
+	before := s.metric(t, `hnp_gitops_webhook_deliveries_total{result="bad_signature"}`)
+	req, _ := http.NewRequest(http.MethodPost, s.svc.HTTPURL+"/webhooks/netbox", bytes.NewReader(d.Body))
+	for k, v := range d.Header {
+		req.Header[k] = v
+	}
+	req.Header.Set("X-Hook-Signature", sign([]byte("not-the-secret"), d.Body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
+		t.Errorf("wrong signature answered %d, want 401 or 403", resp.StatusCode)
+	}
+	if after := s.metric(t, `hnp_gitops_webhook_deliveries_total{result="bad_signature"}`); after != before+1 {
+		t.Errorf("bad_signature count %v -> %v, want +1", before, after)
+	}
+}
+
+// caseNoSecrets: no credential, and not HNP's plain-text kubernetes_token,
+// appears in the service's log or a commit.
+func (s *suite) caseNoSecrets(t *testing.T) {
+	logs := s.svc.Logs()
+	for _, secret := range []string{githubToken, webhookSecret, apiToken, fakeK8sToken, s.tg.serviceToken, s.tg.adminToken} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the service's log holds a secret (%d chars)", len(secret))
+		}
+	}
+}
+
+// createFabric creates a fabric as a user of HNP 705549aa can: through
+// its REST API, with the JSON fields left to their defaults. On stock HNP
+// NetBox refuses that (hypothesis 2), so the fabric is made as nbshell
+// would, and the service finds it on its resync.
+func (s *suite) createFabric(t *testing.T, name string, repoID int64, dir string) int64 {
+	t.Helper()
+	code, body := s.adminREST(t, http.MethodPost, "fabrics/", map[string]any{
+		"name": name, "git_repository": repoID, "gitops_directory": dir,
+		"kubernetes_server": "https://k8s.example.invalid:6443", "kubernetes_token": fakeK8sToken,
+	})
+	if s.tg.stockHNP {
+		checkBlankRefusal(t, code, body)
+		return s.tg.createFabricDirect(t, name, repoID, dir)
+	}
+	if code != http.StatusCreated {
+		t.Fatalf("POST fabric: %d %s", code, body)
+	}
+	var f struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(body), &f); err != nil || f.ID == 0 {
+		t.Fatalf("POST fabric answer: %v %s", err, body)
+	}
+	return f.ID
+}
+
+// checkBlankRefusal asserts NetBox's answer to an API write of a fabric on
+// stock HNP: 400, "This field cannot be blank." on the three JSON fields.
+func checkBlankRefusal(t *testing.T, code int, body string) {
+	t.Helper()
+	var errs map[string][]string
+	_ = json.Unmarshal([]byte(body), &errs)
+	if code != http.StatusBadRequest {
+		t.Fatalf("stock HNP answered %d %s; want 400 (hypothesis 1/2)", code, body)
+	}
+	for _, k := range []string{"scheduler_metadata", "active_sync_tasks", "watch_crd_types"} {
+		if len(errs[k]) != 1 || errs[k][0] != "This field cannot be blank." {
+			t.Errorf("400 answer for %s = %v, want [This field cannot be blank.]", k, errs[k])
+		}
+	}
+}
+
+func (s *suite) newRepo(t *testing.T, name string, files map[string][]byte) string {
+	t.Helper()
+	bare, err := s.gh.CreateRepo(owner, name, true, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		files = map[string][]byte{"README.md": []byte("# " + name + "\n")}
+	}
+	if _, err := s.gh.SeedFiles(owner, name, "main", files, "Seed "+name); err != nil {
+		t.Fatal(err)
+	}
+	return bare
+}
+
+func (s *suite) commits(t *testing.T, bare string) int {
+	t.Helper()
+	var n int
+	fmt.Sscan(testkit.Git(t, ".", "--git-dir", bare, "rev-list", "--count", "main"), &n)
+	return n
+}
+
+func (s *suite) waitCommits(t *testing.T, bare string, want int, d time.Duration) {
+	t.Helper()
+	eventually(t, d, fmt.Sprintf("main has %d commits", want), func() bool { return s.commits(t, bare) >= want })
+	if got := s.commits(t, bare); got != want {
+		t.Fatalf("main has %d commits, want exactly %d (one atomic commit)", got, want)
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func uniqueName(prefix string) string {
+	return fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano()%1e9)
+}
+
+func readAll(r io.Reader) string { b, _ := io.ReadAll(r); return string(b) }
