@@ -20,13 +20,31 @@
 #
 # Sources: NETBOX_SRC and HNP_SRC (a .tar.gz path or URL). Defaults: the copies
 # in ../shared/real-netbox/ when present, else the upstream archives.
-# State: HNP_REAL_NETBOX_HOME (default ~/.cache/hnp-gitops/real-netbox).
+# State: HNP_REAL_NETBOX_HOME (default /var/cache/hnp-gitops/real-netbox as
+# root, else ~/.cache/hnp-gitops/real-netbox).
+#
+# Confinement: HNP's fabric post-save signal treats a fabric's gitops_directory
+# as a path on the NetBox host and renames every YAML file below it to
+# *.archived (for "/", every YAML file of the machine; seen here, see
+# docs/real-netbox.md). So, run as root, the script runs NetBox (web, worker,
+# manage.py) as the unprivileged user HNP_REAL_NETBOX_USER (default
+# hnp-real-netbox), which can write only its run/, media/ and home/ folders,
+# with Debian's Python (root's own Python may not be readable by that user).
+# Run as another user, NetBox runs as that user: never point a fabric of this
+# stack at a directory that exists on the machine.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 HERE=$ROOT/scripts/real-netbox
-STATE=${HNP_REAL_NETBOX_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/hnp-gitops/real-netbox}
-PY=${PYTHON:-python3}
+if [ "$(id -u)" = 0 ]; then
+  RUN_USER=${HNP_REAL_NETBOX_USER:-hnp-real-netbox}
+  STATE=${HNP_REAL_NETBOX_HOME:-/var/cache/hnp-gitops/real-netbox}
+  PY=${PYTHON:-/usr/bin/python3}
+else
+  RUN_USER=""
+  STATE=${HNP_REAL_NETBOX_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/hnp-gitops/real-netbox}
+  PY=${PYTHON:-python3}
+fi
 NETBOX_VERSION=4.3.7
 HNP_COMMIT=705549aa70a15bad73cb6e36f3a824c00b11d8a3
 NETBOX_SRC=${NETBOX_SRC:-}
@@ -55,6 +73,10 @@ need_packages() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v patch >/dev/null || missing+=(patch)
   command -v curl >/dev/null || missing+=(curl)
+  if [ -n "$RUN_USER" ]; then
+    [ -x "$PY" ] || missing+=(python3)
+    "$PY" -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
+  fi
   [ ${#missing[@]} = 0 ] && return
   command -v apt-get >/dev/null || die "install ${missing[*]} (no apt-get here)"
   log "installing Debian packages: ${missing[*]}"
@@ -135,6 +157,8 @@ tree() {
     cp "$HERE/patch-blank/0029_fabric_json_fields_blank.py" "$hnp/migrations/"
   fi
   configuration "$v" > "$dir/netbox/netbox/configuration.py"
+  mkdir -p "$dir/netbox/media"
+  [ -z "$RUN_USER" ] || chown -R "$RUN_USER:$RUN_USER" "$dir/netbox/media"
   echo "$want-$v" > "$stamp"
 }
 
@@ -192,13 +216,39 @@ postgres() {
 redis() {
   mkdir -p "$STATE/run" "$STATE/redis"
   redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --save '' \
+  [ -z "$RUN_USER" ] || chown "$RUN_USER:$RUN_USER" "$STATE/redis"
+  as_netbox redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --save '' \
     --dir "$STATE/redis" --pidfile "$STATE/run/redis.pid" --logfile "$STATE/run/redis.log"
   for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return; sleep 0.1; done
   die "Redis did not start (see $STATE/run/redis.log)"
 }
 
-manage() { local v=$1; shift; (cd "$STATE/$v/netbox" && "$STATE/venv/bin/python" manage.py "$@"); }
+# as_netbox CMD...: run a NetBox process as RUN_USER (when root), with its own
+# HOME. setpriv execs in place, so a recorded pid is the process's own.
+PRIV=()
+[ -z "$RUN_USER" ] || PRIV=(env "HOME=$STATE/home" setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups)
+as_netbox() { "${PRIV[@]}" "$@"; }
+
+# run_user: the unprivileged user and the only folders it may write.
+# HNP's signal also lays out a local copy of each fabric's directory under
+# /var/lib/hedgehog/fabrics/; when it cannot, its error handler writes a
+# 21-character status into a 20-character column and the fabric's create or
+# update ends in a 500 (hypothesis 7). The folder is the run user's.
+run_user() {
+  mkdir -p "$STATE/run" "$STATE/home"
+  local owner=${RUN_USER:-$(id -un)}
+  if [ -n "$RUN_USER" ]; then
+    id "$RUN_USER" >/dev/null 2>&1 ||
+      useradd --system --user-group --no-create-home --home-dir "$STATE/home" --shell /usr/sbin/nologin "$RUN_USER"
+    chmod 755 "$STATE"
+    chown -R "$RUN_USER:$RUN_USER" "$STATE/run" "$STATE/home"
+  fi
+  [ -w /var/lib/hedgehog ] && [ -z "$RUN_USER" ] && return
+  $SUDO mkdir -p /var/lib/hedgehog
+  $SUDO chown -R "$owner:" /var/lib/hedgehog
+}
+
+manage() { local v=$1; shift; (cd "$STATE/$v/netbox" && as_netbox "$STATE/venv/bin/python" manage.py "$@"); }
 
 migrate() {
   local v=$1
@@ -244,14 +294,14 @@ running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 start() {
   local v=$1 run=$STATE/run
   if ! running "$run/$v-web.pid"; then
-    (cd "$STATE/$v/netbox" && "$STATE/venv/bin/gunicorn" --daemon --pid "$run/$v-web.pid" \
+    (cd "$STATE/$v/netbox" && as_netbox "$STATE/venv/bin/python" -m gunicorn --daemon --pid "$run/$v-web.pid" \
       --bind "127.0.0.1:${WEB_PORT[$v]}" --workers 2 --threads 4 --timeout 120 \
       --error-logfile "$run/$v-web.log" --capture-output netbox.wsgi)
   fi
   if ! running "$run/$v-worker.pid"; then
     # exec: the recorded pid is the worker's, and no shell keeps our stdout open
     # (a caller piping `up` into another command would otherwise wait forever).
-    (cd "$STATE/$v/netbox" && exec nohup "$STATE/venv/bin/python" manage.py rqworker high default low) \
+    (cd "$STATE/$v/netbox" && exec nohup "${PRIV[@]}" "$STATE/venv/bin/python" manage.py rqworker high default low) \
       >"$run/$v-worker.log" 2>&1 </dev/null &
     echo $! >"$run/$v-worker.pid"
   fi
@@ -285,6 +335,7 @@ cmd_up() {
   local t0=$SECONDS
   need_packages
   mkdir -p "$STATE/run"
+  run_user
   sources
   venv
   postgres
@@ -318,7 +369,8 @@ cmd_purge() {
     as_postgres psql -q -p "$PG_PORT" -c "DROP ROLE IF EXISTS hnp_real" 2>/dev/null || true
   fi
   rm -rf "$STATE"
-  log "purged $STATE"
+  [ ! -d /var/lib/hedgehog ] || $SUDO rm -rf /var/lib/hedgehog
+  log "purged $STATE and /var/lib/hedgehog"
 }
 
 cmd_env() {

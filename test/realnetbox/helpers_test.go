@@ -291,3 +291,8 @@ func recordedDeliveries(t *testing.T) []delivery {
 	}
 	return out
 }
+
+func jsonIndent(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	return append(b, '\n'), err
+}
