@@ -7,6 +7,8 @@
 #   scripts/real-netbox.sh purge   down, then drop the databases and delete the state
 #   scripts/real-netbox.sh env     print the environment the Go suite reads
 #   scripts/real-netbox.sh status  what runs
+#   scripts/real-netbox.sh restart-web VARIANT   a new web server (ends stuck requests)
+#   scripts/real-netbox.sh manage VARIANT ARGS   NetBox's manage.py, as NetBox's user
 #
 # Two NetBox instances run side by side from one virtual environment, one
 # PostgreSQL cluster (Debian's) and one Redis:
@@ -295,7 +297,7 @@ start() {
   local v=$1 run=$STATE/run
   if ! running "$run/$v-web.pid"; then
     (cd "$STATE/$v/netbox" && as_netbox "$STATE/venv/bin/python" -m gunicorn --daemon --pid "$run/$v-web.pid" \
-      --bind "127.0.0.1:${WEB_PORT[$v]}" --workers 2 --threads 4 --timeout 120 \
+      --bind "127.0.0.1:${WEB_PORT[$v]}" --workers 2 --threads 4 --timeout 120 --graceful-timeout 5 \
       --error-logfile "$run/$v-web.log" --capture-output netbox.wsgi)
   fi
   if ! running "$run/$v-worker.pid"; then
@@ -321,12 +323,19 @@ wait_ready() {
   die "$v: NetBox did not become ready at $url"
 }
 
+# stop_pid PIDFILE: TERM, then after 10 s KILL, the process and its children
+# (a gunicorn worker whose thread is stuck in HNP's save loop never exits by
+# itself, even when its master is gone).
 stop_pid() {
   local f=$1
   running "$f" || { rm -f "$f"; return; }
-  local pid; pid=$(cat "$f"); kill "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || { rm -f "$f"; return; }; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true; rm -f "$f"
+  local pid children; pid=$(cat "$f")
+  children=$(pgrep -P "$pid" || true)
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  # shellcheck disable=SC2086
+  kill -9 "$pid" $children 2>/dev/null || true
+  rm -f "$f"
 }
 
 # ---- commands -----------------------------------------------------------
@@ -386,6 +395,7 @@ cmd_env() {
   echo "export HNP_REAL_NETBOX_ADMIN_TOKEN=$(secret admin-token | cut -c1-40)"
   echo "export HNP_REAL_NETBOX_SERVICE_TOKEN=$(secret service-token | cut -c1-40)"
   echo "export HNP_REAL_NETBOX_HNP_ARCHIVE=$STATE/src/hnp.tar.gz"
+  echo "export HNP_REAL_NETBOX_HOME=$STATE"
 }
 
 cmd_status() {
@@ -403,6 +413,8 @@ case ${1:-} in
   purge) cmd_purge ;;
   env) cmd_env ;;
   status) cmd_status ;;
+  restart-web) shift; [ -n "${1:-}" ] || die "usage: $0 restart-web stock|patched"
+    stop_pid "$STATE/run/$1-web.pid"; start "$1"; wait_ready "$1" ;;
   manage) shift; [ -n "${1:-}" ] || die "usage: $0 manage stock|patched ARGS..."; manage "$@" ;;
   *) echo "usage: $0 up|down|purge|env|status|manage VARIANT ARGS..." >&2; exit 2 ;;
 esac
