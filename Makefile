@@ -12,7 +12,7 @@ BENCHCOUNT ?= 6
 
 export HNP_GITOPS_HELM := $(BIN)/helm
 
-.PHONY: all build test unit lint tools bench fuzz fuzz-short soak soak-short demo clean
+.PHONY: all build test test-real unit lint tools bench fuzz fuzz-short soak soak-short demo clean
 
 all: build
 
@@ -34,6 +34,17 @@ lint:
 ## soak-short in CI, soak for the long form).
 test: lint tools
 	$(GO) test -count=1 -timeout 15m $$($(GO) list ./... | grep -v /test/soak)
+
+## test-real: the end-to-end cases against a real NetBox 4.3.7 with the real
+## HNP, stock and patched (docs/real-netbox.md). It stands the stack up with
+## scripts/real-netbox.sh (Debian packages, a Python environment, PostgreSQL,
+## Redis) unless HNP_REAL_NETBOX_EXTERNAL=1 says the HNP_REAL_NETBOX_*
+## variables already point at your own. RECORD=1 rewrites the recorded
+## webhook deliveries in testdata/real-netbox/.
+test-real:
+	@if [ "$${HNP_REAL_NETBOX_EXTERNAL:-}" != 1 ]; then ./scripts/real-netbox.sh up; fi
+	@if [ "$${HNP_REAL_NETBOX_EXTERNAL:-}" != 1 ]; then eval "$$(./scripts/real-netbox.sh env)"; fi; \
+	  $(GO) test -tags realnetbox -count=1 -timeout 20m ./test/realnetbox $(if $(RECORD),-realnetbox.record)
 
 bench: build
 	./scripts/bench.sh

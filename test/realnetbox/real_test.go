@@ -38,11 +38,16 @@ func variantURL(t *testing.T, v string) string {
 	return realEnv(t, "HNP_REAL_NETBOX_"+strings.ToUpper(v)+"_URL")
 }
 
-// manage runs NetBox's manage.py of a variant through the stack's script.
+// manage runs NetBox's manage.py of a variant: through the stack's script,
+// or through HNP_REAL_NETBOX_<VARIANT>_MANAGE (a command line, e.g.
+// "docker exec -i netbox /opt/netbox/netbox/manage.py") for your own NetBox.
 func manage(t *testing.T, variant string, args ...string) string {
 	t.Helper()
-	script := filepath.Join(testkit.ModuleRoot(t), "scripts", "real-netbox.sh")
-	cmd := exec.Command(script, append([]string{"manage", variant}, args...)...)
+	argv := []string{filepath.Join(testkit.ModuleRoot(t), "scripts", "real-netbox.sh"), "manage", variant}
+	if own := os.Getenv("HNP_REAL_NETBOX_" + strings.ToUpper(variant) + "_MANAGE"); own != "" {
+		argv = strings.Fields(own)
+	}
+	cmd := exec.Command(argv[0], append(argv[1:], args...)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("manage.py %s (%s): %v\n%s", strings.Join(args, " "), variant, err, tail(string(out), 30))
