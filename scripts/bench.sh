@@ -51,6 +51,14 @@ go test -count=1 -run 'TestCreateToCommitLatency' -v ./test/e2e > "$out/latency.
 grep -E 'p50|p90|max|latency' "$out/latency.txt" || true
 
 echo
+echo "## Save to commit on the real NetBox 4.3.7 + HNP (patched; its RQ worker's webhook) beside the emulator, 20 fabrics each, batch window 100ms (target: p50 < 1 s)"
+./scripts/real-netbox.sh up 2>&1 | tail -n 1
+( eval "$(./scripts/real-netbox.sh env)"
+  go test -tags realnetbox -count=1 -run 'TestLatencySim|TestLatencyReal' -v ./test/realnetbox -realnetbox.latency=20 ) > "$out/real-latency.txt" 2>&1 ||
+  { tail -n 30 "$out/real-latency.txt"; echo "real save -> commit measurement failed"; exit 1; }
+grep -E 'save -> commit' "$out/real-latency.txt"
+
+echo
 echo "## Burst: fabrics over 5 repositories at once (100; 500 with BENCH_LONG=1), commits per repository, peak RSS (target: < 64 MiB at 500)"
 if [ "$LONG" = 1 ]; then
   go test -count=1 -timeout 30m -run 'TestBurst' ./test/soak -soak.long -v > "$out/burst.txt"

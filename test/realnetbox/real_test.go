@@ -197,3 +197,17 @@ func (r *recorder) add(t *testing.T, d delivery) {
 		t.Errorf("record delivery: %v", err)
 	}
 }
+
+// TestLatencyReal measures save -> commit on the real NetBox with the
+// patched HNP (the stock one refuses API creates), through its real RQ
+// worker's webhook.
+func TestLatencyReal(t *testing.T) {
+	if *latencyFabrics == 0 {
+		t.Log("measurement only: run with -realnetbox.latency=N (make bench)")
+		return
+	}
+	clearObjects(t, "patched")
+	s := startSuite(t, realTarget(t, "patched", nil))
+	s.setup(t)
+	s.measureSaveToCommit(t, *latencyFabrics)
+}

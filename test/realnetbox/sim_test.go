@@ -20,32 +20,42 @@ func TestSharedSim(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			nb, err := netboxsim.Start(netboxsim.Options{Version: "4.3", Token: simToken, HNPBlankJSONFields: stock})
+			runShared(t, simTarget(t, stock))
+		})
+	}
+}
+
+// simTarget is a fresh emulator; stock: HNP as published
+// (HNPBlankJSONFields).
+func simTarget(t *testing.T, stock bool) target {
+	name := "patched"
+	if stock {
+		name = "stock"
+	}
+	nb, err := netboxsim.Start(netboxsim.Options{Version: "4.3", Token: simToken, HNPBlankJSONFields: stock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nb.Close() })
+	return target{
+		name: "netboxsim " + name, url: nb.URL(), adminToken: simToken, serviceToken: simToken, stockHNP: stock,
+		createRepo: func(t *testing.T, name, gitURL string) int64 {
+			r, err := nb.CreateRepository(netboxsim.Repository{Name: name, URL: gitURL, Provider: "github",
+				AuthenticationType: "token", DefaultBranch: "main", ValidateSSL: true, HasCredentials: true})
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { nb.Close() })
-			runShared(t, target{
-				name: name, url: nb.URL(), adminToken: simToken, serviceToken: simToken, stockHNP: stock,
-				createRepo: func(t *testing.T, name, gitURL string) int64 {
-					r, err := nb.CreateRepository(netboxsim.Repository{Name: name, URL: gitURL, Provider: "github",
-						AuthenticationType: "token", DefaultBranch: "main", ValidateSSL: true, HasCredentials: true})
-					if err != nil {
-						t.Fatal(err)
-					}
-					return r.ID
-				},
-				createFabricDirect: func(t *testing.T, name string, repoID int64, dir string) int64 {
-					f, err := nb.CreateFabricDirect(netboxsim.Fabric{Name: name, GitRepository: repoID, GitOpsDirectory: dir,
-						Status: "planned", ArchiveStrategy: "rename_with_extension"})
-					if err != nil {
-						t.Fatal(err)
-					}
-					return f.ID
-				},
-				// The emulator has one token: revoking it is for good.
-				revokeServiceToken: func(*testing.T) func() { nb.RevokeToken(); return nil },
-			})
-		})
+			return r.ID
+		},
+		createFabricDirect: func(t *testing.T, name string, repoID int64, dir string) int64 {
+			f, err := nb.CreateFabricDirect(netboxsim.Fabric{Name: name, GitRepository: repoID, GitOpsDirectory: dir,
+				Status: "planned", ArchiveStrategy: "rename_with_extension"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return f.ID
+		},
+		// The emulator has one token: revoking it is for good.
+		revokeServiceToken: func(*testing.T) func() { nb.RevokeToken(); return nil },
 	}
 }
