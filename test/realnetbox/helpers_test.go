@@ -163,9 +163,10 @@ type delivery struct {
 	Header http.Header `json:"headers"`
 	Body   []byte      `json:"-"`
 	// parsed from Body
-	Event string `json:"-"`
-	Model string `json:"-"`
-	ID    int64  `json:"-"`
+	Event string    `json:"-"`
+	Model string    `json:"-"`
+	ID    int64     `json:"-"`
+	at    time.Time // when the proxy received it
 }
 
 // webhookProxy stands between NetBox's webhook and the service: it keeps
@@ -190,7 +191,7 @@ func (p *webhookProxy) setTarget(u string) { p.mu.Lock(); p.to = u; p.mu.Unlock(
 
 func (p *webhookProxy) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	d := delivery{Header: r.Header.Clone(), Body: body}
+	d := delivery{Header: r.Header.Clone(), Body: body, at: time.Now()}
 	var env struct {
 		Event string `json:"event"`
 		Model string `json:"model"`
@@ -220,15 +221,16 @@ func (p *webhookProxy) serve(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.Copy(w, resp.Body)
 }
 
-// waitDelivery waits for a delivery of event on fabric id.
-func (p *webhookProxy) waitDelivery(t *testing.T, id int64, event string, d time.Duration) delivery {
+// waitDeliveryAfter waits for a delivery of event on fabric id received
+// after since.
+func (p *webhookProxy) waitDeliveryAfter(t *testing.T, id int64, event string, since time.Time, d time.Duration) delivery {
 	t.Helper()
 	var found delivery
 	eventually(t, d, fmt.Sprintf("a %s webhook for fabric %d", event, id), func() bool {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		for _, x := range p.got {
-			if x.Model == "hedgehogfabric" && x.ID == id && x.Event == event {
+			if x.Model == "hedgehogfabric" && x.ID == id && x.Event == event && !x.at.Before(since) {
 				found = x
 				return true
 			}

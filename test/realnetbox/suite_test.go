@@ -67,6 +67,7 @@ func runShared(t *testing.T, tg target) {
 	s := startSuite(t, tg)
 	t.Run("setup twice", s.caseSetupTwice)
 	t.Run("fabric created", s.caseFabricCreated)
+	t.Run("repository seeded by HNP", s.caseSeededByHNP)
 	t.Run("token revoked", s.caseTokenRevoked)
 	t.Run("wrong webhook secret", s.caseWrongSecret)
 	t.Run("no secrets", s.caseNoSecrets)
@@ -163,6 +164,8 @@ func (s *suite) caseFabricCreated(t *testing.T) {
 	s.checkStatus(t, id, head)
 
 	t.Run("no-change update", func(t *testing.T) { s.noChangeUpdate(t, id, bare) })
+	t.Run("bulk edit", func(t *testing.T) { s.bulkEdit(t, id, bare) })
+	t.Run("re-init by editing the status", func(t *testing.T) { s.reinit(t, id, bare) })
 	t.Run("deleted", func(t *testing.T) { s.deleted(t, id, bare, dir) })
 }
 
@@ -214,7 +217,7 @@ func (s *suite) noChangeUpdate(t *testing.T, id int64, bare string) {
 		if code != http.StatusOK {
 			t.Fatalf("PATCH description: %d %s", code, body)
 		}
-		s.proxy.waitDelivery(t, id, "updated", 30*time.Second)
+		s.proxy.waitDeliveryAfter(t, id, "updated", asked, 30*time.Second)
 	}
 	res := s.waitResult(t, id, func(r result) bool { return r.Time.After(asked) }, 30*time.Second)
 	if res.Result != "unchanged" {
@@ -223,6 +226,56 @@ func (s *suite) noChangeUpdate(t *testing.T, id int64, bare string) {
 	time.Sleep(time.Second)
 	if after := s.commits(t, bare); after != before {
 		t.Errorf("an update that changes nothing made %d commit(s)", after-before)
+	}
+}
+
+// bulkEdit edits the fabric through NetBox's bulk PATCH (a list body):
+// one webhook per object, nothing to commit.
+func (s *suite) bulkEdit(t *testing.T, id int64, bare string) {
+	before := s.commits(t, bare)
+	asked := time.Now()
+	code, body := s.adminREST(t, http.MethodPatch, "fabrics/", []map[string]any{{"id": id, "description": "bulk edit"}})
+	if s.tg.stockHNP {
+		if code != http.StatusBadRequest || !strings.Contains(body, "This field cannot be blank.") {
+			t.Fatalf("bulk PATCH on stock HNP: %d %s; want 400 blank", code, body)
+		}
+		return
+	}
+	if code != http.StatusOK {
+		t.Fatalf("bulk PATCH: %d %s", code, body)
+	}
+	s.proxy.waitDeliveryAfter(t, id, "updated", asked, 30*time.Second)
+	if res := s.waitResult(t, id, func(r result) bool { return r.Time.After(asked) }, 30*time.Second); res.Result != "unchanged" {
+		t.Errorf("result after a bulk edit: %+v, want unchanged", res)
+	}
+	if after := s.commits(t, bare); after != before {
+		t.Errorf("a bulk edit that changes nothing made %d commit(s)", after-before)
+	}
+}
+
+// reinit sets the fabric's status field back to not_initialized, as a
+// user asks for a fresh run: the service runs again (initializing, then
+// initialized) and, the directory being in its target state, commits
+// nothing. Stock HNP refuses the edit.
+func (s *suite) reinit(t *testing.T, id int64, bare string) {
+	before := s.commits(t, bare)
+	asked := time.Now()
+	code, body := s.adminREST(t, http.MethodPatch, fmt.Sprintf("fabrics/%d/", id),
+		map[string]any{"custom_fields": map[string]any{status.FieldStatus: string(status.NotInitialized)}})
+	if s.tg.stockHNP {
+		checkBlankRefusal(t, code, body)
+		return
+	}
+	if code != http.StatusOK {
+		t.Fatalf("PATCH status: %d %s", code, body)
+	}
+	res := s.waitResult(t, id, func(r result) bool { return r.Time.After(asked) && r.Status == string(status.Initialized) }, 30*time.Second)
+	if res.Result != "unchanged" {
+		t.Errorf("re-init result: %+v, want unchanged and initialized", res)
+	}
+	s.waitFabricStatus(t, id, status.Initialized, 30*time.Second)
+	if after := s.commits(t, bare); after != before {
+		t.Errorf("a re-init of a directory in its target state made %d commit(s)", after-before)
 	}
 }
 
@@ -247,6 +300,50 @@ func (s *suite) deleted(t *testing.T, id int64, bare, dir string) {
 	if _, ok := files[dir+"/.hnp/manifest.yaml"]; !ok {
 		t.Errorf("the directory of the deleted fabric was removed")
 	}
+}
+
+// hnpSeed is what HNP's own post-save signal pushes to a github.com
+// repository for a fabric (hypothesis 8; it never reaches GitHub offline):
+// .gitkeep files for raw/, unmanaged/ and each managed/<kind>/, a README.md,
+// and .hnp/manifest.yaml and .hnp/archive-log.yaml holding a comment line
+// and JSON text.
+func hnpSeed(dir, fabricName string) map[string][]byte {
+	files := map[string][]byte{
+		dir + "/README.md":          []byte("# GitOps directory of " + fabricName + "\n\nManaged by the Hedgehog NetBox Plugin.\n"),
+		dir + "/raw/.gitkeep":       {},
+		dir + "/unmanaged/.gitkeep": {},
+		dir + "/.hnp/manifest.yaml": []byte("# HNP GitOps Manifest\n{\n  \"version\": \"1.0\",\n  \"fabric_name\": \"" + fabricName +
+			"\",\n  \"directories\": {\"raw\": \"raw\", \"managed\": \"managed\", \"metadata\": \".hnp\"},\n  \"archive_strategy\": \"rename_with_extension\"\n}"),
+		dir + "/.hnp/archive-log.yaml": []byte("# HNP Archive Log\n{\n  \"version\": \"1.0\",\n  \"operations\": []\n}"),
+	}
+	for _, kind := range []string{"connections", "servers", "switches", "switchgroups", "vlannamespaces", "vpcs", "externals",
+		"externalattachments", "externalpeerings", "ipv4namespaces", "vpcattachments", "vpcpeerings"} {
+		files[dir+"/managed/"+kind+"/.gitkeep"] = []byte{}
+	}
+	return files
+}
+
+// caseSeededByHNP: a repository that already holds what HNP's signal
+// writes, plus the user's files in raw/, is reconciled cleanly in one
+// commit: HNP's JSON-text manifest is replaced by the service's.
+func (s *suite) caseSeededByHNP(t *testing.T) {
+	name := uniqueName("seeded")
+	dir := "gitops/" + name
+	seed := hnpSeed(dir, name)
+	for f, b := range testkit.Fixtures(t) {
+		seed[dir+"/raw/"+f] = b
+	}
+	bare := s.newRepo(t, name, seed)
+	repoID := s.tg.createRepo(t, name, "https://github.com/"+owner+"/"+name+".git")
+	id := s.createFabric(t, name, repoID, "/"+dir+"/")
+	s.waitCommits(t, bare, 2, 60*time.Second)
+	files := testkit.Clone(t, bare, "main")
+	testkit.CheckManagedCounts(t, files, dir)
+	if m := files[dir+"/.hnp/manifest.yaml"]; strings.Contains(m, "HNP GitOps Manifest") {
+		t.Errorf("HNP's manifest was kept:\n%s", m)
+	}
+	head := strings.TrimSpace(testkit.Git(t, ".", "--git-dir", bare, "rev-parse", "main"))
+	s.checkStatus(t, id, head)
 }
 
 // caseTokenRevoked: with its NetBox token revoked, a reconcile ends in a
