@@ -72,10 +72,15 @@ The API token needs write permission on these extras objects.`,
 			if cfg.WebhookSecret == "" {
 				return usagef("no webhook secret: set --webhook-secret-file (or %s)", EnvName("webhook-secret-file"))
 			}
+			base, err := baseTransport(cfg.CAFile)
+			if err != nil {
+				return err
+			}
 			client, err := netbox.New(netbox.Options{
 				BaseURL:   cfg.NetBoxURL,
 				Token:     cfg.NetBoxToken.Value(),
 				Timeout:   cfg.NetBoxTimeout,
+				Transport: base,
 				UserAgent: "hnp-gitops/" + Version,
 			})
 			if err != nil {

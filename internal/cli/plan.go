@@ -154,7 +154,11 @@ func runRemotePlan(ctx context.Context, w io.Writer, o planOptions) error {
 	if err != nil {
 		return err
 	}
-	repos, _, err := newRepositories(&o.git, tokens, nil)
+	base, err := baseTransport(o.git.CAFile)
+	if err != nil {
+		return err
+	}
+	repos, _, err := newRepositories(&o.git, tokens, nil, base)
 	if err != nil {
 		return err
 	}

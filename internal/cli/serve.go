@@ -100,6 +100,10 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 	}
 	qs := &queueStats{}
 	m := metrics.New(metrics.BuildInfo{Version: Version, Revision: Commit}, qs)
+	base, err := baseTransport(cfg.CAFile)
+	if err != nil {
+		return nil, err
+	}
 
 	nb, err := netbox.New(netbox.Options{
 		BaseURL:       cfg.NetBoxURL,
@@ -108,13 +112,13 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 		FabricsPrefix: cfg.NetBoxFabricsPrefix,
 		ReposPrefix:   cfg.NetBoxReposPrefix,
 		Timeout:       cfg.NetBoxTimeout,
-		Transport:     m.NetBoxTransport(http.DefaultTransport.(*http.Transport).Clone(), netbox.Route),
+		Transport:     m.NetBoxTransport(base.Clone(), netbox.Route),
 		UserAgent:     "hnp-gitops/" + Version,
 	})
 	if err != nil {
 		return nil, usageError{err}
 	}
-	repos, gh, err := newRepositories(cfg, tokens, m)
+	repos, gh, err := newRepositories(cfg, tokens, m, base)
 	if err != nil {
 		return nil, err
 	}
@@ -144,14 +148,14 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 // newRepositories builds the repository port: github.com and the listed
 // Enterprise hosts speak GitHub's API, every other host (GitLab, Bitbucket,
 // Gitea, plain git) the git protocol. m may be nil.
-func newRepositories(cfg *config.Config, tokens *tokenMap, m *metrics.Metrics) (*gitremote.Router, *gitrepo.GitHub, error) {
+func newRepositories(cfg *config.Config, tokens *tokenMap, m *metrics.Metrics, base *http.Transport) (*gitremote.Router, *gitrepo.GitHub, error) {
 	committerName, committerEmail := cfg.Committer()
 	author := gitrepo.Identity{Name: cfg.CommitAuthorName, Email: cfg.CommitAuthorEmail}
 	committer := gitrepo.Identity{Name: committerName, Email: committerEmail}
 	ghOpts := gitrepo.GitHubOptions{
 		APIURL:         cfg.GitHubAPIURL,
 		TokenFor:       tokens.githubToken,
-		Transport:      m.GitHubTransport(http.DefaultTransport.(*http.Transport).Clone(), gitrepo.Route),
+		Transport:      m.GitHubTransport(base.Clone(), gitrepo.Route),
 		Author:         author,
 		Committer:      committer,
 		MaxAttempts:    cfg.MaxCommitRetries,
@@ -192,7 +196,7 @@ func newRepositories(cfg *config.Config, tokens *tokenMap, m *metrics.Metrics) (
 	gh = gitrepo.NewGitHub(ghOpts)
 	generic := gitremote.New(gitremote.Options{
 		CredentialsFor: tokens.gitCredentials(cfg.GitSSHKeyFile, cfg.GitKnownHostsFile),
-		HTTPClient:     &http.Client{Transport: m.GitTransport(http.DefaultTransport.(*http.Transport).Clone(), gitRoute)},
+		HTTPClient:     &http.Client{Transport: m.GitTransport(base.Clone(), gitRoute)},
 		Author:         author,
 		Committer:      committer,
 		MaxAttempts:    cfg.MaxCommitRetries,

@@ -49,6 +49,9 @@ type Config struct {
 
 	WebhookSecret         Secret
 	InsecureSkipSignature bool
+	// CAFile is a PEM bundle of extra certificate authorities trusted,
+	// beside the system's, for every outgoing HTTPS connection.
+	CAFile string
 	APIToken              Secret
 
 	Workers          int
@@ -161,6 +164,7 @@ func (c *Config) RegisterGitFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.GitHubAppPrivateKeyFile, "github-app-private-key-file", "", "PEM private key of the GitHub App")
 	fs.Int64Var(&c.GitHubAppInstallationID, "github-app-installation-id", 0, "the App's installation id (default: looked up per repository)")
 	fs.StringVar(&c.GitSSHKeyFile, "git-ssh-key-file", "", "private key for repositories with git@host:owner/repo URLs on hosts that are not GitHub")
+	fs.StringVar(&c.CAFile, "ca-file", "", "PEM file of extra certificate authorities to trust, beside the system's, for NetBox, GitHub and git over HTTPS (an internal CA)")
 	fs.StringVar(&c.GitKnownHostsFile, "git-known-hosts-file", "", "known_hosts file that SSH git hosts are checked against (required with --git-ssh-key-file)")
 }
 

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +59,7 @@ type target struct {
 type suite struct {
 	tg    target
 	gh    *githubsim.Server
+	git   *gitHTTPS
 	svc   *harness.Service
 	proxy *webhookProxy
 	ctx   context.Context
@@ -68,6 +71,7 @@ func runShared(t *testing.T, tg target) {
 	t.Run("setup twice", s.caseSetupTwice)
 	t.Run("fabric created", s.caseFabricCreated)
 	t.Run("repository seeded by HNP", s.caseSeededByHNP)
+	t.Run("generic git over HTTPS", s.caseGenericGit)
 	t.Run("token revoked", s.caseTokenRevoked)
 	t.Run("wrong webhook secret", s.caseWrongSecret)
 	t.Run("no secrets", s.caseNoSecrets)
@@ -90,7 +94,13 @@ func startSuite(t *testing.T, tg target) *suite {
 		rec = func(d delivery) { tg.record(t, d) }
 	}
 	proxy := startProxy(t, rec)
+	git := startGitHTTPS(t)
+	tokenMap := filepath.Join(t.TempDir(), "tokens")
+	if err := os.WriteFile(tokenMap, []byte(git.host()+"="+gitUser+":"+gitToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	svc, err := harness.StartInProcess(ctx, []string{"serve",
+		"--ca-file=" + git.caFile, "--github-token-map-file=" + tokenMap,
 		"--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
 		"--netbox-url=" + tg.url, "--netbox-token=" + tg.serviceToken,
 		"--github-api-url=" + gh.URL() + "/", "--github-token=" + githubToken,
@@ -108,7 +118,7 @@ func startSuite(t *testing.T, tg target) *suite {
 		}
 	})
 	proxy.setTarget(svc.HTTPURL)
-	return &suite{tg: tg, gh: gh, svc: svc, proxy: proxy, ctx: ctx}
+	return &suite{tg: tg, gh: gh, git: git, svc: svc, proxy: proxy, ctx: ctx}
 }
 
 // caseSetupTwice: `netbox setup` makes the custom fields, webhook and event
@@ -174,10 +184,9 @@ func (s *suite) caseFabricCreated(t *testing.T) {
 // its own API, that NetBox refused the write and why.
 func (s *suite) checkStatus(t *testing.T, id int64, head string) {
 	t.Helper()
-	wantURL := "https://github.com/" + owner + "/"
 	if !s.tg.stockHNP {
 		f := s.waitFabricStatus(t, id, status.Initialized, 30*time.Second)
-		if u, _ := f.CustomFields[status.FieldCommitURL].(string); !strings.HasPrefix(u, wantURL) || !strings.HasSuffix(u, "/commit/"+head) {
+		if u, _ := f.CustomFields[status.FieldCommitURL].(string); !strings.Contains(u, head) {
 			t.Errorf("gitops_commit_url = %q, want the head commit %s", u, head)
 		}
 		// Hypothesis 9: NetBox queues the webhook of the service's own
@@ -346,6 +355,26 @@ func (s *suite) caseSeededByHNP(t *testing.T) {
 	s.checkStatus(t, id, head)
 }
 
+// caseGenericGit is the acceptance case on a repository that is not on
+// GitHub: git's own http-backend over HTTPS (a private CA, basic auth), so
+// the one commit goes through the git protocol. `git clone` shows what Argo
+// CD or Flux would see.
+func (s *suite) caseGenericGit(t *testing.T) {
+	name := uniqueName("generic")
+	dir := "gitops/" + name
+	gitURL, bare := s.git.newRepo(t, name, testkit.AcceptanceSeed(t, dir+"/raw"))
+	repoID := s.tg.createRepo(t, name, gitURL)
+	id := s.createFabric(t, name, repoID, "/"+dir+"/")
+	s.waitCommits(t, bare, 2, 60*time.Second)
+	files := testkit.Clone(t, bare, "main")
+	testkit.CheckManagedCounts(t, files, dir)
+	head := strings.TrimSpace(testkit.Git(t, ".", "--git-dir", bare, "rev-parse", "main"))
+	s.checkStatus(t, id, head)
+	if logs := s.svc.Logs(); strings.Contains(logs, gitToken) {
+		t.Error("the service's log holds the git server's token")
+	}
+}
+
 // caseTokenRevoked: with its NetBox token revoked, a reconcile ends in a
 // clear error in the service's API result and log, and the NetBox error
 // metric counts NetBox's 403 (NetBox 4.3 answers an invalid token with
@@ -408,7 +437,7 @@ func (s *suite) caseWrongSecret(t *testing.T) {
 // appears in the service's log or a commit.
 func (s *suite) caseNoSecrets(t *testing.T) {
 	logs := s.svc.Logs()
-	for _, secret := range []string{githubToken, webhookSecret, apiToken, fakeK8sToken, s.tg.serviceToken, s.tg.adminToken} {
+	for _, secret := range []string{githubToken, webhookSecret, apiToken, fakeK8sToken, gitToken, s.tg.serviceToken, s.tg.adminToken} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("the service's log holds a secret (%d chars)", len(secret))
 		}
