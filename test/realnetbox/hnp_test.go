@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -303,4 +304,91 @@ func login(t *testing.T, base string) *http.Client {
 	}
 	t.Fatalf("login failed: %d, no session cookie", resp.StatusCode)
 	return nil
+}
+
+// TestFabricAPIFacts confirms the rest of hypothesis 7 on the fabric API:
+// no filters (?name= matches nothing yet answers every fabric), url is
+// null, archive_strategy is forced to rename_with_extension (a create
+// asking for "none" gets it too; HNP has no "delete"), status is a
+// plain string, the local directory paths are exposed, and the Kubernetes
+// token comes back in plain text (which the service never logs or writes).
+func TestFabricAPIFacts(t *testing.T) {
+	v := "patched"
+	name := uniqueName("facts")
+	repoID := ormID(t, v, fmt.Sprintf(`
+from django.contrib.auth import get_user_model
+from netbox_hedgehog.models import GitRepository
+u = get_user_model().objects.get(username="hnp-gitops")
+r = GitRepository(name=%s, url="https://github.com/hedgehog/%s.git", provider="github", authentication_type="token", default_branch="main", created_by=u)
+r.save()
+print("RESULT", r.pk)`, pyStr(name), name))
+	s := &suite{tg: target{url: variantURL(t, v), adminToken: realEnv(t, "HNP_REAL_NETBOX_ADMIN_TOKEN")}, ctx: context.Background()}
+	code, body := s.adminREST(t, http.MethodPost, "fabrics/", map[string]any{
+		"name": name, "git_repository": repoID, "gitops_directory": "/gitops/" + name + "/",
+		"kubernetes_token": fakeK8sToken, "archive_strategy": "none",
+	})
+	if code != http.StatusCreated {
+		t.Fatalf("POST fabric: %d %s", code, body)
+	}
+	code, body = s.adminREST(t, http.MethodGet, "fabrics/?name=no-such-fabric&cf_gitops_directory_status=initialized", nil)
+	var list struct {
+		Count   int              `json:"count"`
+		Results []map[string]any `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(body), &list); err != nil || code != http.StatusOK {
+		t.Fatalf("list: %d %v", code, err)
+	}
+	if list.Count == 0 {
+		t.Errorf("?name= of a fabric that does not exist answered none: HNP filters now (update the docs)")
+	}
+	var f map[string]any
+	for _, r := range list.Results {
+		if r["name"] == name {
+			f = r
+		}
+	}
+	if f == nil {
+		t.Fatalf("fabric %s not in the unfiltered list", name)
+	}
+	checks := []struct {
+		field string
+		ok    bool
+	}{
+		{"url", f["url"] == nil},
+		{"archive_strategy", f["archive_strategy"] == "rename_with_extension"},
+		{"status (a plain string)", f["status"] == "planned"},
+		{"kubernetes_token (plain text)", f["kubernetes_token"] == fakeK8sToken},
+		{"raw_directory_path (a local path)", strings.HasPrefix(fmt.Sprint(f["raw_directory_path"]), "/var/lib/hedgehog/")},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			t.Errorf("%s: got %v", c.field, f[strings.Fields(c.field)[0]])
+		}
+	}
+	if _, ok := f["push_branch"]; ok {
+		t.Error("push_branch is a fabric API field now")
+	}
+}
+
+// TestRepositoryPatchFails: a git repository cannot be updated through
+// HNP's API either: a PATCH answers with the serializer that saves in a
+// loop (hypothesis 4), and with ?fields= to avoid that, HNP's serializer
+// raises a TypeError (500). So no real "repository updated" webhook is
+// possible on HNP 705549aa; the service's handling of one is shown
+// against netboxsim only (docs/real-netbox.md).
+func TestRepositoryPatchFails(t *testing.T) {
+	v := "patched"
+	name := uniqueName("patch")
+	id := ormID(t, v, fmt.Sprintf(`
+from django.contrib.auth import get_user_model
+from netbox_hedgehog.models import GitRepository
+u = get_user_model().objects.get(username="admin")
+r = GitRepository(name=%s, url="https://github.com/hedgehog/%s.git", provider="github", authentication_type="token", default_branch="main", created_by=u)
+r.save()
+print("RESULT", r.pk)`, pyStr(name), name))
+	s := &suite{tg: target{url: variantURL(t, v), adminToken: realEnv(t, "HNP_REAL_NETBOX_ADMIN_TOKEN")}, ctx: context.Background()}
+	code, body := s.adminREST(t, http.MethodPatch, fmt.Sprintf("git-repos-api/%d/?fields=id,name", id), map[string]any{"description": "edited"})
+	if code != http.StatusInternalServerError || !strings.Contains(body, "unexpected keyword argument 'fields'") {
+		t.Errorf("PATCH repository ?fields=: %d %s; want HNP's 500 TypeError", code, body)
+	}
 }
