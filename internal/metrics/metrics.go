@@ -136,7 +136,7 @@ func New(info BuildInfo, queue QueueStats) *Metrics {
 	}, []string{"code"})
 	m.netboxErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "netbox_errors_total",
-		Help: "NetBox REST API answers with a 4xx or 5xx status, by exact code (401: token invalid or revoked; 403: token lacks a permission).",
+		Help: "NetBox REST API answers with a 4xx or 5xx status, by exact code, so that 401 and 403 stay apart (NetBox 4.3 answers 403 \"Invalid token\" to a revoked token).",
 	}, []string{"code"})
 	m.leader = prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "resync_leader",
