@@ -51,8 +51,8 @@ type Config struct {
 	InsecureSkipSignature bool
 	// CAFile is a PEM bundle of extra certificate authorities trusted,
 	// beside the system's, for every outgoing HTTPS connection.
-	CAFile string
-	APIToken              Secret
+	CAFile   string
+	APIToken Secret
 
 	Workers          int
 	BatchWindow      time.Duration
