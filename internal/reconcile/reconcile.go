@@ -125,6 +125,11 @@ func (c *Controller) setStatus(ctx context.Context, f *netbox.Fabric, cur, want 
 // PATCH, so it refuses any write to a fabric that holds their defaults.
 var blankFields = []string{"scheduler_metadata", "active_sync_tasks", "watch_crd_types"}
 
+// errNotSetUp is a status write refused because `netbox setup` never ran:
+// nothing is committed then, as the start-up check says (the one refusal
+// that stops git: the operator has not finished installing).
+var errNotSetUp = errors.New("NetBox lacks the status custom fields (run `hnp-gitops netbox setup`)")
+
 // statusWriteError explains a failed status write, naming the fix when
 // NetBox's answer shows a known cause.
 func statusWriteError(fabric string, err error) error {
@@ -135,7 +140,7 @@ func statusWriteError(fabric string, err error) error {
 			"apply the one-line HNP patch in docs/install.md#hnp-prerequisites. The GitOps directory is still reconciled: %w",
 			fabric, strings.Join(blankFields, ", "), err)
 	case errors.Is(err, netbox.ErrInvalid) && strings.Contains(err.Error(), "Unknown field name"):
-		return fmt.Errorf("write status of fabric %s: NetBox lacks the status custom fields (run `hnp-gitops netbox setup`): %w", fabric, err)
+		return fmt.Errorf("write status of fabric %s: %w: %w", fabric, errNotSetUp, err)
 	}
 	return fmt.Errorf("write status of fabric %s: %w", fabric, err)
 }
@@ -376,10 +381,16 @@ func (c *Controller) reconcileBatch(ctx context.Context, batch []*job) []Outcome
 		// Only a first run, or a fresh run the user asked for, shows
 		// initializing; a fabric in error goes straight to its next
 		// status, so that retries do not flap the field.
-		// A status NetBox refuses does not stop the reconcile of git: the
-		// final write reports it (and retries).
+		// A status NetBox refuses does not stop the reconcile of git (the
+		// final write reports it, and retries), unless NetBox was never set
+		// up for the service.
 		if s := status.Status(cur[j.id][status.FieldStatus]); s == "" || s == status.NotInitialized {
-			if err := c.setStatus(ctx, j.fabric, cur[j.id], map[string]string{status.FieldStatus: string(status.Initializing)}); err != nil {
+			err := c.setStatus(ctx, j.fabric, cur[j.id], map[string]string{status.FieldStatus: string(status.Initializing)})
+			if errors.Is(err, errNotSetUp) {
+				outs = append(outs, c.failure(ctx, j, err, "", "", cur[j.id]))
+				continue
+			}
+			if err != nil {
 				c.log.Warn("reconcile: status write failed; reconciling the directory anyway", "fabric", j.id, "error", redact(err.Error()))
 			}
 		}
