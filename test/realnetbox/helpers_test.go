@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/status"
+	"github.com/githedgehog/hnp-gitops/test/harness"
+	"github.com/githedgehog/hnp-gitops/test/netboxsim"
 )
 
 var httpClient = &http.Client{Timeout: 30 * time.Second}
@@ -57,15 +59,10 @@ type fabric struct {
 	CustomFields map[string]any `json:"custom_fields"`
 }
 
+// status reads the status field in either form NetBox gives it (HNP: a
+// plain string; NetBox's own select: {value, label}).
 func (f fabric) status() status.Status {
-	switch v := f.CustomFields[status.FieldStatus].(type) {
-	case string:
-		return status.Status(v)
-	case map[string]any:
-		s, _ := v["value"].(string)
-		return status.Status(s)
-	}
-	return ""
+	return harness.FabricStatus(netboxsim.Fabric{CustomFields: f.CustomFields})
 }
 
 func (s *suite) waitFabricStatus(t *testing.T, id int64, want status.Status, d time.Duration) fabric {

@@ -144,13 +144,7 @@ func TestRepositoryVisibleOnlyToCreator(t *testing.T) {
 	for _, v := range variants(t) {
 		t.Run(v, func(t *testing.T) {
 			name := uniqueName("admins-repo")
-			id := ormID(t, v, fmt.Sprintf(`
-from django.contrib.auth import get_user_model
-from netbox_hedgehog.models import GitRepository
-u = get_user_model().objects.get(username="admin")
-r = GitRepository(name=%s, url="https://github.com/hedgehog/%s.git", provider="github", authentication_type="token", default_branch="main", created_by=u)
-r.save()
-print("RESULT", r.pk)`, pyStr(name), name))
+			id := ormRepo(t, v, "admin", name, "https://github.com/hedgehog/"+name+".git")
 			ctx := context.Background()
 			for _, tc := range []struct {
 				who, token string
@@ -209,13 +203,7 @@ print("RESULT", res)`)
 func TestFullRepositoryReadHangs(t *testing.T) {
 	v := "patched"
 	name := uniqueName("hang")
-	id := ormID(t, v, fmt.Sprintf(`
-from django.contrib.auth import get_user_model
-from netbox_hedgehog.models import GitRepository
-u = get_user_model().objects.get(username="hnp-gitops")
-r = GitRepository(name=%s, url="https://github.com/hedgehog/%s.git", provider="github", authentication_type="token", default_branch="main", created_by=u)
-r.save()
-print("RESULT", r.pk)`, pyStr(name), name))
+	id := ormRepo(t, v, "hnp-gitops", name, "https://github.com/hedgehog/"+name+".git")
 	t.Cleanup(func() { recycleWeb(t, v) })
 	token := realEnv(t, "HNP_REAL_NETBOX_SERVICE_TOKEN")
 	// The service's read answers (a first request of a fresh NetBox may
@@ -313,13 +301,7 @@ func login(t *testing.T, base string) *http.Client {
 func TestFabricAPIFacts(t *testing.T) {
 	v := "patched"
 	name := uniqueName("facts")
-	repoID := ormID(t, v, fmt.Sprintf(`
-from django.contrib.auth import get_user_model
-from netbox_hedgehog.models import GitRepository
-u = get_user_model().objects.get(username="hnp-gitops")
-r = GitRepository(name=%s, url="https://github.com/hedgehog/%s.git", provider="github", authentication_type="token", default_branch="main", created_by=u)
-r.save()
-print("RESULT", r.pk)`, pyStr(name), name))
+	repoID := ormRepo(t, v, "hnp-gitops", name, "https://github.com/hedgehog/"+name+".git")
 	s := &suite{tg: target{url: variantURL(t, v), adminToken: realEnv(t, "HNP_REAL_NETBOX_ADMIN_TOKEN")}, ctx: context.Background()}
 	code, body := s.adminREST(t, http.MethodPost, "fabrics/", map[string]any{
 		"name": name, "git_repository": repoID, "gitops_directory": "/gitops/" + name + "/",
@@ -377,13 +359,7 @@ print("RESULT", r.pk)`, pyStr(name), name))
 func TestRepositoryPatchFails(t *testing.T) {
 	v := "patched"
 	name := uniqueName("patch")
-	id := ormID(t, v, fmt.Sprintf(`
-from django.contrib.auth import get_user_model
-from netbox_hedgehog.models import GitRepository
-u = get_user_model().objects.get(username="admin")
-r = GitRepository(name=%s, url="https://github.com/hedgehog/%s.git", provider="github", authentication_type="token", default_branch="main", created_by=u)
-r.save()
-print("RESULT", r.pk)`, pyStr(name), name))
+	id := ormRepo(t, v, "admin", name, "https://github.com/hedgehog/"+name+".git")
 	s := &suite{tg: target{url: variantURL(t, v), adminToken: realEnv(t, "HNP_REAL_NETBOX_ADMIN_TOKEN")}, ctx: context.Background()}
 	code, body := s.adminREST(t, http.MethodPatch, fmt.Sprintf("git-repos-api/%d/?fields=id,name", id), map[string]any{"description": "edited"})
 	if code != http.StatusInternalServerError || !strings.Contains(body, "unexpected keyword argument 'fields'") {

@@ -80,6 +80,19 @@ func ormID(t *testing.T, variant, code string) int64 {
 	return id
 }
 
+// ormRepo makes a GitRepository with the ORM, created by user, and
+// returns its id.
+func ormRepo(t *testing.T, variant, user, name, gitURL string) int64 {
+	t.Helper()
+	return ormID(t, variant, fmt.Sprintf(`
+from django.contrib.auth import get_user_model
+from netbox_hedgehog.models import GitRepository
+u = get_user_model().objects.get(username=%s)
+r = GitRepository(name=%s, url=%s, provider="github", authentication_type="token", default_branch="main", created_by=u)
+r.save()
+print("RESULT", r.pk)`, pyStr(user), pyStr(name), pyStr(gitURL)))
+}
+
 // pyStr quotes s for Python.
 func pyStr(s string) string { return strconv.Quote(s) }
 
@@ -94,13 +107,7 @@ func realTarget(t *testing.T, variant string, rec func(*testing.T, delivery)) ta
 		// HNP's repository POST never answers (hypothesis 4) and it has no
 		// UI add view: the ORM, owned by the service's user (hypothesis 5).
 		createRepo: func(t *testing.T, name, gitURL string) int64 {
-			return ormID(t, variant, fmt.Sprintf(`
-from django.contrib.auth import get_user_model
-from netbox_hedgehog.models import GitRepository
-u = get_user_model().objects.get(username="hnp-gitops")
-r = GitRepository(name=%s, url=%s, provider="github", authentication_type="token", default_branch="main", created_by=u)
-r.save()
-print("RESULT", r.pk)`, pyStr(name), pyStr(gitURL)))
+			return ormRepo(t, variant, "hnp-gitops", name, gitURL)
 		},
 		createFabricDirect: func(t *testing.T, name string, repoID int64, dir string) int64 {
 			return ormID(t, variant, fmt.Sprintf(`
