@@ -1,9 +1,7 @@
 package gitremote_test
 
 import (
-	"io"
 	"net/http"
-	"net/http/cgi"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,10 +11,6 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/testkit"
 )
-
-// httpBackend is git's own smart-HTTP server; tests fail without it rather
-// than skip.
-const httpBackend = "/usr/lib/git-core/git-http-backend"
 
 // gitServer serves the bare repositories under root with git http-backend
 // through net/http/cgi on loopback, behind basic auth checked here.
@@ -35,32 +29,9 @@ type gitServer struct {
 
 func newGitServer(t testing.TB, user, pass string) *gitServer {
 	t.Helper()
-	if _, err := os.Stat(httpBackend); err != nil {
-		t.Fatalf("git http-backend is required for these tests (install the git package): %v", err)
-	}
-	testkit.GitBin(t)
 	s := &gitServer{t: t, root: t.TempDir(), user: user, pass: pass, requests: map[string]int{}}
-	home := t.TempDir()
-	backend := &cgi.Handler{
-		Path:   httpBackend,
-		Root:   "/",
-		Stderr: io.Discard, // "Not a git repository" and hook output: the tests assert on what the client gets
-		Env: []string{
-			"GIT_PROJECT_ROOT=" + s.root,
-			"GIT_HTTP_EXPORT_ALL=1",
-			"GIT_CONFIG_NOSYSTEM=1",
-			"HOME=" + home,
-			// Authentication is checked by this handler, so pushes are allowed.
-			"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.receivepack", "GIT_CONFIG_VALUE_0=true",
-		},
-	}
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, p, ok := r.BasicAuth()
-		if !ok || u != s.user || p != s.pass {
-			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-			http.Error(w, "authentication required", http.StatusUnauthorized)
-			return
-		}
+	backend := testkit.GitHTTPHandler(t, s.root)
+	s.srv = httptest.NewServer(testkit.BasicAuth(user, pass, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Method + " " + r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
 		if svc := r.URL.Query().Get("service"); svc != "" {
 			key += " " + svc
@@ -78,7 +49,7 @@ func newGitServer(t testing.TB, user, pass string) *gitServer {
 			hook()
 		}
 		backend.ServeHTTP(w, r)
-	}))
+	})))
 	t.Cleanup(s.srv.Close)
 	return s
 }

@@ -2,9 +2,6 @@ package realnetbox
 
 import (
 	"encoding/pem"
-	"io"
-	"net/http"
-	"net/http/cgi"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,9 +10,6 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/testkit"
 )
-
-// gitHTTPBackend is git's own smart-HTTP server.
-const gitHTTPBackend = "/usr/lib/git-core/git-http-backend"
 
 // Basic-auth credentials of the git server (fake).
 const (
@@ -34,24 +28,8 @@ type gitHTTPS struct {
 
 func startGitHTTPS(t *testing.T) *gitHTTPS {
 	t.Helper()
-	if _, err := os.Stat(gitHTTPBackend); err != nil {
-		t.Fatalf("git http-backend is required (install the git package): %v", err)
-	}
-	testkit.GitBin(t)
 	g := &gitHTTPS{root: t.TempDir()}
-	backend := &cgi.Handler{
-		Path: gitHTTPBackend, Root: "/", Stderr: io.Discard,
-		Env: []string{"GIT_PROJECT_ROOT=" + g.root, "GIT_HTTP_EXPORT_ALL=1", "GIT_CONFIG_NOSYSTEM=1", "HOME=" + t.TempDir(),
-			"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.receivepack", "GIT_CONFIG_VALUE_0=true"},
-	}
-	g.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != gitUser || p != gitToken {
-			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-			http.Error(w, "authentication required", http.StatusUnauthorized)
-			return
-		}
-		backend.ServeHTTP(w, r)
-	}))
+	g.srv = httptest.NewTLSServer(testkit.BasicAuth(gitUser, gitToken, testkit.GitHTTPHandler(t, g.root)))
 	t.Cleanup(g.srv.Close)
 	g.caFile = filepath.Join(t.TempDir(), "ca.pem")
 	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: g.srv.Certificate().Raw})
