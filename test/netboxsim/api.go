@@ -65,6 +65,10 @@ type resource struct {
 	objectType string // app_label.model, e.g. extras.webhook
 	listRoute  Route
 	getRoute   Route
+	// hidden, when set, hides an object from the token (404, not listed).
+	hidden func(id int64) bool
+	// unfiltered, when set and true, makes the list ignore every filter.
+	unfiltered func() bool
 	writeRoute Route
 	ids        func() []int64
 	rest       func(id int64) object
@@ -149,6 +153,12 @@ func (s *Server) endpoint(route Route, auth bool, h func(*request) reply) http.H
 			if !d.afterApply && s.injectFault(w, r, d) {
 				return
 			}
+		}
+		if s.opts.HNPQuirks && route == RouteRepoGet && r.URL.Query().Get("fields") == "" && !rq.helper {
+			// HNP 705549aa: the full representation saves the repository
+			// in a loop and never answers.
+			s.injectFault(w, r, decision{kind: faultHang})
+			return
 		}
 		var rep reply
 		if msg, ok := s.authenticate(r, auth); !ok {
@@ -380,8 +390,12 @@ func (s *Server) listHandler(res resource) func(*request) reply {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		var ids []int64
+		all := res.unfiltered != nil && res.unfiltered()
 		for _, id := range res.ids() {
-			if matchID(id, q) && res.match(id, q) {
+			if res.hidden != nil && res.hidden(id) {
+				continue
+			}
+			if all || matchID(id, q) && res.match(id, q) {
 				ids = append(ids, id)
 			}
 		}
@@ -449,12 +463,15 @@ func (s *Server) getHandler(res resource) func(*request) reply {
 		id, ok := pathID(rq)
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if !ok || !slices.Contains(res.ids(), id) {
+		if !ok || !slices.Contains(res.ids(), id) || (res.hidden != nil && res.hidden(id)) {
 			return notFound()
 		}
 		o := res.rest(id)
 		if isTrue(rq.r.URL.Query().Get("brief")) {
 			o = briefOf(o)
+		}
+		if f := rq.r.URL.Query().Get("fields"); f != "" {
+			o = fieldsOf(o, strings.Split(f, ","))
 		}
 		return reply{http.StatusOK, o}
 	}
@@ -475,6 +492,17 @@ func briefOf(o object) object {
 	out := object{}
 	for _, f := range o {
 		if slices.Contains(briefFields, f.k) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// fieldsOf keeps the fields NetBox's ?fields= names (dynamic fields).
+func fieldsOf(o object, names []string) object {
+	out := object{}
+	for _, f := range o {
+		if slices.Contains(names, f.k) {
 			out = append(out, f)
 		}
 	}

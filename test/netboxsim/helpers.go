@@ -90,6 +90,11 @@ func (s *Server) CreateRepository(r Repository) (Repository, error) {
 	if err := s.call(http.MethodPost, s.repPath, body, &c); err != nil {
 		return Repository{}, err
 	}
+	if r.CreatedBy != "" {
+		s.mu.Lock()
+		s.data.repos[c.ID].CreatedBy = r.CreatedBy
+		s.mu.Unlock()
+	}
 	got, _ := s.Repository(c.ID)
 	return got, nil
 }

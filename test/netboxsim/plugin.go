@@ -46,6 +46,7 @@ func (s *Server) fabricResource() resource {
 		objectType: FabricObjectType,
 		listRoute:  RouteFabricList,
 		getRoute:   RouteFabricGet,
+		unfiltered: func() bool { return s.opts.HNPQuirks },
 		writeRoute: RouteFabricWrite,
 		ids:        func() []int64 { return sortedIDs(s.data.fabrics) },
 		rest:       func(id int64) object { return s.fabricREST(s.data.fabrics[id]) },
@@ -60,6 +61,9 @@ func (s *Server) fabricResource() resource {
 			f := &Fabric{Status: "planned", GitOpsDirectory: "/", KubernetesNamespace: "default"}
 			if errs := s.writeFabric(rq, f, in, true, false); len(errs) > 0 {
 				return 0, errs
+			}
+			if s.opts.HNPQuirks {
+				f.ArchiveStrategy = "rename_with_extension"
 			}
 			f.ID = s.data.id("fabric")
 			f.Created, f.LastUpdated = rq.at, rq.at
@@ -161,6 +165,15 @@ func isEmptyJSON(v any) bool {
 	return false
 }
 
+// fabricStatus is the fabric's status as the API gives it: NetBox's
+// {value, label}, or HNP's plain string.
+func (s *Server) fabricStatus(v string) any {
+	if s.opts.HNPQuirks {
+		return v
+	}
+	return choiceObj(fabricStatusChoices, v)
+}
+
 func (s *Server) fabricREST(f *Fabric) object {
 	var repo any
 	if f.GitRepository != 0 {
@@ -179,7 +192,7 @@ func (s *Server) fabricREST(f *Fabric) object {
 		"display", f.Name,
 		"name", f.Name,
 		"description", f.Description,
-		"status", choiceObj(fabricStatusChoices, f.Status),
+		"status", s.fabricStatus(f.Status),
 		"git_repository", repo,
 		"gitops_directory", f.GitOpsDirectory,
 	)
@@ -223,6 +236,10 @@ func (s *Server) repoResource() resource {
 		objectType: RepositoryObjectType,
 		listRoute:  RouteRepoList,
 		getRoute:   RouteRepoGet,
+		hidden: func(id int64) bool {
+			r := s.data.repos[id]
+			return s.opts.HNPQuirks && r.CreatedBy != "" && r.CreatedBy != s.opts.Username
+		},
 		writeRoute: "",
 		ids:        func() []int64 { return sortedIDs(s.data.repos) },
 		rest:       func(id int64) object { return s.repoREST(s.data.repos[id]) },

@@ -58,6 +58,18 @@ type Options struct {
 	// hold their empty defaults, so every such write is refused with 400
 	// "This field cannot be blank." on each of them.
 	HNPBlankJSONFields bool
+	// HNPQuirks behaves like HNP 705549aa's API where the real plugin was
+	// seen to differ from a plain NetBox model (docs/real-netbox.md):
+	//   - a git repository GET without ?fields= never answers (HNP's
+	//     serializer saves the repository in a loop): it hangs until the
+	//     client gives up or HangMax passes (then 504);
+	//   - a git repository is visible only to its creator
+	//     (Repository.CreatedBy; "" is the token's user): 404 for others;
+	//   - the fabric list ignores every filter;
+	//   - a fabric's archive_strategy is forced to rename_with_extension;
+	//   - select values (the fabric's status, select custom fields) are
+	//     plain strings (it implies PlainSelectValues).
+	HNPQuirks bool
 	// Listen is the address to listen on (default 127.0.0.1:0).
 	Listen string
 	// Faults is the initial fault configuration; see SetFaults.
@@ -128,6 +140,9 @@ func Start(o Options) (*Server, error) {
 	}
 	if o.Username == "" {
 		o.Username = "admin"
+	}
+	if o.HNPQuirks {
+		o.PlainSelectValues = true
 	}
 	if o.RQWorkers == 0 {
 		o.RQWorkers = 1

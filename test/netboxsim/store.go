@@ -30,18 +30,21 @@ func (f Fabric) clone() Fabric {
 // Repository is the plugin's GitRepository. Credentials are write-only:
 // only HasCredentials is kept.
 type Repository struct {
-	ID                 int64     `json:"id"`
-	Name               string    `json:"name"`
-	URL                string    `json:"url"` // the git URL
-	Provider           string    `json:"provider"`
-	AuthenticationType string    `json:"authentication_type"`
-	DefaultBranch      string    `json:"default_branch"`
-	PushBranch         string    `json:"push_branch"`
-	ValidateSSL        bool      `json:"validate_ssl"`
-	TimeoutSeconds     int       `json:"timeout_seconds"`
-	HasCredentials     bool      `json:"has_credentials"`
-	Created            time.Time `json:"created"`
-	LastUpdated        time.Time `json:"last_updated"`
+	ID                 int64  `json:"id"`
+	Name               string `json:"name"`
+	URL                string `json:"url"` // the git URL
+	Provider           string `json:"provider"`
+	AuthenticationType string `json:"authentication_type"`
+	DefaultBranch      string `json:"default_branch"`
+	PushBranch         string `json:"push_branch"`
+	ValidateSSL        bool   `json:"validate_ssl"`
+	TimeoutSeconds     int    `json:"timeout_seconds"`
+	// CreatedBy is the user who made it ("": the API token's user); it
+	// matters with Options.HNPQuirks.
+	CreatedBy      string    `json:"created_by,omitempty"`
+	HasCredentials bool      `json:"has_credentials"`
+	Created        time.Time `json:"created"`
+	LastUpdated    time.Time `json:"last_updated"`
 }
 
 type customField struct {

@@ -109,6 +109,9 @@ func realTarget(t *testing.T, variant string, rec func(*testing.T, delivery)) ta
 		createRepo: func(t *testing.T, name, gitURL string) int64 {
 			return ormRepo(t, variant, "hnp-gitops", name, gitURL)
 		},
+		createForeignRepo: func(t *testing.T, name, gitURL string) int64 {
+			return ormRepo(t, variant, "admin", name, gitURL)
+		},
 		createFabricDirect: func(t *testing.T, name string, repoID int64, dir string) int64 {
 			return ormID(t, variant, fmt.Sprintf(`
 from netbox_hedgehog.models import HedgehogFabric

@@ -32,7 +32,7 @@ func simTarget(t *testing.T, stock bool) target {
 	if stock {
 		name = "stock"
 	}
-	nb, err := netboxsim.Start(netboxsim.Options{Version: "4.3", Token: simToken, HNPBlankJSONFields: stock})
+	nb, err := netboxsim.Start(netboxsim.Options{Version: "4.3", Token: simToken, HNPBlankJSONFields: stock, HNPQuirks: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +42,14 @@ func simTarget(t *testing.T, stock bool) target {
 		createRepo: func(t *testing.T, name, gitURL string) int64 {
 			r, err := nb.CreateRepository(netboxsim.Repository{Name: name, URL: gitURL, Provider: "github",
 				AuthenticationType: "token", DefaultBranch: "main", ValidateSSL: true, HasCredentials: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.ID
+		},
+		createForeignRepo: func(t *testing.T, name, gitURL string) int64 {
+			r, err := nb.CreateRepository(netboxsim.Repository{Name: name, URL: gitURL, Provider: "github",
+				AuthenticationType: "token", DefaultBranch: "main", CreatedBy: "someone-else"})
 			if err != nil {
 				t.Fatal(err)
 			}

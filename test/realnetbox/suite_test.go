@@ -44,6 +44,9 @@ type target struct {
 	stockHNP bool
 	// createRepo makes a GitRepository owned by the service's user.
 	createRepo func(t *testing.T, name, gitURL string) int64
+	// createForeignRepo makes one owned by another user (HNP shows it
+	// only to its creator and superusers: hypothesis 5).
+	createForeignRepo func(t *testing.T, name, gitURL string) int64
 	// createFabricDirect makes a fabric outside any request (the ORM, as
 	// nbshell does): NetBox sends no webhook for it.
 	createFabricDirect func(t *testing.T, name string, repoID int64, dir string) int64
@@ -72,6 +75,7 @@ func runShared(t *testing.T, tg target) {
 	t.Run("fabric created", s.caseFabricCreated)
 	t.Run("repository seeded by HNP", s.caseSeededByHNP)
 	t.Run("generic git over HTTPS", s.caseGenericGit)
+	t.Run("repository of another user", s.caseForeignRepo)
 	t.Run("token revoked", s.caseTokenRevoked)
 	t.Run("wrong webhook secret", s.caseWrongSecret)
 	t.Run("no secrets", s.caseNoSecrets)
@@ -372,6 +376,26 @@ func (s *suite) caseGenericGit(t *testing.T) {
 	s.checkStatus(t, id, head)
 	if logs := s.svc.Logs(); strings.Contains(logs, gitToken) {
 		t.Error("the service's log holds the git server's token")
+	}
+}
+
+// caseForeignRepo: a fabric on a repository another user made: the
+// service cannot see it (404) and says so, with the fix, instead of
+// committing anywhere.
+func (s *suite) caseForeignRepo(t *testing.T) {
+	name := uniqueName("foreign")
+	s.newRepo(t, name, nil)
+	repoID := s.tg.createForeignRepo(t, name, "https://github.com/"+owner+"/"+name+".git")
+	id := s.createFabric(t, name, repoID, "/gitops/"+name+"/")
+	res := s.waitResult(t, id, func(r result) bool { return r.Error != "" }, 30*time.Second)
+	if res.Result != "failed" || !strings.Contains(res.Error, "was not found in NetBox") {
+		t.Errorf("result on another user's repository: %+v; want failed, repository not found", res)
+	}
+	if !s.tg.stockHNP {
+		f := s.waitFabricStatus(t, id, status.Error, 30*time.Second)
+		if e, _ := f.CustomFields[status.FieldError].(string); !strings.Contains(e, "was not found in NetBox") {
+			t.Errorf("directory_init_error = %q", e)
+		}
 	}
 }
 
