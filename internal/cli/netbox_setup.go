@@ -72,19 +72,9 @@ The API token needs write permission on these extras objects.`,
 			if cfg.WebhookSecret == "" {
 				return usagef("no webhook secret: set --webhook-secret-file (or %s)", EnvName("webhook-secret-file"))
 			}
-			base, err := baseTransport(cfg.CAFile)
+			client, err := setupClient(&cfg)
 			if err != nil {
 				return err
-			}
-			client, err := netbox.New(netbox.Options{
-				BaseURL:   cfg.NetBoxURL,
-				Token:     cfg.NetBoxToken.Value(),
-				Timeout:   cfg.NetBoxTimeout,
-				Transport: base,
-				UserAgent: "hnp-gitops/" + Version,
-			})
-			if err != nil {
-				return usagef("%w", err)
 			}
 			rep, err := netboxsetup.Run(cmd.Context(), client, netboxsetup.Options{
 				ServiceURL:    serviceURL,
@@ -112,4 +102,23 @@ The API token needs write permission on these extras objects.`,
 	cmd.Flags().StringVar(&serviceURL, "service-url", "", "URL at which NetBox reaches hnp-gitops, e.g. http://hnp-gitops.netbox.svc:8080 (the webhook posts to <URL>/webhooks/netbox)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report what would change and write nothing")
 	return cmd
+}
+
+// setupClient is the NetBox client of `netbox setup`.
+func setupClient(cfg *config.Config) (*netbox.Client, error) {
+	base, err := baseTransport(cfg.CAFile)
+	if err != nil {
+		return nil, err
+	}
+	client, err := netbox.New(netbox.Options{
+		BaseURL:   cfg.NetBoxURL,
+		Token:     cfg.NetBoxToken.Value(),
+		Timeout:   cfg.NetBoxTimeout,
+		Transport: base,
+		UserAgent: "hnp-gitops/" + Version,
+	})
+	if err != nil {
+		return nil, usagef("%w", err)
+	}
+	return client, nil
 }

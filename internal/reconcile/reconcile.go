@@ -370,20 +370,39 @@ func (c *Controller) writeBatch(ctx context.Context, key string, batch []*job) (
 	return hold
 }
 
-// reconcileBatch is writeBatch with the repository lock held.
+// reconcileBatch is writeBatch with the repository lock held: mark the
+// fabrics initializing where due, apply one commit, report each fabric.
 func (c *Controller) reconcileBatch(ctx context.Context, batch []*job) []Outcome {
 	start := time.Now()
-	outs := make([]Outcome, 0, len(batch))
 	cur := map[int64]map[string]string{}
-	var live []*job
+	live, outs := c.markInitializing(ctx, batch, cur)
+	if len(live) == 0 {
+		return outs
+	}
+	target := live[0].target
+	dirs := make([]string, 0, len(live))
+	for _, j := range live {
+		dirs = append(dirs, j.dir)
+	}
+	bp := &batchPlan{c: c, jobs: live}
+	res, err := c.o.Repository.Apply(ctx, target, dirs, bp.plan)
+	if err != nil {
+		return append(outs, c.applyFailed(ctx, live, cur, err)...)
+	}
+	outs = append(outs, c.report(ctx, live, cur, bp, res)...)
+	c.logBatch(live, res, outs, start)
+	return outs
+}
+
+// markInitializing reads each fabric's status fields into cur and writes
+// initializing where the run is a first one or one the user asked for; a
+// fabric in error goes straight to its next status, so that retries do not
+// flap the field. A status NetBox refuses does not stop the reconcile of git
+// (the final write reports it, and retries), unless NetBox was never set up
+// for the service: those fabrics end here, with their Outcome.
+func (c *Controller) markInitializing(ctx context.Context, batch []*job, cur map[int64]map[string]string) (live []*job, outs []Outcome) {
 	for _, j := range batch {
 		cur[j.id] = currentFields(j.fabric)
-		// Only a first run, or a fresh run the user asked for, shows
-		// initializing; a fabric in error goes straight to its next
-		// status, so that retries do not flap the field.
-		// A status NetBox refuses does not stop the reconcile of git (the
-		// final write reports it, and retries), unless NetBox was never set
-		// up for the service.
 		if s := status.Status(cur[j.id][status.FieldStatus]); s == "" || s == status.NotInitialized {
 			err := c.setStatus(ctx, j.fabric, cur[j.id], map[string]string{status.FieldStatus: string(status.Initializing)})
 			if errors.Is(err, errNotSetUp) {
@@ -396,107 +415,134 @@ func (c *Controller) reconcileBatch(ctx context.Context, batch []*job) []Outcome
 		}
 		live = append(live, j)
 	}
-	if len(live) == 0 {
-		return outs
-	}
+	return live, outs
+}
+
+// applyFailed reports a batch whose commit could not be landed.
+func (c *Controller) applyFailed(ctx context.Context, live []*job, cur map[int64]map[string]string, err error) []Outcome {
+	retry, _ := classify(err)
 	target := live[0].target
-	dirs := make([]string, 0, len(live))
+	outs := make([]Outcome, 0, len(live))
 	for _, j := range live {
-		dirs = append(dirs, j.dir)
-	}
-	bp := &batchPlan{c: c, jobs: live}
-	res, err := c.o.Repository.Apply(ctx, target, dirs, bp.plan)
-	if err != nil {
-		retry, _ := classify(err)
-		for _, j := range live {
-			msg := fmt.Sprintf("Could not reconcile the GitOps directory %q of fabric %s in %s (branch %s): %s.",
-				displayDir(j.dir), j.fabric.Name, target.Repo, target.Branch, clause(err))
-			if retry {
-				msg += " The service will retry."
-			}
-			outs = append(outs, c.failure(ctx, j, err, status.Error, msg, cur[j.id]))
+		msg := fmt.Sprintf("Could not reconcile the GitOps directory %q of fabric %s in %s (branch %s): %s.",
+			displayDir(j.dir), j.fabric.Name, target.Repo, target.Branch, clause(err))
+		if retry {
+			msg += " The service will retry."
 		}
-		return outs
+		outs = append(outs, c.failure(ctx, j, err, status.Error, msg, cur[j.id]))
 	}
+	return outs
+}
+
+// report writes each fabric's status after a landed (or empty) commit and
+// returns their Outcomes; it counts the commit in the metrics.
+func (c *Controller) report(ctx context.Context, live []*job, cur map[int64]map[string]string, bp *batchPlan, res gitrepo.Result) []Outcome {
 	link := res.CommitURL
 	if res.PullRequestURL != "" {
 		link = res.PullRequestURL
 	}
 	placed := map[string]int{}
-	committed := 0
+	outs := make([]Outcome, 0, len(live))
 	for _, j := range live {
-		out := c.outcome(j)
-		out.BatchSize = len(live)
-		out.PullRequestURL = res.PullRequestURL
 		if perr := bp.errs[j.id]; perr != nil {
 			outs = append(outs, c.failure(ctx, j, terminalError{perr}, status.Error,
 				fmt.Sprintf("Could not plan the GitOps directory %q of fabric %s: %s.", displayDir(j.dir), j.fabric.Name, clause(perr)), cur[j.id]))
 			continue
 		}
 		dp := bp.plans[j.id]
-		changed := res.Changed && len(dp.Changes) > 0
-		out.Changes = len(dp.Changes)
-		out.Placed = dp.Placed
-		out.Conflicts = dp.Conflicts
+		out := c.outcome(j)
+		out.BatchSize, out.PullRequestURL = len(live), res.PullRequestURL
+		out.Changes, out.Placed, out.Conflicts = len(dp.Changes), dp.Placed, dp.Conflicts
+		r := applied{changed: res.Changed && len(dp.Changes) > 0, link: link, now: c.o.Now()}
 		out.Result = ResultUnchanged
-		if changed {
+		if r.changed {
 			out.Result = ResultCommitted
-			committed++
 			for k, n := range dp.Placed {
 				placed[k] += n
 			}
 		}
-		want := map[string]string{status.FieldStatus: string(status.Initialized), status.FieldError: ""}
 		if len(dp.Conflicts) > 0 {
-			out.Error = redact("Some documents were not placed: " + strings.Join(dp.Conflicts, "; ") +
+			r.conflict = redact("Some documents were not placed: " + strings.Join(dp.Conflicts, "; ") +
 				". Both source files stay where they are; remove or rename one of them. The rest of the directory was reconciled.")
-			want = map[string]string{status.FieldStatus: string(status.Error), status.FieldError: out.Error}
+			out.Error = r.conflict
 		}
-		c1 := cur[j.id]
-		switch {
-		case changed:
-			want[status.FieldCommitURL] = link
-			want[status.FieldLastSync] = netbox.FormatTime(c.o.Now())
-		case want[status.FieldStatus] == string(status.Initialized) &&
-			(c1[status.FieldStatus] != string(status.Initialized) || c1[status.FieldError] != ""):
-			// Confirmed in its target state after a status that said
-			// otherwise. A no-op on an initialized fabric writes nothing,
-			// not even last_directory_sync: every write is a webhook.
-			want[status.FieldLastSync] = netbox.FormatTime(c.o.Now())
-			if c1[status.FieldCommitURL] == "" && link != "" {
-				want[status.FieldCommitURL] = link
-			}
-		}
-		if err := c.setStatus(ctx, j.fabric, c1, want); err != nil {
+		if err := c.setStatus(ctx, j.fabric, cur[j.id], statusAfter(cur[j.id], r)); err != nil {
 			out.StatusWriteError = redact(err.Error())
 			c.log.Warn("reconcile: status write failed; it is retried with backoff", "fabric", j.id,
 				"result", out.Result, "error", out.StatusWriteError)
 		}
-		out.Status = status.Status(c1[status.FieldStatus])
-		out.CommitURL = c1[status.FieldCommitURL]
-		if changed {
+		out.Status = status.Status(cur[j.id][status.FieldStatus])
+		out.CommitURL = cur[j.id][status.FieldCommitURL]
+		if r.changed {
 			out.CommitURL = res.CommitURL
 		}
 		outs = append(outs, out)
 	}
 	if res.Changed {
 		c.o.Metrics.Commit(placed)
-		if res.PullRequestURL != "" && c.notePullRequest(repoKey(target), res.PullRequestURL) {
+		if res.PullRequestURL != "" && c.notePullRequest(repoKey(live[0].target), res.PullRequestURL) {
 			c.o.Metrics.PullRequestOpened()
 		}
 	}
+	return outs
+}
+
+// applied is what a reconcile that reached git found for one fabric.
+type applied struct {
+	changed  bool      // its directory changed in the new commit
+	link     string    // the commit's (or pull request's) URL
+	conflict string    // the message for documents not placed, if any
+	now      time.Time // the time to write as last_directory_sync
+}
+
+// statusAfter is the status state machine after git was reached (the
+// table in docs/reconcile.md): the fields to want, given the fields as
+// read. setStatus writes only those that differ, so a no-op on an
+// initialized fabric without error writes nothing, not even
+// last_directory_sync: every write is a webhook.
+func statusAfter(cur map[string]string, r applied) map[string]string {
+	want := map[string]string{status.FieldStatus: string(status.Initialized), status.FieldError: ""}
+	if r.conflict != "" {
+		want = map[string]string{status.FieldStatus: string(status.Error), status.FieldError: r.conflict}
+	}
+	switch {
+	case r.changed:
+		want[status.FieldCommitURL] = r.link
+		want[status.FieldLastSync] = netbox.FormatTime(r.now)
+	case r.conflict == "" && (cur[status.FieldStatus] != string(status.Initialized) || cur[status.FieldError] != ""):
+		// Confirmed in its target state after a status that said otherwise.
+		want[status.FieldLastSync] = netbox.FormatTime(r.now)
+		if cur[status.FieldCommitURL] == "" && r.link != "" {
+			want[status.FieldCommitURL] = r.link
+		}
+	}
+	return want
+}
+
+// logBatch logs one line for a batch that reached git.
+func (c *Controller) logBatch(live []*job, res gitrepo.Result, outs []Outcome, start time.Time) {
 	ids := make([]int64, 0, len(live))
 	for _, j := range live {
 		ids = append(ids, j.id)
+	}
+	committed := 0
+	for _, o := range outs {
+		if o.Result == ResultCommitted {
+			committed++
+		}
+	}
+	link := res.CommitURL
+	if res.PullRequestURL != "" {
+		link = res.PullRequestURL
 	}
 	result := ResultUnchanged
 	if res.Changed {
 		result = ResultCommitted
 	}
+	target := live[0].target
 	c.log.Info("reconcile", "fabrics", ids, "repo", target.Repo.String(), "branch", target.Branch,
 		"result", result, "committed_fabrics", committed, "commit", res.Head, "url", link,
 		"attempts", res.Attempts, "duration", time.Since(start).String())
-	return outs
 }
 
 // clause is an error's text without its closing full stop, for a message
