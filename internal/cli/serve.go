@@ -39,8 +39,9 @@ fabric's GitOps directory into one commit per repository and branch, writes
 the status back into the fabric's custom fields, and periodically resyncs
 every fabric so that webhooks NetBox never delivered are healed.
 
-It stops intake on SIGTERM (readyz fails), lets in-flight reconciles finish
-within --shutdown-timeout, and exits 0.`,
+On SIGTERM /readyz fails at once while webhooks are still accepted and
+queued for --drain-period; then intake stops, in-flight reconciles finish
+within --shutdown-timeout, and it exits 0.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cfg.LoadSecrets(nil); err != nil {
@@ -292,14 +293,12 @@ func runServe(ctx context.Context, cfg *config.Config, env *Env) error {
 	log.Info("listening", "http", httpLn.Addr().String(), "metrics", metricsLn.Addr().String(), "version", Version)
 	go a.reportNetBox(ctx)
 
-	// Intake stops first (HTTP servers shut down when ctx ends), the
-	// controller drains within the shutdown bound, then we exit 0.
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		<-gctx.Done()
-		ready.draining.Store(true)
-		return nil
-	})
+	// On SIGTERM /readyz fails at once, intake goes on for the drain
+	// period (while endpoints are removed), then the HTTP servers shut
+	// down, the controller drains within the shutdown bound, and we exit 0.
+	intake, stopIntake := drainAfter(ctx, cfg.DrainPeriod, ready, log)
+	defer stopIntake()
+	g, gctx := errgroup.WithContext(intake)
 	g.Go(func() error { return server.Serve(gctx, httpLn, handler, cfg.ShutdownTimeout, log) })
 	g.Go(func() error {
 		mux := http.NewServeMux()
@@ -315,6 +314,32 @@ func runServe(ctx context.Context, cfg *config.Config, env *Env) error {
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// drainAfter returns a context that ends period after ctx does (or when
+// stop is called); from ctx's end on, ready reports not ready.
+func drainAfter(ctx context.Context, period time.Duration, ready *readiness, log *slog.Logger) (intake context.Context, stop func()) {
+	intake, stop = context.WithCancel(context.WithoutCancel(ctx))
+	go func() {
+		defer stop()
+		select {
+		case <-ctx.Done():
+		case <-intake.Done():
+			return
+		}
+		ready.draining.Store(true)
+		if period <= 0 {
+			return
+		}
+		log.Info("draining: not ready, still accepting webhooks", "drain_period", period.String())
+		t := time.NewTimer(period)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-intake.Done():
+		}
+	}()
+	return intake, stop
 }
 
 // runResync runs the resync loop: on every replica, or, with

@@ -17,6 +17,13 @@ import (
 // Helm chart's terminationGracePeriodSeconds must stay above it.
 const ShutdownTimeout = 20 * time.Second
 
+// DrainPeriod is the default time after SIGTERM during which the service
+// reports not ready but still accepts and queues webhooks, while Kubernetes
+// removes the pod from its Service's endpoints. The chart's
+// terminationGracePeriodSeconds must stay above DrainPeriod plus
+// ShutdownTimeout.
+const DrainPeriod = 5 * time.Second
+
 // Config is every setting of `serve` (and the subset `reconcile` uses).
 type Config struct {
 	Listen        string
@@ -70,6 +77,7 @@ type Config struct {
 	PullRequestBranch   string
 	CreateMissingBranch bool
 	ShutdownTimeout     time.Duration
+	DrainPeriod         time.Duration
 	// LeaderElection runs the resync on one replica at a time, through a
 	// Kubernetes Lease (webhooks and reconciles run on every replica).
 	LeaderElection          bool
@@ -143,6 +151,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.PullRequestBranch, "pull-request-branch", "", "commit to this branch and open a pull request instead of pushing to the fabric's branch")
 	fs.BoolVar(&c.CreateMissingBranch, "create-missing-branch", false, "create the fabric's branch from the default branch when it does not exist")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", ShutdownTimeout, "bound on graceful shutdown after SIGTERM")
+	fs.DurationVar(&c.DrainPeriod, "drain-period", DrainPeriod, "after SIGTERM, how long /readyz fails while webhooks are still accepted and queued, before intake stops (0: none)")
 	fs.BoolVar(&c.LeaderElection, "leader-election", false, "run the resync on one replica at a time through a Kubernetes Lease (for more than one replica; needs the in-cluster service account)")
 	fs.StringVar(&c.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the Lease (default: the pod's own namespace)")
 	fs.StringVar(&c.LeaderElectionLeaseName, "leader-election-lease-name", "hnp-gitops-resync", "name of the Lease")

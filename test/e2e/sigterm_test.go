@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/status"
+	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 	"github.com/githedgehog/hnp-gitops/test/harness"
 )
@@ -140,4 +143,59 @@ func TestSIGTERMLetsWorkFinish(t *testing.T) {
 		t.Errorf("the in-flight reconcile was cancelled instead of finishing")
 	}
 	t.Logf("drained and exited 0 %s after SIGTERM", took.Round(time.Millisecond))
+}
+
+// TestSIGTERMDrainKeepsAcceptingWebhooks: after SIGTERM /readyz answers 503
+// at once, so that Kubernetes takes the pod out of its endpoints, while
+// webhooks still get 202 for the drain period (NetBox does not retry a
+// delivery that fails); then the process exits 0 within drain plus the
+// shutdown bound.
+func TestSIGTERMDrainKeepsAcceptingWebhooks(t *testing.T) {
+	t.Parallel()
+	bin := binary(t)
+	const drain, bound = 2 * time.Second, 2 * time.Second
+	s := startEnv(t, harness.Options{})
+	svc := startBinary(t, bin, s.env.ServeArgs("--drain-period="+drain.String(), "--shutdown-timeout="+bound.String()), nil)
+	body := []byte(`{"event": "updated", "timestamp": "2026-12-04T14:00:00.000000+00:00", "model": "hedgehogfabric", "username": "admin", "request_id": "5a7e7a3c-8f1e-4c55-9c36-3a0d2f3c1b7e", "data": {"id": 4242, "name": "f"}, "snapshots": {"prechange": null, "postchange": null}}`)
+	post := func() int {
+		req, _ := http.NewRequest(http.MethodPost, svc.HTTPURL+"/webhooks/netbox", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Hook-Signature", netboxhook.Sign([]byte(harness.WebhookSecret), body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return -1
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(); code != http.StatusAccepted {
+		t.Fatalf("webhook before SIGTERM: %d, want 202", code)
+	}
+	start := time.Now()
+	svc.Terminate()
+	eventually(t, time.Second, "/readyz answers 503 after SIGTERM", func() bool {
+		resp, err := http.Get(svc.HTTPURL + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusServiceUnavailable
+	})
+	accepted := 0
+	for time.Since(start) < drain-500*time.Millisecond {
+		if code := post(); code != http.StatusAccepted {
+			t.Fatalf("webhook %s into the drain: %d, want 202", time.Since(start).Round(time.Millisecond), code)
+		}
+		accepted++
+		time.Sleep(100 * time.Millisecond)
+	}
+	code := svc.Wait(drain + bound + 3*time.Second)
+	took := time.Since(start)
+	if code != 0 {
+		t.Fatalf("exit code %d after SIGTERM, want 0", code)
+	}
+	if took > drain+bound+time.Second {
+		t.Errorf("exited %s after SIGTERM, above drain %s + bound %s (+1s)", took, drain, bound)
+	}
+	t.Logf("%d webhooks accepted during the drain; exited 0 %s after SIGTERM", accepted, took.Round(time.Millisecond))
 }

@@ -130,7 +130,7 @@ func (e *Env) ServeArgs(extra ...string) []string {
 		"--github-api-url=" + e.GitHub.URL() + "/", "--github-token=" + GitHubToken,
 		"--webhook-secret=" + WebhookSecret, "--api-token=" + APIToken,
 		"--batch-window=100ms", "--retry-base-delay=100ms", "--retry-max-delay=2s",
-		"--resync-interval=1m", "--shutdown-timeout=10s", "--log-level=debug",
+		"--resync-interval=1m", "--shutdown-timeout=10s", "--drain-period=100ms", "--log-level=debug",
 	}
 	return append(args, extra...)
 }
@@ -292,6 +292,16 @@ func (s *Service) Stop(timeout time.Duration) int {
 		s.cancel()
 	}
 	return s.Wait(timeout)
+}
+
+// Terminate sends SIGTERM (a process) or cancels the context (in
+// process) without waiting; Wait then gives the exit code.
+func (s *Service) Terminate() {
+	if s.cmd != nil {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		return
+	}
+	s.cancel()
 }
 
 // Kill ends a process service with SIGKILL.

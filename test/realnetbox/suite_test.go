@@ -110,7 +110,7 @@ func startSuite(t *testing.T, tg target) *suite {
 		"--github-api-url=" + gh.URL() + "/", "--github-token=" + githubToken,
 		"--webhook-secret=" + webhookSecret, "--api-token=" + apiToken,
 		"--batch-window=100ms", "--retry-base-delay=200ms", "--retry-max-delay=2s",
-		"--resync-interval=2s", "--full-resync-every=1", "--log-level=debug",
+		"--resync-interval=2s", "--full-resync-every=1", "--drain-period=100ms", "--log-level=debug",
 	})
 	if err != nil {
 		t.Fatal(err)
