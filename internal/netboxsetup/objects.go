@@ -77,17 +77,18 @@ func webhookSpec(o Options, payloadURL string) spec {
 	return spec{
 		kind: kindWebhook, endpoint: netbox.EndpointWebhooks, name: o.WebhookName,
 		fields: map[string]any{
-			"description":        "Tells hnp-gitops that a Hedgehog fabric changed",
-			"payload_url":        payloadURL,
-			"http_method":        "POST",
-			"http_content_type":  "application/json",
-			"additional_headers": "",
+			"description":       "Tells hnp-gitops that a Hedgehog fabric changed",
+			"payload_url":       payloadURL,
+			"http_method":       "POST",
+			"http_content_type": "application/json",
 			// The service reads NetBox's default body; a template would
 			// break it.
-			"body_template":    "",
-			"secret":           o.WebhookSecret,
-			"ssl_verification": true,
+			"body_template": "",
+			"secret":        o.WebhookSecret,
 		},
+		// The operator's: headers a proxy in front of the service needs,
+		// and TLS verification (off for a self-signed service certificate).
+		initial: map[string]any{"additional_headers": "", "ssl_verification": true},
 	}
 }
 

@@ -29,7 +29,10 @@ type Item struct {
 	// Changed names the fields that differed (never their values: one of
 	// them may be the webhook secret).
 	Changed []string
-	Detail  string
+	// Kept names fields set only on create that differ from setup's value
+	// and were left alone (an operator's own setting).
+	Kept   []string
+	Detail string
 }
 
 // Report is the outcome of Run.
@@ -82,6 +85,9 @@ func (r *Report) String() string {
 		}
 		if it.Detail != "" {
 			fmt.Fprintf(&b, ": %s", it.Detail)
+		}
+		if len(it.Kept) > 0 {
+			fmt.Fprintf(&b, " (left alone: %s)", strings.Join(it.Kept, ", "))
 		}
 		b.WriteByte('\n')
 	}

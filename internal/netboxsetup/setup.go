@@ -174,6 +174,10 @@ type spec struct {
 	// fixed names fields that cannot change once created: a difference is
 	// a conflict, not an update.
 	fixed []string
+	// initial holds fields set on create only: an operator's own setting
+	// (a proxy's header, TLS verification of a private CA) is left alone
+	// and reported as such.
+	initial map[string]any
 }
 
 type setup struct {
@@ -233,6 +237,7 @@ func (s *setup) ensureItem(ctx context.Context, sp spec, item *Item) (int64, err
 
 	obj := existing[0]
 	item.ID = obj.ID()
+	item.Kept = sortedKeys(diff(spec{fields: sp.initial}, obj))
 	changed := diff(sp, obj)
 	for _, f := range sp.fixed {
 		if changed[f] != nil {
@@ -259,8 +264,11 @@ func (s *setup) ensureItem(ctx context.Context, sp spec, item *Item) (int64, err
 
 // createBody is the name and every field of the spec.
 func createBody(sp spec) map[string]any {
-	body := make(map[string]any, len(sp.fields)+1)
+	body := make(map[string]any, len(sp.fields)+len(sp.initial)+1)
 	body["name"] = sp.name
+	for k, v := range sp.initial {
+		body[k] = v
+	}
 	for k, v := range sp.fields {
 		body[k] = v
 	}

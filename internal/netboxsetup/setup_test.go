@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -376,5 +377,45 @@ func TestEventRuleGainsRepositoryType(t *testing.T) {
 	}
 	if rep.Changed() {
 		t.Errorf("run after the update changed:\n%s", rep)
+	}
+}
+
+// TestOperatorSettingsLeftAlone: headers an operator added to the webhook
+// (for a proxy in front of the service) and its TLS verification are kept
+// on later runs, and the report says so; what setup owns is still repaired.
+func TestOperatorSettingsLeftAlone(t *testing.T) {
+	t.Parallel()
+	nb := newFakeNetBox(t, "4.3.7")
+	c := newClient(t, nb.srv.URL, nil)
+	ctx := context.Background()
+	if _, err := Run(ctx, c, testOptions()); err != nil {
+		t.Fatal(err)
+	}
+	hook := nb.find("extras/webhooks", "hnp-gitops")
+	if hook["additional_headers"] != "" || hook["ssl_verification"] != true {
+		t.Fatalf("created webhook: headers %q, ssl_verification %v", hook["additional_headers"], hook["ssl_verification"])
+	}
+	// The operator's edits, and one drift setup owns.
+	if _, err := c.UpdateObject(ctx, netbox.EndpointWebhooks, int64(hook["id"].(float64)), map[string]any{
+		"additional_headers": "X-Proxy-Auth: operator", "ssl_verification": false, "http_method": "PUT",
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	rep, err := Run(ctx, c, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := rep.Items[5]
+	if it.Action != Updated || !slices.Equal(it.Changed, []string{"http_method"}) ||
+		!slices.Equal(it.Kept, []string{"additional_headers", "ssl_verification"}) {
+		t.Errorf("webhook item %+v; want http_method repaired, the operator's two settings kept", it)
+	}
+	hook = nb.find("extras/webhooks", "hnp-gitops")
+	if hook["additional_headers"] != "X-Proxy-Auth: operator" || hook["ssl_verification"] != false || hook["http_method"] != "POST" {
+		t.Errorf("webhook after setup: %v", hook)
+	}
+	if s := rep.String(); !strings.Contains(s, "(left alone: additional_headers, ssl_verification)") {
+		t.Errorf("report does not say what it left alone:\n%s", s)
 	}
 }

@@ -30,6 +30,12 @@ var httpClient = &http.Client{Timeout: 30 * time.Second}
 // the body.
 func (s *suite) adminREST(t *testing.T, method, rel string, body any) (int, string) {
 	t.Helper()
+	return s.adminAPI(t, method, "plugins/hedgehog/"+rel, body)
+}
+
+// adminAPI calls NetBox's REST API under /api/ with the superuser's token.
+func (s *suite) adminAPI(t *testing.T, method, rel string, body any) (int, string) {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -38,7 +44,7 @@ func (s *suite) adminREST(t *testing.T, method, rel string, body any) (int, stri
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(s.ctx, method, s.tg.url+"/api/plugins/hedgehog/"+rel, rd)
+	req, err := http.NewRequestWithContext(s.ctx, method, s.tg.url+"/api/"+rel, rd)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -138,6 +138,30 @@ func (s *suite) caseSetupTwice(t *testing.T) {
 			t.Errorf("second setup changed something: %q\n%s", line, out)
 		}
 	}
+	// An operator adds a header for a proxy in front of the service: a
+	// later setup leaves it alone and says so.
+	code, body := s.adminAPI(t, http.MethodGet, "extras/webhooks/?name=hnp-gitops", nil)
+	var hooks struct {
+		Results []struct {
+			ID int64 `json:"id"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(body), &hooks); err != nil || code != http.StatusOK || len(hooks.Results) != 1 {
+		t.Fatalf("webhook lookup: %d %s", code, body)
+	}
+	path := fmt.Sprintf("extras/webhooks/%d/", hooks.Results[0].ID)
+	if code, body := s.adminAPI(t, http.MethodPatch, path, map[string]any{"additional_headers": "X-Proxy-Auth: operator"}); code != http.StatusOK {
+		t.Fatalf("PATCH webhook headers: %d %s", code, body)
+	}
+	if out := s.setup(t); !strings.Contains(out, "left alone: additional_headers") {
+		t.Errorf("setup after an operator's header does not say it left it alone:\n%s", out)
+	}
+	if _, body := s.adminAPI(t, http.MethodGet, path, nil); !strings.Contains(body, "X-Proxy-Auth: operator") {
+		t.Errorf("the operator's header is gone: %s", body)
+	}
+	if code, body := s.adminAPI(t, http.MethodPatch, path, map[string]any{"additional_headers": ""}); code != http.StatusOK {
+		t.Fatalf("PATCH webhook headers back: %d %s", code, body)
+	}
 }
 
 func (s *suite) setup(t *testing.T) string {
