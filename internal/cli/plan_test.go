@@ -16,7 +16,7 @@ import (
 func planDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	src := "../../../shared/fixtures/hnp-fabric-1"
+	src := "../../testdata/hnp-fabric-1"
 	ents, err := os.ReadDir(src)
 	if err != nil {
 		t.Fatalf("fixtures: %v", err)

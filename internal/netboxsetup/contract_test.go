@@ -24,7 +24,7 @@ import (
 // The contract test checks every request that the client and setup send to
 // NetBox core endpoints against NetBox 4.2.2's own OpenAPI schema
 // (testdata/netbox-4.2.2-openapi.yaml.gz, a gzip of
-// /work/shared/netbox-openapi/openapi.yaml; NETBOX_OPENAPI names another,
+// NetBox 4.2.2's /api/schema/, as testdata/netbox-openapi/; NETBOX_OPENAPI names another,
 // plain YAML schema). Plugin endpoints are not in the schema and are
 // skipped by path prefix. The 4.0 event-rule form (type_create/type_update
 // booleans) is not in the 4.2 schema either (event_types is required

@@ -13,7 +13,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/status"
 )
 
-const fixtureDir = "../../../shared/fixtures/hnp-fabric-1"
+const fixtureDir = "../../testdata/hnp-fabric-1"
 
 // The user's acceptance case through the real engine: one commit lays out
 // the FGD and ingests the three files; a second run changes nothing.

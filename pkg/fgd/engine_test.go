@@ -13,7 +13,7 @@ import (
 func fixtureTree(t *testing.T, prefix string) tree {
 	t.Helper()
 	tr := tree{}
-	for p, c := range readTree(t, "../../../shared/fixtures/hnp-fabric-1") {
+	for p, c := range readTree(t, "../../testdata/hnp-fabric-1") {
 		tr[prefix+p] = c
 	}
 	if len(tr) != 3 {

@@ -55,7 +55,7 @@ func checkFast(t *testing.T, text []byte) bool {
 func TestFastEncodeMatchesEncode(t *testing.T) {
 	t.Parallel()
 	var texts [][]byte
-	for _, dir := range []string{"testdata", "../../examples", "../../../shared/fixtures"} {
+	for _, dir := range []string{"testdata", "../../examples", "../../testdata/hnp-fabric-1"} {
 		_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && isYAMLName(p) {
 				b, _ := os.ReadFile(p)
