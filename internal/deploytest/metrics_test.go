@@ -388,7 +388,7 @@ func TestAlertRulesQueryRealMetrics(t *testing.T) {
 	// The conditions operators were promised an alert for.
 	want := []string{
 		"HnpGitopsAbsent", "HnpGitopsDown", "HnpGitopsFabricsInError", "HnpGitopsFabricsNotInitialized",
-		"HnpGitopsGitHubRateLimitLow", "HnpGitopsQueueBacklog", "HnpGitopsReconcileFailures", "HnpGitopsStatusWritesRefused",
+		"HnpGitopsGitHubRateLimitLow", "HnpGitopsNetBoxAuthFailing", "HnpGitopsQueueBacklog", "HnpGitopsReconcileFailures", "HnpGitopsStatusWritesRefused",
 		"HnpGitopsWebhookBadSignature", "HnpGitopsWebhooksNotArriving",
 	}
 	slices.Sort(names)
