@@ -28,7 +28,7 @@ func newNetBoxCmd(env *Env) *cobra.Command {
 // as for `serve`.
 var setupConfigFlags = []string{
 	"netbox-url", "netbox-token", "netbox-token-file", "netbox-timeout",
-	"webhook-secret", "webhook-secret-file", "public-url",
+	"webhook-secret", "webhook-secret-file", "public-url", "ca-file",
 }
 
 func newNetBoxSetupCmd(env *Env) *cobra.Command {

@@ -162,6 +162,25 @@ func (s *suite) caseSetupTwice(t *testing.T) {
 	if code, body := s.adminAPI(t, http.MethodPatch, path, map[string]any{"additional_headers": ""}); code != http.StatusOK {
 		t.Fatalf("PATCH webhook headers back: %d %s", code, body)
 	}
+	// doctor: all well with the setup token; with the service's own token
+	// the extras objects are "not checked", which is not a failure.
+	for _, tok := range []string{s.tg.adminToken, s.tg.serviceToken} {
+		if out, code := s.doctor(t, tok); code != 0 || strings.Contains(out, "FAIL") {
+			t.Errorf("doctor exited %d:\n%s", code, out)
+		}
+	}
+}
+
+// doctor runs `hnp-gitops doctor` with token against the target and returns
+// its output and exit code.
+func (s *suite) doctor(t *testing.T, token string) (string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := cli.Run(s.ctx, []string{"doctor",
+		"--netbox-url=" + s.tg.url, "--netbox-token=" + token,
+		"--service-url=" + s.proxy.url, "--webhook-secret=" + webhookSecret,
+	}, cli.Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }})
+	return out.String() + errb.String(), code
 }
 
 func (s *suite) setup(t *testing.T) string {
@@ -420,6 +439,15 @@ func (s *suite) caseForeignRepo(t *testing.T) {
 		if e, _ := f.CustomFields[status.FieldError].(string); !strings.Contains(e, "was not found in NetBox") {
 			t.Errorf("directory_init_error = %q", e)
 		}
+	}
+	// doctor, with the service's token, names the repository and why.
+	out, code := s.doctor(t, s.tg.serviceToken)
+	if code == 0 || !strings.Contains(out, fmt.Sprintf("repository %d (fabric %s)", repoID, name)) || !strings.Contains(out, "only to its creator") {
+		t.Errorf("doctor on another user's repository exited %d:\n%s", code, out)
+	}
+	// The fabric stays in error; later cases read other fabrics only.
+	if code, body := s.adminREST(t, http.MethodDelete, fmt.Sprintf("fabrics/%d/", id), nil); code != http.StatusNoContent {
+		t.Fatalf("DELETE fabric: %d %s", code, body)
 	}
 }
 
