@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
+
+	"github.com/githedgehog/hnp-gitops/internal/redact"
 )
 
 // newLogger returns the JSON logger of the service. Whatever the code above
@@ -18,29 +19,24 @@ func newLogger(w io.Writer, level string, secrets []string) (*slog.Logger, error
 	}
 	var live []string
 	for _, s := range secrets {
-		if len(s) >= 4 { // shorter values would redact ordinary words
+		if s != "" {
 			live = append(live, s)
 		}
 	}
-	redact := func(s string) string {
-		for _, sec := range live {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-		}
-		return s
-	}
+	scrub := func(s string) string { return redact.Secrets(s, live...) }
 	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 		if len(live) == 0 {
 			return a
 		}
 		switch a.Value.Kind() {
 		case slog.KindString:
-			a.Value = slog.StringValue(redact(a.Value.String()))
+			a.Value = slog.StringValue(scrub(a.Value.String()))
 		case slog.KindAny:
 			switch v := a.Value.Any().(type) {
 			case error:
-				a.Value = slog.StringValue(redact(v.Error()))
+				a.Value = slog.StringValue(scrub(v.Error()))
 			case fmt.Stringer:
-				a.Value = slog.StringValue(redact(v.String()))
+				a.Value = slog.StringValue(scrub(v.String()))
 			}
 		}
 		return a

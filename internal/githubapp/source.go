@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/redact"
 )
 
 // refreshMargin is how long before its expiry a cached installation token
@@ -269,7 +270,7 @@ func (s *Source) call(ctx context.Context, method, host, path, repo, op string, 
 	if len(msg) > 200 {
 		msg = msg[:200]
 	}
-	msg = strings.ReplaceAll(msg, jwt, "[redacted]")
+	msg = redact.Secrets(msg, jwt)
 	if msg == "" {
 		msg = http.StatusText(resp.StatusCode)
 	}

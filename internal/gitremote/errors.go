@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +16,7 @@ import (
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/redact"
 )
 
 // Error is a failed git operation. It wraps a *gitrepo.Error, so that
@@ -49,15 +49,8 @@ const defaultRateLimitWait = time.Minute
 // the configured password/token literally, and the userinfo of any URL.
 type scrubber struct{ secrets []string }
 
-var urlUserinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@`)
-
 func (s scrubber) scrub(text string) string {
-	for _, sec := range s.secrets {
-		if sec != "" {
-			text = strings.ReplaceAll(text, sec, "***")
-		}
-	}
-	return urlUserinfo.ReplaceAllString(text, "${1}")
+	return redact.URLUserinfo(redact.Secrets(text, s.secrets...))
 }
 
 // secretCause keeps the cause reachable for errors.Is and errors.As while its

@@ -46,7 +46,7 @@ func TestScrub(t *testing.T) {
 	sc := scrubber{secrets: []string{"s3cret-token", ""}}
 	tests := []struct{ in, want string }{
 		{`Get "https://user:s3cret-token@git.example.com/o/r.git/info/refs": EOF`, `Get "https://git.example.com/o/r.git/info/refs": EOF`},
-		{"remote: token s3cret-token is expired", "remote: token *** is expired"},
+		{"remote: token s3cret-token is expired", "remote: token [redacted] is expired"},
 		{"ssh://git@host:22/o/r.git", "ssh://host:22/o/r.git"},
 		{"nothing secret", "nothing secret"},
 	}

@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/githedgehog/hnp-gitops/internal/redact"
 )
 
 // MicroTimeFormat is the wire format of a Lease's acquireTime and renewTime
@@ -211,9 +213,7 @@ func statusMessage(b []byte, token string) string {
 	} else {
 		msg = strings.TrimSpace(string(b))
 	}
-	if token != "" {
-		msg = strings.ReplaceAll(msg, token, "[redacted]")
-	}
+	msg = redact.Secrets(msg, token)
 	msg = strings.Join(strings.Fields(msg), " ")
 	const maxMsg = 200
 	if len(msg) > maxMsg {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/githedgehog/hnp-gitops/internal/redact"
 )
 
 // Defaults of Options.
@@ -318,12 +320,7 @@ func (c *Client) scrub(err error) error {
 	return &scrubbedError{msg: msg, err: err}
 }
 
-func (c *Client) scrubString(s string) string {
-	if c.token != "" && strings.Contains(s, c.token) {
-		s = strings.ReplaceAll(s, c.token, "[redacted]")
-	}
-	return s
-}
+func (c *Client) scrubString(s string) string { return redact.Secrets(s, c.token) }
 
 type scrubbedError struct {
 	msg string

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
+	"github.com/githedgehog/hnp-gitops/internal/redact"
 )
 
 // NetBox is what Run needs of a NetBox client; *netbox.Client has it.
@@ -290,7 +291,7 @@ func scrub(err error, secret string) error {
 	if secret == "" || !strings.Contains(err.Error(), secret) {
 		return err
 	}
-	return &scrubbedError{msg: strings.ReplaceAll(err.Error(), secret, "[redacted]"), err: err}
+	return &scrubbedError{msg: redact.Secrets(err.Error(), secret), err: err}
 }
 
 type scrubbedError struct {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
+	redactpkg "github.com/githedgehog/hnp-gitops/internal/redact"
 	"github.com/githedgehog/hnp-gitops/internal/status"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
@@ -78,12 +78,9 @@ func classify(err error) (retry bool, after time.Duration) {
 	return true, 0
 }
 
-// credentialsInURL matches the userinfo of a URL, which a GitRepository URL
-// typed by hand may carry.
-var credentialsInURL = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@`)
-
-// redact removes URL credentials from a message before it goes anywhere.
-func redact(s string) string { return credentialsInURL.ReplaceAllString(s, "${1}") }
+// redact removes URL credentials (which a GitRepository URL typed by hand
+// may carry) from a message before it goes anywhere.
+func redact(s string) string { return redactpkg.URLUserinfo(s) }
 
 // currentFields reads the four status custom fields of a fabric.
 func currentFields(f *netbox.Fabric) map[string]string {
