@@ -69,79 +69,28 @@ type BuildInfo struct {
 func New(info BuildInfo, queue QueueStats) *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{reg: reg}
-	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "webhook_deliveries_total",
-		Help: "NetBox webhook deliveries received, by result (accepted, ignored, self, bad_signature, bad_request, too_large).",
-	}, []string{"result"})
-	m.webhookLast = prometheus.NewGauge(prometheus.GaugeOpts{
-		Namespace: namespace, Name: "webhook_last_received_timestamp_seconds",
-		Help: "Unix time of the last webhook delivery with a valid signature.",
-	})
-	m.reconciles = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "reconciles_total",
-		Help: "Fabric reconciles, by result (committed, unchanged, retry, failed, deleted).",
-	}, []string{"result"})
+	m.webhooks = counterVec("webhook_deliveries_total", "NetBox webhook deliveries received, by result (accepted, ignored, self, bad_signature, bad_request, too_large).", "result")
+	m.webhookLast = gauge("webhook_last_received_timestamp_seconds", "Unix time of the last webhook delivery with a valid signature.")
+	m.reconciles = counterVec("reconciles_total", "Fabric reconciles, by result (committed, unchanged, retry, failed, deleted).", "result")
 	m.reconcileDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Namespace: namespace, Name: "reconcile_duration_seconds",
 		Help:    "Time from taking a batch off the queue to its result, in seconds.",
 		Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120},
 	})
-	m.fabrics = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Namespace: namespace, Name: "fabrics",
-		Help: "Fabrics by GitOps directory status, as seen by the last full resync.",
-	}, []string{"status"})
-	m.resyncEnqueued = prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: namespace, Name: "resync_enqueued_total",
-		Help: "Fabrics queued by the periodic resync (not by a webhook).",
-	})
-	m.githubRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "github_requests_total",
-		Help: "HTTP requests to the GitHub API, by route template and status class.",
-	}, []string{"route", "code"})
-	m.githubRateRemain = prometheus.NewGauge(prometheus.GaugeOpts{
-		Namespace: namespace, Name: "github_rate_limit_remaining",
-		Help: "The x-ratelimit-remaining header of the last GitHub response.",
-	})
-	m.githubRateReset = prometheus.NewGauge(prometheus.GaugeOpts{
-		Namespace: namespace, Name: "github_rate_limit_reset_timestamp_seconds",
-		Help: "The x-ratelimit-reset header (Unix time) of the last GitHub response.",
-	})
-	m.commits = prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: namespace, Name: "commits_total",
-		Help: "Commits pushed to a branch.",
-	})
-	m.pullRequests = prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: namespace, Name: "pull_requests_opened_total",
-		Help: "Pull requests opened (pull-request mode).",
-	})
-	m.documents = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "documents_placed_total",
-		Help: "Source YAML documents placed by a committed reconcile, by placement (managed, unmanaged, kept).",
-	}, []string{"placement"})
-	m.netboxRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "netbox_requests_total",
-		Help: "HTTP requests to the NetBox REST API, by route template and status class.",
-	}, []string{"route", "code"})
-	m.gitRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "git_requests_total",
-		Help: "Git smart-HTTP requests to repositories not on GitHub, by endpoint and status class.",
-	}, []string{"route", "code"})
-	m.statusWrites = prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: namespace, Name: "status_writes_total",
-		Help: "PATCH requests that changed a fabric's status custom fields.",
-	})
-	m.statusWriteFails = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "status_write_failures_total",
-		Help: "Status writes NetBox refused or did not answer, by HTTP status code (\"error\": no answer). The directory is reconciled anyway and the write retried.",
-	}, []string{"code"})
-	m.netboxErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "netbox_errors_total",
-		Help: "NetBox REST API answers with a 4xx or 5xx status, by exact code, so that 401 and 403 stay apart (NetBox 4.3 answers 403 \"Invalid token\" to a revoked token).",
-	}, []string{"code"})
-	m.leader = prometheus.NewGauge(prometheus.GaugeOpts{
-		Namespace: namespace, Name: "resync_leader",
-		Help: "1 while this replica runs the resync (always 1 without --leader-election).",
-	})
+	m.fabrics = gaugeVec("fabrics", "Fabrics by GitOps directory status, as seen by the last full resync.", "status")
+	m.resyncEnqueued = counter("resync_enqueued_total", "Fabrics queued by the periodic resync (not by a webhook).")
+	m.githubRequests = counterVec("github_requests_total", "HTTP requests to the GitHub API, by route template and status class.", "route", "code")
+	m.githubRateRemain = gauge("github_rate_limit_remaining", "The x-ratelimit-remaining header of the last GitHub response.")
+	m.githubRateReset = gauge("github_rate_limit_reset_timestamp_seconds", "The x-ratelimit-reset header (Unix time) of the last GitHub response.")
+	m.commits = counter("commits_total", "Commits pushed to a branch.")
+	m.pullRequests = counter("pull_requests_opened_total", "Pull requests opened (pull-request mode).")
+	m.documents = counterVec("documents_placed_total", "Source YAML documents placed by a committed reconcile, by placement (managed, unmanaged, kept).", "placement")
+	m.netboxRequests = counterVec("netbox_requests_total", "HTTP requests to the NetBox REST API, by route template and status class.", "route", "code")
+	m.gitRequests = counterVec("git_requests_total", "Git smart-HTTP requests to repositories not on GitHub, by endpoint and status class.", "route", "code")
+	m.statusWrites = counter("status_writes_total", "PATCH requests that changed a fabric's status custom fields.")
+	m.statusWriteFails = counterVec("status_write_failures_total", "Status writes NetBox refused or did not answer, by HTTP status code (\"error\": no answer). The directory is reconciled anyway and the write retried.", "code")
+	m.netboxErrors = counterVec("netbox_errors_total", "NetBox REST API answers with a 4xx or 5xx status, by exact code, so that 401 and 403 stay apart (NetBox 4.3 answers 403 \"Invalid token\" to a revoked token).", "code")
+	m.leader = gauge("resync_leader", "1 while this replica runs the resync (always 1 without --leader-election).")
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "build_info",
 		Help:        "Build information; always 1.",
@@ -182,6 +131,22 @@ func New(info BuildInfo, queue QueueStats) *Metrics {
 		m.statusWriteFails.WithLabelValues(v)
 	}
 	return m
+}
+
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help})
+}
+
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help}, labels)
+}
+
+func gauge(name, help string) prometheus.Gauge {
+	return prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: name, Help: help})
+}
+
+func gaugeVec(name, help string, labels ...string) *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: namespace, Name: name, Help: help}, labels)
 }
 
 // Registry returns the registry the collectors live on.
