@@ -7,6 +7,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
+	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/memory"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
@@ -29,78 +31,30 @@ func (s *session) attempt(ctx context.Context, t gitrepo.Target, dirs []string, 
 		}
 	}
 	defer closeUp()
-
-	// old is what the branch must still be at when the push lands (zero:
-	// the push creates it); parent is the commit the change goes on top of.
-	var old, parent plumbing.Hash
-	switch {
-	case rs.empty:
-		// The first commit of the repository, on t.Branch.
-	case !rs.branch.IsZero():
-		old, parent = rs.branch, rs.branch
-	case !t.CreateMissingBranch:
-		return gitrepo.Result{}, newError(gitrepo.ClassNotFound, s.repo, "find branch "+t.Branch,
-			fmt.Sprintf("branch %q does not exist (and creating it is not enabled)", t.Branch), nil)
-	case rs.head.IsZero():
-		return gitrepo.Result{}, newError(gitrepo.ClassEmpty, s.repo, "find branch "+t.Branch,
-			fmt.Sprintf("branch %q does not exist and the remote HEAD names no commit to create it from", t.Branch), nil)
-	default:
-		parent = rs.head
+	old, parent, err := s.base(rs, t)
+	if err != nil {
+		return gitrepo.Result{}, err
 	}
-
 	var root *object.Tree
 	if !parent.IsZero() {
-		if err := s.fetch(ctx, up, ar, parent, sto); err != nil {
+		if root, err = s.fetchRoot(ctx, up, ar, parent, sto); err != nil {
 			return gitrepo.Result{}, err
-		}
-		c, err := object.GetCommit(sto, parent)
-		if err != nil {
-			return gitrepo.Result{}, newError(gitrepo.ClassTransient, s.repo, "read commit "+parent.String(), "not in the fetched pack", err)
-		}
-		if root, err = c.Tree(); err != nil {
-			return gitrepo.Result{}, newError(gitrepo.ClassTransient, s.repo, "read tree of "+parent.String(), "not in the fetched pack", err)
 		}
 	}
 	closeUp()
-	ht, err := readTree(sto, root, dirs)
-	if err != nil {
-		return gitrepo.Result{}, newError(gitrepo.ClassTransient, s.repo, "read tree", err.Error(), err)
-	}
-	snaps, err := snapshots(sto, ht, dirs, s.r.o.Wanted)
-	if err != nil {
-		return gitrepo.Result{}, newError(gitrepo.ClassTransient, s.repo, "read FGD contents", err.Error(), err)
-	}
 	head := ""
 	if !parent.IsZero() {
 		head = parent.String()
 	}
-	prop, err := plan(head, snaps)
+	prop, changes, err := s.planChanges(sto, root, dirs, head, plan)
 	if err != nil {
-		return gitrepo.Result{}, fmt.Errorf("git: %s: plan: %w", s.repo, err)
+		return gitrepo.Result{}, err
 	}
-	changes, err := ht.effective(prop.Changes, dirs)
-	if err != nil {
-		return gitrepo.Result{}, newError(gitrepo.ClassInvalid, s.repo, "plan", err.Error(), err)
-	}
-
 	w := &objectWriter{sto: sto}
-	var baseTree plumbing.Hash
-	if root != nil {
-		baseTree = root.Hash
+	baseTree, newTree, err := s.writeTree(w, root, changes)
+	if err != nil {
+		return gitrepo.Result{}, err
 	}
-	newTree := baseTree
-	if len(changes) > 0 {
-		if newTree, err = w.rewrite(baseTree, changes); err != nil {
-			return gitrepo.Result{}, newError(gitrepo.ClassInvalid, s.repo, "write tree", err.Error(), err)
-		}
-		if newTree.IsZero() {
-			// Every path removed: the commit holds the empty tree.
-			if newTree, err = w.tree(nil); err != nil {
-				return gitrepo.Result{}, newError(gitrepo.ClassInvalid, s.repo, "write tree", err.Error(), err)
-			}
-		}
-	}
-
 	unchanged := gitrepo.Result{Head: head, CommitURL: s.r.o.WebURL(s.repo, head)}
 	if newTree == baseTree {
 		if parent.IsZero() || !old.IsZero() {
@@ -108,31 +62,116 @@ func (s *session) attempt(ctx context.Context, t gitrepo.Target, dirs []string, 
 			return unchanged, nil
 		}
 		// A missing branch is still created, at the remote HEAD.
-		if err := s.push(ctx, t.Branch, old, parent, nil, sto); err != nil {
-			return unchanged, err
-		}
-		return unchanged, nil
+		return unchanged, s.push(ctx, t.Branch, old, parent, nil, sto)
 	}
+	sha, err := s.commit(w, prop, newTree, parent)
+	if err != nil {
+		return unchanged, err
+	}
+	if err := s.push(ctx, t.Branch, old, sha, w.new, sto); err != nil {
+		return unchanged, err
+	}
+	return gitrepo.Result{Head: sha.String(), Changed: true, CommitURL: s.r.o.WebURL(s.repo, sha.String())}, nil
+}
 
+// base says what the branch must still be at when the push lands (old;
+// zero: the push creates it) and the commit the change goes on top of
+// (parent; zero: the repository's first commit).
+func (s *session) base(rs remoteState, t gitrepo.Target) (old, parent plumbing.Hash, err error) {
+	switch {
+	case rs.empty:
+		// The first commit of the repository, on t.Branch.
+	case !rs.branch.IsZero():
+		old, parent = rs.branch, rs.branch
+	case !t.CreateMissingBranch:
+		err = newError(gitrepo.ClassNotFound, s.repo, "find branch "+t.Branch,
+			fmt.Sprintf("branch %q does not exist (and creating it is not enabled)", t.Branch), nil)
+	case rs.head.IsZero():
+		err = newError(gitrepo.ClassEmpty, s.repo, "find branch "+t.Branch,
+			fmt.Sprintf("branch %q does not exist and the remote HEAD names no commit to create it from", t.Branch), nil)
+	default:
+		parent = rs.head
+	}
+	return old, parent, err
+}
+
+// fetchRoot fetches parent and returns its tree.
+func (s *session) fetchRoot(ctx context.Context, up transport.UploadPackSession, ar *packp.AdvRefs, parent plumbing.Hash, sto *memory.Storage) (*object.Tree, error) {
+	if err := s.fetch(ctx, up, ar, parent, sto); err != nil {
+		return nil, err
+	}
+	c, err := object.GetCommit(sto, parent)
+	if err != nil {
+		return nil, newError(gitrepo.ClassTransient, s.repo, "read commit "+parent.String(), "not in the fetched pack", err)
+	}
+	root, err := c.Tree()
+	if err != nil {
+		return nil, newError(gitrepo.ClassTransient, s.repo, "read tree of "+parent.String(), "not in the fetched pack", err)
+	}
+	return root, nil
+}
+
+// planChanges reads the FGDs under root, runs plan on them and returns the
+// proposal with the changes the tree does not already hold.
+func (s *session) planChanges(sto *memory.Storage, root *object.Tree, dirs []string, head string, plan gitrepo.PlanFunc) (gitrepo.Proposal, []change, error) {
+	ht, err := readTree(sto, root, dirs)
+	if err != nil {
+		return gitrepo.Proposal{}, nil, newError(gitrepo.ClassTransient, s.repo, "read tree", err.Error(), err)
+	}
+	snaps, err := snapshots(sto, ht, dirs, s.r.o.Wanted)
+	if err != nil {
+		return gitrepo.Proposal{}, nil, newError(gitrepo.ClassTransient, s.repo, "read FGD contents", err.Error(), err)
+	}
+	prop, err := plan(head, snaps)
+	if err != nil {
+		return gitrepo.Proposal{}, nil, fmt.Errorf("git: %s: plan: %w", s.repo, err)
+	}
+	changes, err := ht.effective(prop.Changes, dirs)
+	if err != nil {
+		return gitrepo.Proposal{}, nil, newError(gitrepo.ClassInvalid, s.repo, "plan", err.Error(), err)
+	}
+	return prop, changes, nil
+}
+
+// writeTree writes the new root tree; baseTree is root's hash (zero when
+// there is none), newTree equals it when nothing changed.
+func (s *session) writeTree(w *objectWriter, root *object.Tree, changes []change) (baseTree, newTree plumbing.Hash, err error) {
+	if root != nil {
+		baseTree = root.Hash
+	}
+	newTree = baseTree
+	if len(changes) == 0 {
+		return baseTree, newTree, nil
+	}
+	if newTree, err = w.rewrite(baseTree, changes); err != nil {
+		return baseTree, newTree, newError(gitrepo.ClassInvalid, s.repo, "write tree", err.Error(), err)
+	}
+	if newTree.IsZero() {
+		// Every path removed: the commit holds the empty tree.
+		if newTree, err = w.tree(nil); err != nil {
+			return baseTree, newTree, newError(gitrepo.ClassInvalid, s.repo, "write tree", err.Error(), err)
+		}
+	}
+	return baseTree, newTree, nil
+}
+
+// commit writes the commit of prop on tree, with parent unless zero.
+func (s *session) commit(w *objectWriter, prop gitrepo.Proposal, tree, parent plumbing.Hash) (plumbing.Hash, error) {
 	now := s.r.o.Now()
-	msg := message(prop)
 	commit := &object.Commit{
 		Author:    object.Signature{Name: s.r.o.Author.Name, Email: s.r.o.Author.Email, When: now},
 		Committer: object.Signature{Name: s.r.o.Committer.Name, Email: s.r.o.Committer.Email, When: now},
-		Message:   msg,
-		TreeHash:  newTree,
+		Message:   message(prop),
+		TreeHash:  tree,
 	}
 	if !parent.IsZero() {
 		commit.ParentHashes = []plumbing.Hash{parent}
 	}
 	sha, err := w.object(plumbing.CommitObject, commit)
 	if err != nil {
-		return unchanged, newError(gitrepo.ClassInvalid, s.repo, "write commit", err.Error(), err)
+		return sha, newError(gitrepo.ClassInvalid, s.repo, "write commit", err.Error(), err)
 	}
-	if err := s.push(ctx, t.Branch, old, sha, w.new, sto); err != nil {
-		return unchanged, err
-	}
-	return gitrepo.Result{Head: sha.String(), Changed: true, CommitURL: s.r.o.WebURL(s.repo, sha.String())}, nil
+	return sha, nil
 }
 
 func message(p gitrepo.Proposal) string {
