@@ -61,6 +61,21 @@ type Event struct {
 // error, which matches ErrInvalidPayload, is one line and never quotes the
 // body beyond the name of a key.
 func Parse(body []byte) (*Event, error) {
+	m, err := topObject(body)
+	if err != nil {
+		return nil, err
+	}
+	ev := &Event{}
+	for _, step := range []func(*Event, map[string]any) error{parseHead, parseRequest, parseData, parseSnapshots} {
+		if err := step(ev, m); err != nil {
+			return nil, err
+		}
+	}
+	return ev, nil
+}
+
+// topObject decodes a body that must be exactly one JSON object.
+func topObject(body []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var top any
@@ -74,91 +89,99 @@ func Parse(body []byte) (*Event, error) {
 	if !ok {
 		return nil, invalidf("want a JSON object, got %s", kind(top))
 	}
+	return m, nil
+}
 
-	ev := &Event{}
+// parseHead reads event, timestamp, object_type, model, username and
+// request_id.
+func parseHead(ev *Event, m map[string]any) error {
 	var err error
 	if ev.Event, err = optString(m, "event", "event"); err != nil {
-		return nil, err
+		return err
 	}
 	if ev.Event == "" {
-		return nil, invalidf("event: missing")
+		return invalidf("event: missing")
 	}
 	ts, err := optString(m, "timestamp", "timestamp")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if ts != "" {
 		if ev.Timestamp, err = parseTimestamp(ts); err != nil {
-			return nil, invalidf("timestamp: %q is not an ISO 8601 time", truncate(ts, 40))
+			return invalidf("timestamp: %q is not an ISO 8601 time", truncate(ts, 40))
 		}
 	}
 	if ev.ObjectType, err = optString(m, "object_type", "object_type"); err != nil {
-		return nil, err
+		return err
 	}
 	if ev.Model, err = optString(m, "model", "model"); err != nil {
-		return nil, err
+		return err
 	}
 	if ev.Model == "" && ev.ObjectType != "" {
 		ev.Model = ev.ObjectType[strings.LastIndexByte(ev.ObjectType, '.')+1:]
 	}
 	if ev.Username, err = optString(m, "username", "username"); err != nil {
-		return nil, err
+		return err
 	}
-	if ev.RequestID, err = optString(m, "request_id", "request_id"); err != nil {
-		return nil, err
-	}
-	req, err := optObject(m, "request", "request")
-	if err != nil {
-		return nil, err
-	}
-	if req != nil {
-		id, err := optString(req, "id", "request.id")
-		if err != nil {
-			return nil, err
-		}
-		if id != "" {
-			ev.RequestID = id
-		}
-		if ev.RequestMethod, err = optString(req, "method", "request.method"); err != nil {
-			return nil, err
-		}
-		if ev.RequestPath, err = optString(req, "path", "request.path"); err != nil {
-			return nil, err
-		}
-		user, err := requestUser(req)
-		if err != nil {
-			return nil, err
-		}
-		if user != "" {
-			ev.Username = user
-		}
-	}
+	ev.RequestID, err = optString(m, "request_id", "request_id")
+	return err
+}
 
+// parseRequest reads request{id, method, path, user} (4.6 and later),
+// which wins over request_id and username.
+func parseRequest(ev *Event, m map[string]any) error {
+	req, err := optObject(m, "request", "request")
+	if err != nil || req == nil {
+		return err
+	}
+	id, err := optString(req, "id", "request.id")
+	if err != nil {
+		return err
+	}
+	if id != "" {
+		ev.RequestID = id
+	}
+	if ev.RequestMethod, err = optString(req, "method", "request.method"); err != nil {
+		return err
+	}
+	if ev.RequestPath, err = optString(req, "path", "request.path"); err != nil {
+		return err
+	}
+	user, err := requestUser(req)
+	if err != nil {
+		return err
+	}
+	if user != "" {
+		ev.Username = user
+	}
+	return nil
+}
+
+// parseData reads data and its id.
+func parseData(ev *Event, m map[string]any) error {
 	data, err := optObject(m, "data", "data")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if data == nil {
-		return nil, invalidf("data: missing")
+		return invalidf("data: missing")
 	}
 	ev.Data = data
-	if ev.ObjectID, err = objectID(data); err != nil {
-		return nil, err
-	}
+	ev.ObjectID, err = objectID(data)
+	return err
+}
 
+// parseSnapshots reads snapshots{prechange, postchange}, when present.
+func parseSnapshots(ev *Event, m map[string]any) error {
 	snaps, err := optObject(m, "snapshots", "snapshots")
-	if err != nil {
-		return nil, err
+	if err != nil || snaps == nil {
+		return err
 	}
-	if snaps != nil {
-		if ev.Prechange, err = optObject(snaps, "prechange", "snapshots.prechange"); err != nil {
-			return nil, err
-		}
-		if ev.Postchange, err = optObject(snaps, "postchange", "snapshots.postchange"); err != nil {
-			return nil, err
-		}
+	if ev.Prechange, err = optObject(snaps, "prechange", "snapshots.prechange"); err != nil {
+		return err
 	}
-	return ev, nil
+	ev.Postchange, err = optObject(snaps, "postchange", "snapshots.postchange")
+	return err
 }
 
 // Is reports whether the event is about appLabel.model. When the payload
