@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/githedgehog/hnp-gitops/internal/config"
 	"github.com/githedgehog/hnp-gitops/internal/doctor"
@@ -32,16 +31,7 @@ shows a repository only to its creator and superusers). It exits 1 when a
 check failed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := cfg.LoadSecrets(nil); err != nil {
-				return usagef("%w", err)
-			}
-			if err := cfg.ValidateCommon(); err != nil {
-				return usagef("%w", err)
-			}
-			if serviceURL == "" {
-				serviceURL = cfg.PublicURL
-			}
-			client, err := setupClient(&cfg)
+			client, serviceURL, err := netboxClient(&cfg, serviceURL)
 			if err != nil {
 				return err
 			}
@@ -53,12 +43,6 @@ check failed.`,
 			return nil
 		},
 	}
-	tmp := pflag.NewFlagSet("config", pflag.ContinueOnError)
-	cfg.RegisterFlags(tmp)
-	for _, name := range setupConfigFlags {
-		cmd.Flags().AddFlag(tmp.Lookup(name))
-	}
-	cmd.Flags().Lookup("public-url").Usage = "same as --service-url, for deployments that already set it for serve"
-	cmd.Flags().StringVar(&serviceURL, "service-url", "", "URL at which NetBox reaches hnp-gitops: the webhook must post to <URL>/webhooks/netbox")
+	netboxFlags(cmd, &cfg, &serviceURL)
 	return cmd
 }

@@ -57,24 +57,15 @@ of another type is reported as a conflict (exit 1). --dry-run only reports.
 The API token needs write permission on these extras objects.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := cfg.LoadSecrets(nil); err != nil {
-				return usagef("%w", err)
-			}
-			if err := cfg.ValidateCommon(); err != nil {
-				return usagef("%w", err)
-			}
-			if serviceURL == "" {
-				serviceURL = cfg.PublicURL
+			client, serviceURL, err := netboxClient(&cfg, serviceURL)
+			if err != nil {
+				return err
 			}
 			if serviceURL == "" {
 				return usagef("--service-url is required (or set %s): where NetBox reaches hnp-gitops", EnvName("service-url"))
 			}
 			if cfg.WebhookSecret == "" {
 				return usagef("no webhook secret: set --webhook-secret-file (or %s)", EnvName("webhook-secret-file"))
-			}
-			client, err := setupClient(&cfg)
-			if err != nil {
-				return err
 			}
 			rep, err := netboxsetup.Run(cmd.Context(), client, netboxsetup.Options{
 				ServiceURL:    serviceURL,
@@ -93,15 +84,39 @@ The API token needs write permission on these extras objects.`,
 			return nil
 		},
 	}
+	netboxFlags(cmd, &cfg, &serviceURL)
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report what would change and write nothing")
+	return cmd
+}
+
+// netboxFlags adds the settings `netbox setup` and `doctor` share: those
+// of setupConfigFlags (named as for serve, so the same environment
+// variables fill them) and --service-url.
+func netboxFlags(cmd *cobra.Command, cfg *config.Config, serviceURL *string) {
 	tmp := pflag.NewFlagSet("config", pflag.ContinueOnError)
 	cfg.RegisterFlags(tmp)
 	for _, name := range setupConfigFlags {
 		cmd.Flags().AddFlag(tmp.Lookup(name))
 	}
 	cmd.Flags().Lookup("public-url").Usage = "same as --service-url, for deployments that already set it for serve"
-	cmd.Flags().StringVar(&serviceURL, "service-url", "", "URL at which NetBox reaches hnp-gitops, e.g. http://hnp-gitops.netbox.svc:8080 (the webhook posts to <URL>/webhooks/netbox)")
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report what would change and write nothing")
-	return cmd
+	cmd.Flags().StringVar(serviceURL, "service-url", "", "URL at which NetBox reaches hnp-gitops, e.g. http://hnp-gitops.netbox.svc:8080 (the webhook posts to <URL>/webhooks/netbox)")
+}
+
+// netboxClient loads the secrets, checks the common settings and builds the
+// NetBox client; it returns the service URL: --service-url, else
+// --public-url.
+func netboxClient(cfg *config.Config, serviceURL string) (*netbox.Client, string, error) {
+	if err := cfg.LoadSecrets(nil); err != nil {
+		return nil, "", usagef("%w", err)
+	}
+	if err := cfg.ValidateCommon(); err != nil {
+		return nil, "", usagef("%w", err)
+	}
+	if serviceURL == "" {
+		serviceURL = cfg.PublicURL
+	}
+	client, err := setupClient(cfg)
+	return client, serviceURL, err
 }
 
 // setupClient is the NetBox client of `netbox setup`.
