@@ -482,9 +482,20 @@ func TestNetworkPolicy(t *testing.T) {
 			out = append(out, fmt.Sprintf("%s/%s", p.Port.String(), *p.Protocol))
 		}
 	}
-	for _, want := range []string{"53/UDP", "53/TCP", "443/TCP", "8080/TCP"} {
+	// values-all enables leader election: the API server's real port too.
+	for _, want := range []string{"53/UDP", "53/TCP", "443/TCP", "8080/TCP", "6443/TCP"} {
 		if !slices.Contains(out, want) {
 			t.Errorf("egress lacks %s: %v", want, out)
+		}
+	}
+	// Without leader election, no rule for the API server.
+	var plain networkingv1.NetworkPolicy
+	strict(t, only(t, render(t, "-f", allValuesFile, "--set", "leaderElection.enabled=false"), "NetworkPolicy", ""), &plain)
+	for _, r := range plain.Spec.Egress {
+		for _, p := range r.Ports {
+			if p.Port.String() == "6443" {
+				t.Errorf("an API-server rule without leader election: %+v", r)
+			}
 		}
 	}
 }
