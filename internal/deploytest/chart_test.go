@@ -548,3 +548,14 @@ func normalize(t *testing.T, v any) any {
 	}
 	return out
 }
+
+// TestLongNamesStayValid: with the longest full name, every object's name,
+// suffixed ones included, stays within Kubernetes' 63 characters.
+func TestLongNamesStayValid(t *testing.T) {
+	t.Parallel()
+	for _, m := range render(t, "-f", allValuesFile, "--set", "fullnameOverride="+strings.Repeat("h", 63)) {
+		if len(m.Name) > 63 || strings.HasSuffix(m.Name, "-") {
+			t.Errorf("%s %q: %d characters", m.Kind, m.Name, len(m.Name))
+		}
+	}
+}

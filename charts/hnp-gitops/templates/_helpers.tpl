@@ -9,6 +9,17 @@ The chart name, or nameOverride.
 The full name of the release's resources: fullnameOverride, else
 <release>-<name>, else <release> when it already contains the name.
 */}}
+{{/*
+hnp-gitops.suffixed is the full name with a suffix, the full name cut so
+that the whole stays a valid 63-character name:
+  include "hnp-gitops.suffixed" (list . "metrics")
+*/}}
+{{- define "hnp-gitops.suffixed" -}}
+{{- $suffix := index . 1 -}}
+{{- $full := include "hnp-gitops.fullname" (index . 0) | trunc (int (sub 62 (len $suffix))) | trimSuffix "-" -}}
+{{- printf "%s-%s" $full $suffix -}}
+{{- end -}}
+
 {{- define "hnp-gitops.fullname" -}}
 {{- if .Values.fullnameOverride -}}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
