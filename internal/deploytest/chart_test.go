@@ -348,7 +348,7 @@ func TestHelmValidation(t *testing.T) {
 		{name: "no NetBox URL", args: []string{"--set", "netbox.url="}, wantErr: "netbox.url is required"},
 		{name: "no NetBox Secret", args: []string{"--set", "netbox.existingSecret="}, wantErr: "netbox.existingSecret is required"},
 		{name: "no webhook Secret", args: []string{"--set", "webhook.existingSecret="}, wantErr: "webhook.existingSecret is required"},
-		{name: "no GitHub credentials", args: []string{"--set", "github.existingSecret="}, wantErr: "github.existingSecret or github.tokenMap.existingSecret is required"},
+		{name: "no GitHub credentials", args: []string{"--set", "github.existingSecret="}, wantErr: "github.existingSecret, github.tokenMap.existingSecret or github.app.id is required"},
 		{name: "misspelt value (schema)", args: []string{"--set", "reconcile.wrkers=3"}, wantErr: "additional properties 'wrkers' not allowed"},
 		{name: "unknown log level (schema)", args: []string{"--set", "logLevel=verbose"}, wantErr: "/logLevel"},
 		{name: "bad duration (schema)", args: []string{"--set", "reconcile.resyncInterval=5 minutes"}, wantErr: "/reconcile/resyncInterval"},
@@ -365,6 +365,12 @@ func TestHelmValidation(t *testing.T) {
 			args:    []string{"--set", "github.existingSecret=", "--set", "github.tokenMap.existingSecret=gh-map"},
 			wantArg: []string{"--github-token-map-file=/var/run/secrets/hnp-gitops/github-token-map"},
 			noArg:   []string{"github-token-file"},
+		},
+		{
+			name:    "GitHub App only",
+			args:    []string{"--set", "github.existingSecret=", "--set-string", "github.app.id=12345", "--set", "github.app.existingSecret=gh-app"},
+			wantArg: []string{"--github-app-id=12345", "--github-app-private-key-file=/var/run/secrets/hnp-gitops/github-app-private-key"},
+			noArg:   []string{"github-token-file", "github-token-map-file"},
 		},
 		{
 			name:    "empty settings leave the service default",

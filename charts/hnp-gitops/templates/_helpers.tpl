@@ -189,8 +189,8 @@ Validation that fails the render with a clear message.
 {{- if and (not .Values.webhook.existingSecret) (not .Values.webhook.insecureSkipSignature) -}}
 {{- fail "webhook.existingSecret is required (or webhook.insecureSkipSignature=true, for development only)" -}}
 {{- end -}}
-{{- if and (not .Values.github.existingSecret) (not .Values.github.tokenMap.existingSecret) -}}
-{{- fail "github.existingSecret or github.tokenMap.existingSecret is required: hnp-gitops needs its own GitHub credentials" -}}
+{{- if and (not .Values.github.existingSecret) (not .Values.github.tokenMap.existingSecret) (not .Values.github.app.id) -}}
+{{- fail "github.existingSecret, github.tokenMap.existingSecret or github.app.id is required: hnp-gitops needs its own GitHub credentials" -}}
 {{- end -}}
 {{- if and .Values.podDisruptionBudget.enabled (not (kindIs "invalid" .Values.podDisruptionBudget.minAvailable)) (not (kindIs "invalid" .Values.podDisruptionBudget.maxUnavailable)) -}}
 {{- fail "podDisruptionBudget: set minAvailable or maxUnavailable, not both" -}}
