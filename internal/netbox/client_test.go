@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"fmt"
 	"io"
 	"net/http"
@@ -675,5 +676,33 @@ func TestStatusVersion(t *testing.T) {
 				t.Errorf("Version(%q) = %d, %d, %v", tt.in, major, minor, ok)
 			}
 		})
+	}
+}
+
+// TestAPIErrorClasses: the 400s the core acts on are classified here, from
+// the bodies real NetBox 4.3.7 with HNP 705549aa sent.
+func TestAPIErrorClasses(t *testing.T) {
+	t.Parallel()
+	blank := &APIError{StatusCode: 400, Fields: map[string][]string{
+		"watch_crd_types": {"This field cannot be blank."}, "scheduler_metadata": {"This field cannot be blank."},
+		"active_sync_tasks": {"This field cannot be blank."},
+	}}
+	unknown := &APIError{StatusCode: 400, Fields: map[string][]string{
+		"custom_fields": {"Unknown field name 'gitops_directory_status' in custom field data."},
+	}}
+	other := &APIError{StatusCode: 400, Fields: map[string][]string{"name": {"This field is required."}}}
+	for _, tc := range []struct {
+		err            *APIError
+		blank, unknown bool
+	}{{blank, true, false}, {unknown, false, true}, {other, false, false}, {&APIError{StatusCode: 500}, false, false}} {
+		if got := errors.Is(tc.err, ErrBlankModelField); got != tc.blank {
+			t.Errorf("%v: ErrBlankModelField %v, want %v", tc.err, got, tc.blank)
+		}
+		if got := errors.Is(tc.err, ErrUnknownCustomField); got != tc.unknown {
+			t.Errorf("%v: ErrUnknownCustomField %v, want %v", tc.err, got, tc.unknown)
+		}
+	}
+	if got := blank.BlankFields(); !slices.Equal(got, []string{"active_sync_tasks", "scheduler_metadata", "watch_crd_types"}) {
+		t.Errorf("BlankFields = %v", got)
 	}
 }

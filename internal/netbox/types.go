@@ -3,6 +3,7 @@ package netbox
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -75,6 +76,14 @@ var (
 	ErrNotFound = errors.New("netbox: not found")
 	ErrAuth     = errors.New("netbox: authentication or permission denied")
 	ErrInvalid  = errors.New("netbox: request rejected")
+	// ErrUnknownCustomField is a 400 naming a custom field NetBox does not
+	// have ("Unknown field name ... in custom field data").
+	ErrUnknownCustomField = errors.New("netbox: unknown custom field")
+	// ErrBlankModelField is a 400 in which NetBox's validation of the whole
+	// object refused a field the request did not send ("This field cannot
+	// be blank."): HNP 705549aa's fabric JSON fields, which lack
+	// blank=True (BlankFields names them).
+	ErrBlankModelField = errors.New("netbox: a stored field of the object fails validation")
 )
 
 // APIError is a non-2xx answer from NetBox.
@@ -114,8 +123,27 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == 401 || e.StatusCode == 403
 	case ErrInvalid:
 		return e.StatusCode == 400
+	case ErrUnknownCustomField:
+		return e.StatusCode == 400 && slices.ContainsFunc(e.Fields["custom_fields"], func(m string) bool {
+			return strings.Contains(m, "Unknown field name")
+		})
+	case ErrBlankModelField:
+		return e.StatusCode == 400 && len(e.BlankFields()) > 0
 	}
 	return false
+}
+
+// BlankFields names, sorted, the fields of a 400 that NetBox refused as
+// blank ("This field cannot be blank.").
+func (e *APIError) BlankFields() []string {
+	var out []string
+	for k, msgs := range e.Fields {
+		if slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, "cannot be blank") }) {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Temporary reports whether retrying later may help (5xx).

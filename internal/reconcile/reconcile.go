@@ -117,42 +117,24 @@ func (c *Controller) setStatus(ctx context.Context, f *netbox.Fabric, cur, want 
 	return nil
 }
 
-// blankFields are the JSON fields of HNP's fabric model that lack
-// blank=True in HNP 705549aa: NetBox full_cleans the whole fabric on a
-// PATCH, so it refuses any write to a fabric that holds their defaults.
-var blankFields = []string{"scheduler_metadata", "active_sync_tasks", "watch_crd_types"}
-
 // errNotSetUp is a status write refused because `netbox setup` never ran:
 // nothing is committed then, as the start-up check says (the one refusal
 // that stops git: the operator has not finished installing).
 var errNotSetUp = errors.New("NetBox lacks the status custom fields (run `hnp-gitops netbox setup`)")
 
 // statusWriteError explains a failed status write, naming the fix when
-// NetBox's answer shows a known cause.
+// the adapter classified NetBox's answer.
 func statusWriteError(fabric string, err error) error {
 	var aerr *netbox.APIError
 	switch {
-	case errors.As(err, &aerr) && aerr.StatusCode == 400 && blankRefusal(aerr):
+	case errors.Is(err, netbox.ErrBlankModelField) && errors.As(err, &aerr):
 		return fmt.Errorf("write status of fabric %s: NetBox refused the write because HNP's fabric fields %s lack blank=True; "+
 			"apply the one-line HNP patch in docs/install.md#hnp-prerequisites. The GitOps directory is still reconciled: %w",
-			fabric, strings.Join(blankFields, ", "), err)
-	case errors.Is(err, netbox.ErrInvalid) && strings.Contains(err.Error(), "Unknown field name"):
+			fabric, strings.Join(aerr.BlankFields(), ", "), err)
+	case errors.Is(err, netbox.ErrUnknownCustomField):
 		return fmt.Errorf("write status of fabric %s: %w: %w", fabric, errNotSetUp, err)
 	}
 	return fmt.Errorf("write status of fabric %s: %w", fabric, err)
-}
-
-// blankRefusal reports whether a 400 is NetBox's "This field cannot be
-// blank." on one of blankFields.
-func blankRefusal(e *netbox.APIError) bool {
-	for _, k := range blankFields {
-		for _, m := range e.Fields[k] {
-			if strings.Contains(m, "cannot be blank") {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // errorCode is the HTTP status of a NetBox error, or "error" when NetBox
