@@ -11,16 +11,16 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/testkit"
 )
 
-var latencyFabrics = flag.Int("realnetbox.latency", 0,
-	"measure save -> commit over this many fabrics (make bench); 0: do not")
+var latencyFabrics = flag.Int("realnetbox.latency", 3,
+	"fabrics the save -> commit measurement creates (make bench: 20)")
 
 // measureSaveToCommit creates n fabrics one after another through the
 // target's REST API, each with its own directory holding the acceptance
 // fixture under raw/, all in one repository, and logs the time from the
 // create call returning to the commit being on the branch (the GitHub
 // emulator's head, polled every 2ms): p50, p90, max. It is a measurement
-// for `make bench`, not a test of speed: it fails only when a commit never
-// comes.
+// for `make bench` (which asks for 20 fabrics), not a test of speed: it
+// fails only when a fabric's create does not lead to exactly one new commit.
 func (s *suite) measureSaveToCommit(t *testing.T, n int) {
 	name := uniqueName("latency")
 	seed := map[string][]byte{"README.md": []byte("# latency\n")}
@@ -29,7 +29,7 @@ func (s *suite) measureSaveToCommit(t *testing.T, n int) {
 			seed[path.Join("fabrics", fmt.Sprint(i), "raw", f)] = b
 		}
 	}
-	s.newRepo(t, name, seed)
+	bare := s.newRepo(t, name, seed)
 	repoID := s.tg.createRepo(t, name, "https://github.com/"+owner+"/"+name+".git")
 	lat := make([]time.Duration, 0, n)
 	for i := range n {
@@ -53,6 +53,9 @@ func (s *suite) measureSaveToCommit(t *testing.T, n int) {
 			time.Sleep(2 * time.Millisecond)
 		}
 		lat = append(lat, time.Since(created))
+		if n := s.commits(t, bare); n != i+2 {
+			t.Fatalf("fabric %d: main has %d commits, want %d (one per fabric)", i, n, i+2)
+		}
 	}
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1)+0.5)] }
@@ -63,9 +66,8 @@ func (s *suite) measureSaveToCommit(t *testing.T, n int) {
 // TestLatencySim measures save -> commit on the emulator (patched mode),
 // the figure beside the real one in docs/benchmarks.md.
 func TestLatencySim(t *testing.T) {
-	if *latencyFabrics == 0 {
-		t.Log("measurement only: run with -realnetbox.latency=N (make bench)")
-		return
+	if *latencyFabrics < 1 {
+		t.Fatalf("-realnetbox.latency=%d: want at least 1", *latencyFabrics)
 	}
 	s := startSuite(t, simTarget(t, false))
 	s.setup(t)

@@ -212,9 +212,8 @@ func (r *recorder) add(t *testing.T, d delivery) {
 // patched HNP (the stock one refuses API creates), through its real RQ
 // worker's webhook.
 func TestLatencyReal(t *testing.T) {
-	if *latencyFabrics == 0 {
-		t.Log("measurement only: run with -realnetbox.latency=N (make bench)")
-		return
+	if *latencyFabrics < 1 {
+		t.Fatalf("-realnetbox.latency=%d: want at least 1", *latencyFabrics)
 	}
 	clearObjects(t, "patched")
 	s := startSuite(t, realTarget(t, "patched", nil))
