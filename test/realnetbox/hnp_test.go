@@ -350,12 +350,12 @@ func TestFabricAPIFacts(t *testing.T) {
 	}
 }
 
-// TestRepositoryPatchFails: a git repository cannot be updated through
-// HNP's API either: a PATCH answers with the serializer that saves in a
-// loop (hypothesis 4), and with ?fields= to avoid that, HNP's serializer
-// raises a TypeError (500). So no real "repository updated" webhook is
-// possible on HNP 705549aa; the service's handling of one is shown
-// against netboxsim only (docs/real-netbox.md).
+// TestRepositoryPatchFails: with ?fields= (the way around HNP's looping
+// serializer, hypothesis 4), a repository PATCH raises a TypeError in HNP's
+// serializer (500). A PATCH without it is not tried here: it would answer
+// through the serializer that loops, and a stuck request holds a NetBox
+// thread. So the suite has no real "repository updated" webhook; the
+// service's handling of one is shown against netboxsim only.
 func TestRepositoryPatchFails(t *testing.T) {
 	v := "patched"
 	name := uniqueName("patch")
