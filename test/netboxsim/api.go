@@ -488,15 +488,7 @@ func isTrue(v string) bool {
 // briefFields are the fields of a brief representation (?brief=1).
 var briefFields = []string{"id", "url", "display", "name", "description"}
 
-func briefOf(o object) object {
-	out := object{}
-	for _, f := range o {
-		if slices.Contains(briefFields, f.k) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
+func briefOf(o object) object { return fieldsOf(o, briefFields) }
 
 // fieldsOf keeps the fields NetBox's ?fields= names (dynamic fields).
 func fieldsOf(o object, names []string) object {
