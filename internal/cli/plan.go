@@ -17,7 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/githedgehog/hnp-gitops/internal/config"
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
 
@@ -139,7 +139,7 @@ func runRemotePlan(ctx context.Context, w io.Writer, o planOptions) error {
 	if err := checkPlanOptions(o); err != nil {
 		return err
 	}
-	repo, err := gitrepo.ParseURL(o.repoURL)
+	repo, err := gitport.ParseURL(o.repoURL)
 	if err != nil {
 		return usagef("plan: --repo-url: %v", err)
 	}
@@ -163,14 +163,14 @@ func runRemotePlan(ctx context.Context, w io.Writer, o planOptions) error {
 		return err
 	}
 	var res *fgd.Result
-	_, err = repos.Apply(ctx, gitrepo.Target{Repo: repo, Branch: o.branch}, []string{dir},
-		func(head string, snaps map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+	_, err = repos.Apply(ctx, gitport.Target{Repo: repo, Branch: o.branch}, []string{dir},
+		func(head string, snaps map[string]fgd.Snapshot) (gitport.Proposal, error) {
 			r, err := fgd.Compute(snaps[dir], fgd.Settings{
 				FabricID: o.fabricID, FabricName: o.fabricName, ArchiveStrategy: fgd.ArchiveStrategy(o.archive),
 				RepoDir: dir, ParentCommit: head,
 			})
 			res = r
-			return gitrepo.Proposal{}, err
+			return gitport.Proposal{}, err
 		})
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)

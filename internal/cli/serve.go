@@ -18,9 +18,10 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/githedgehog/hnp-gitops/internal/config"
-	"github.com/githedgehog/hnp-gitops/internal/githubapp"
+	"github.com/githedgehog/hnp-gitops/internal/githubapi"
+	"github.com/githedgehog/hnp-gitops/internal/githubapi/githubapp"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 	"github.com/githedgehog/hnp-gitops/internal/leader"
 	"github.com/githedgehog/hnp-gitops/internal/metrics"
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
@@ -65,8 +66,8 @@ type app struct {
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	netbox  *netbox.Client
-	github  *gitrepo.GitHub
-	repos   *gitremote.Router
+	github  *githubapi.GitHub
+	repos   *gitport.Router
 	ctrl    *reconcile.Controller
 }
 
@@ -127,7 +128,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 		NetBox:                 nb,
 		Repository:             repos,
 		Engine:                 reconcile.FGD{},
-		ParseURL:               gitrepo.ParseURL,
+		ParseURL:               gitport.ParseURL,
 		Metrics:                m,
 		Logger:                 log,
 		Workers:                cfg.Workers,
@@ -149,20 +150,20 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 // newRepositories builds the repository port: github.com and the listed
 // Enterprise hosts speak GitHub's API, every other host (GitLab, Bitbucket,
 // Gitea, plain git) the git protocol. m may be nil.
-func newRepositories(cfg *config.Config, tokens *tokenMap, m *metrics.Metrics, base *http.Transport) (*gitremote.Router, *gitrepo.GitHub, error) {
+func newRepositories(cfg *config.Config, tokens *tokenMap, m *metrics.Metrics, base *http.Transport) (*gitport.Router, *githubapi.GitHub, error) {
 	committerName, committerEmail := cfg.Committer()
-	author := gitrepo.Identity{Name: cfg.CommitAuthorName, Email: cfg.CommitAuthorEmail}
-	committer := gitrepo.Identity{Name: committerName, Email: committerEmail}
-	ghOpts := gitrepo.GitHubOptions{
+	author := gitport.Identity{Name: cfg.CommitAuthorName, Email: cfg.CommitAuthorEmail}
+	committer := gitport.Identity{Name: committerName, Email: committerEmail}
+	ghOpts := githubapi.GitHubOptions{
 		APIURL:         cfg.GitHubAPIURL,
 		TokenFor:       tokens.githubToken,
-		Transport:      m.GitHubTransport(base.Clone(), gitrepo.Route),
+		Transport:      m.GitHubTransport(base.Clone(), githubapi.Route),
 		Author:         author,
 		Committer:      committer,
 		MaxAttempts:    cfg.MaxCommitRetries,
 		RequestTimeout: cfg.GitHubTimeout,
 	}
-	var gh *gitrepo.GitHub
+	var gh *githubapi.GitHub
 	if cfg.GitHubAppID != "" {
 		pem, err := os.ReadFile(cfg.GitHubAppPrivateKeyFile)
 		if err != nil {
@@ -174,11 +175,11 @@ func newRepositories(cfg *config.Config, tokens *tokenMap, m *metrics.Metrics, b
 		}
 		app := githubapp.New(githubapp.Options{
 			AppID: cfg.GitHubAppID, Key: key, InstallationID: cfg.GitHubAppInstallationID,
-			APIBase:    func(host string) string { return gh.APIBase(gitrepo.Repo{Host: host}) },
+			APIBase:    func(host string) string { return gh.APIBase(gitport.Repo{Host: host}) },
 			HTTPClient: &http.Client{Timeout: cfg.GitHubTimeout, Transport: ghOpts.Transport},
 		})
 		// A token-map line for a host or owner still wins over the App.
-		ghOpts.TokenSource = func(ctx context.Context, r gitrepo.Repo) (string, error) {
+		ghOpts.TokenSource = func(ctx context.Context, r gitport.Repo) (string, error) {
 			if t := tokens.mapped(r); t != "" {
 				_, tok, found := strings.Cut(t, ":")
 				if found {
@@ -191,10 +192,10 @@ func newRepositories(cfg *config.Config, tokens *tokenMap, m *metrics.Metrics, b
 		// Commits made with an installation token and no explicit identity
 		// are signed by GitHub and shown as Verified.
 		if !cfg.CommitIdentitySet {
-			ghOpts.Author, ghOpts.Committer = gitrepo.Identity{}, gitrepo.Identity{}
+			ghOpts.Author, ghOpts.Committer = gitport.Identity{}, gitport.Identity{}
 		}
 	}
-	gh = gitrepo.NewGitHub(ghOpts)
+	gh = githubapi.NewGitHub(ghOpts)
 	generic := gitremote.New(gitremote.Options{
 		CredentialsFor: tokens.gitCredentials(cfg.GitSSHKeyFile, cfg.GitKnownHostsFile),
 		HTTPClient:     &http.Client{Transport: m.GitTransport(base.Clone(), gitRoute)},
@@ -202,7 +203,7 @@ func newRepositories(cfg *config.Config, tokens *tokenMap, m *metrics.Metrics, b
 		Committer:      committer,
 		MaxAttempts:    cfg.MaxCommitRetries,
 	})
-	repos := gitremote.NewRouter(gh, generic, cfg.GitHubEnterpriseHosts)
+	repos := gitport.NewRouter(gh, generic, cfg.GitHubEnterpriseHosts)
 	return repos, gh, nil
 }
 

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 )
 
 // tokenMap picks the token of a repository: the most specific line of the
@@ -43,7 +43,7 @@ func parseTokenMap(data []byte, def string) (*tokenMap, error) {
 	return m, sc.Err()
 }
 
-func (m *tokenMap) tokenFor(r gitrepo.Repo) string {
+func (m *tokenMap) tokenFor(r gitport.Repo) string {
 	if t := m.mapped(r); t != "" {
 		return t
 	}
@@ -55,7 +55,7 @@ func (m *tokenMap) tokenFor(r gitrepo.Repo) string {
 
 // mapped returns the token map's own line for the repository, ignoring the
 // default token: with a GitHub App configured, such a line still wins.
-func (m *tokenMap) mapped(r gitrepo.Repo) string {
+func (m *tokenMap) mapped(r gitport.Repo) string {
 	host := strings.ToLower(r.Host)
 	if t, ok := m.byOwner[host+"/"+strings.ToLower(r.Owner)]; ok {
 		return t
@@ -80,7 +80,7 @@ func (m *tokenMap) secrets() []string {
 
 // githubToken is the token for the GitHub API: a "user:token" line gives
 // its token part.
-func (m *tokenMap) githubToken(r gitrepo.Repo) string {
+func (m *tokenMap) githubToken(r gitport.Repo) string {
 	t := m.tokenFor(r)
 	if _, tok, ok := strings.Cut(t, ":"); ok {
 		return tok
@@ -91,8 +91,8 @@ func (m *tokenMap) githubToken(r gitrepo.Repo) string {
 // gitCredentials are the credentials for a repository on a host that is not
 // GitHub: basic auth from the token map ("user:token", or a bare token sent
 // with the user name git), and the SSH key for git@host URLs.
-func (m *tokenMap) gitCredentials(sshKey, knownHosts string) func(gitrepo.Repo) gitremote.Credentials {
-	return func(r gitrepo.Repo) gitremote.Credentials {
+func (m *tokenMap) gitCredentials(sshKey, knownHosts string) func(gitport.Repo) gitremote.Credentials {
+	return func(r gitport.Repo) gitremote.Credentials {
 		c := gitremote.Credentials{SSHKeyFile: sshKey, KnownHostsFile: knownHosts}
 		t := m.tokenFor(r)
 		if user, tok, ok := strings.Cut(t, ":"); ok {

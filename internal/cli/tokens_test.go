@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 )
 
 func TestTokenMap(t *testing.T) {
@@ -22,14 +22,14 @@ GitHub.com/Other=other-token
 	}
 	for _, tc := range []struct {
 		name string
-		repo gitrepo.Repo
+		repo gitport.Repo
 		want string
 	}{
-		{"owner line wins", gitrepo.Repo{Host: "github.com", Owner: "acme", Name: "r"}, "acme-token"},
-		{"case-insensitive", gitrepo.Repo{Host: "github.com", Owner: "other", Name: "r"}, "other-token"},
-		{"host line", gitrepo.Repo{Host: "ghe.example.com", Owner: "x", Name: "r"}, "ghe-host-token"},
-		{"default", gitrepo.Repo{Host: "github.com", Owner: "nobody", Name: "r"}, "default-token"},
-		{"default never to another host", gitrepo.Repo{Host: "gitlab.example.com", Owner: "acme", Name: "r"}, ""},
+		{"owner line wins", gitport.Repo{Host: "github.com", Owner: "acme", Name: "r"}, "acme-token"},
+		{"case-insensitive", gitport.Repo{Host: "github.com", Owner: "other", Name: "r"}, "other-token"},
+		{"host line", gitport.Repo{Host: "ghe.example.com", Owner: "x", Name: "r"}, "ghe-host-token"},
+		{"default", gitport.Repo{Host: "github.com", Owner: "nobody", Name: "r"}, "default-token"},
+		{"default never to another host", gitport.Repo{Host: "gitlab.example.com", Owner: "acme", Name: "r"}, ""},
 	} {
 		if got := m.tokenFor(tc.repo); got != tc.want {
 			t.Errorf("%s: tokenFor(%v) = %q, want %q", tc.name, tc.repo, got, tc.want)

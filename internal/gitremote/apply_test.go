@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 	"github.com/githedgehog/hnp-gitops/internal/testkit"
 )
 
@@ -17,7 +17,7 @@ func TestApplyAcceptance(t *testing.T) {
 	seed := e.seedAcceptance(t)
 	e.srv.reset()
 
-	res, err := e.apply(t, gitrepo.Target{}, nil)
+	res, err := e.apply(t, gitport.Target{}, nil)
 	if err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
@@ -52,7 +52,7 @@ func TestApplyAcceptance(t *testing.T) {
 
 	// Second run: nothing to do, no push at all.
 	e.srv.reset()
-	res2, err := e.apply(t, gitrepo.Target{}, nil)
+	res2, err := e.apply(t, gitport.Target{}, nil)
 	if err != nil {
 		t.Fatalf("second Apply: %v", err)
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/testkit"
 )
 
@@ -21,7 +21,7 @@ func BenchmarkApply(b *testing.B) {
 				e := newEnv(b, nil)
 				seedWithOthers(b, e, others)
 				b.StartTimer()
-				res, err := e.apply(b, gitrepo.Target{}, nil)
+				res, err := e.apply(b, gitport.Target{}, nil)
 				if err != nil || !res.Changed {
 					b.Fatalf("Apply = %+v, %v", res, err)
 				}
@@ -30,12 +30,12 @@ func BenchmarkApply(b *testing.B) {
 		b.Run(fmt.Sprintf("noop/others=%d", others), func(b *testing.B) {
 			e := newEnv(b, nil)
 			seedWithOthers(b, e, others)
-			if _, err := e.apply(b, gitrepo.Target{}, nil); err != nil {
+			if _, err := e.apply(b, gitport.Target{}, nil); err != nil {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
 			for b.Loop() {
-				res, err := e.apply(b, gitrepo.Target{}, nil)
+				res, err := e.apply(b, gitport.Target{}, nil)
 				if err != nil || res.Changed {
 					b.Fatalf("Apply = %+v, %v", res, err)
 				}

@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
@@ -25,11 +25,11 @@ func TestApplyEmptyRepository(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, nil)
 			var heads []string
-			plan := func(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+			plan := func(head string, dirs map[string]fgd.Snapshot) (gitport.Proposal, error) {
 				heads = append(heads, head)
 				return testkit.EnginePlan(head, dirs)
 			}
-			res, err := e.apply(t, gitrepo.Target{Branch: "gitops", CreateMissingBranch: create}, plan)
+			res, err := e.apply(t, gitport.Target{Branch: "gitops", CreateMissingBranch: create}, plan)
 			if err != nil {
 				t.Fatalf("Apply: %v", err)
 			}
@@ -47,7 +47,7 @@ func TestApplyEmptyRepository(t *testing.T) {
 				}
 			}
 			fsck(t, e.bare)
-			res2, err := e.apply(t, gitrepo.Target{Branch: "gitops", CreateMissingBranch: create}, nil)
+			res2, err := e.apply(t, gitport.Target{Branch: "gitops", CreateMissingBranch: create}, nil)
 			if err != nil || res2.Changed || res2.Head != res.Head {
 				t.Errorf("second run: Changed=%v Head=%s err=%v, want false %s nil", res2.Changed, res2.Head, err, res.Head)
 			}
@@ -60,8 +60,8 @@ func TestApplyEmptyRepository(t *testing.T) {
 func TestApplyEmptyRepositoryNothingToWrite(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	res, err := e.apply(t, gitrepo.Target{}, func(string, map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
-		return gitrepo.Proposal{}, nil
+	res, err := e.apply(t, gitport.Target{}, func(string, map[string]fgd.Snapshot) (gitport.Proposal, error) {
+		return gitport.Proposal{}, nil
 	})
 	if err != nil || res.Changed || res.Head != "" || res.CommitURL != "" {
 		t.Errorf("Apply = %+v, %v; want unchanged, no head", res, err)
@@ -86,7 +86,7 @@ func TestApplyCreatesMissingBranch(t *testing.T) {
 	testkit.Git(t, ".", "--git-dir", e.bare, "symbolic-ref", "HEAD", "refs/heads/trunk")
 	e.srv.reset()
 
-	res, err := e.apply(t, gitrepo.Target{Branch: "gitops", CreateMissingBranch: true}, nil)
+	res, err := e.apply(t, gitport.Target{Branch: "gitops", CreateMissingBranch: true}, nil)
 	if err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
@@ -111,8 +111,8 @@ func TestApplyCreatesMissingBranchWithoutChanges(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
 	head := commitFiles(t, e.bare, "main", map[string][]byte{"README.md": []byte("x\n")}, "seed")
-	res, err := e.apply(t, gitrepo.Target{Branch: "gitops", CreateMissingBranch: true}, func(string, map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
-		return gitrepo.Proposal{}, nil
+	res, err := e.apply(t, gitport.Target{Branch: "gitops", CreateMissingBranch: true}, func(string, map[string]fgd.Snapshot) (gitport.Proposal, error) {
+		return gitport.Proposal{}, nil
 	})
 	if err != nil || res.Changed || res.Head != head {
 		t.Errorf("Apply = %+v, %v; want unchanged at %s", res, err, head)
@@ -129,12 +129,12 @@ func TestApplyCredentialsInURL(t *testing.T) {
 	e := newEnv(t, func(o *gitremote.Options) {
 		o.CredentialsFor = nil
 		url := o.URLFor
-		o.URLFor = func(r gitrepo.Repo) string {
+		o.URLFor = func(r gitport.Repo) string {
 			return strings.Replace(url(r), "http://", "http://hnp:"+testPassword+"@", 1)
 		}
 	})
 	e.seedAcceptance(t)
-	res, err := e.apply(t, gitrepo.Target{}, nil)
+	res, err := e.apply(t, gitport.Target{}, nil)
 	if err != nil || !res.Changed {
 		t.Fatalf("Apply = %+v, %v", res, err)
 	}
@@ -148,9 +148,9 @@ func TestApplyRateLimited(t *testing.T) {
 		w.Header().Set("Retry-After", "7")
 		http.Error(w, "slow down", http.StatusTooManyRequests)
 	})
-	_, err := e.apply(t, gitrepo.Target{}, nil)
-	wantClass(t, err, gitrepo.ClassRateLimited)
-	var ge *gitrepo.Error
+	_, err := e.apply(t, gitport.Target{}, nil)
+	wantClass(t, err, gitport.ClassRateLimited)
+	var ge *gitport.Error
 	if !asGitrepoError(err, &ge) || ge.RetryAfter != 7*time.Second || ge.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("RetryAfter/StatusCode of %v", err)
 	}
@@ -186,9 +186,9 @@ func TestApplyTreeEdits(t *testing.T) {
 
 	binary := []byte{0, 1, 2, 0xff, 0xfe, '\n'}
 	var got map[string]fgd.Snapshot
-	plan := func(_ string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+	plan := func(_ string, dirs map[string]fgd.Snapshot) (gitport.Proposal, error) {
 		got = dirs
-		return gitrepo.Proposal{Message: "edits", Changes: []fgd.Change{
+		return gitport.Proposal{Message: "edits", Changes: []fgd.Change{
 			{Path: "fgd/old/a.yaml", Op: fgd.OpDelete},
 			{Path: "fgd/old/deep/b", Op: fgd.OpDelete},
 			{Path: "fgd/missing", Op: fgd.OpDelete},
@@ -198,7 +198,7 @@ func TestApplyTreeEdits(t *testing.T) {
 		}}, nil
 	}
 	ctx := t.Context()
-	res, err := e.remote.Apply(ctx, gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{"fgd"}, plan)
+	res, err := e.remote.Apply(ctx, gitport.Target{Repo: e.repo, Branch: "main"}, []string{"fgd"}, plan)
 	if err != nil || !res.Changed {
 		t.Fatalf("Apply = %+v, %v", res, err)
 	}
@@ -238,14 +238,14 @@ func TestApplyTreeEdits(t *testing.T) {
 
 	// The repository root as the FGD, and a change outside the given
 	// directories is refused.
-	res, err = e.remote.Apply(ctx, gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{""}, func(string, map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
-		return gitrepo.Proposal{Changes: []fgd.Change{{Path: "top.txt", Op: fgd.OpCreate, Content: []byte("top\n")}}}, nil
+	res, err = e.remote.Apply(ctx, gitport.Target{Repo: e.repo, Branch: "main"}, []string{""}, func(string, map[string]fgd.Snapshot) (gitport.Proposal, error) {
+		return gitport.Proposal{Changes: []fgd.Change{{Path: "top.txt", Op: fgd.OpCreate, Content: []byte("top\n")}}}, nil
 	})
 	if err != nil || !res.Changed || testkit.Clone(t, e.bare, "main")["top.txt"] != "top\n" {
 		t.Errorf("root FGD: %+v %v", res, err)
 	}
-	_, err = e.remote.Apply(ctx, gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{"fgd"}, func(string, map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
-		return gitrepo.Proposal{Changes: []fgd.Change{{Path: "outside/z.txt", Op: fgd.OpDelete}}}, nil
+	_, err = e.remote.Apply(ctx, gitport.Target{Repo: e.repo, Branch: "main"}, []string{"fgd"}, func(string, map[string]fgd.Snapshot) (gitport.Proposal, error) {
+		return gitport.Proposal{Changes: []fgd.Change{{Path: "outside/z.txt", Op: fgd.OpDelete}}}, nil
 	})
-	wantClass(t, err, gitrepo.ClassInvalid)
+	wantClass(t, err, gitport.ClassInvalid)
 }

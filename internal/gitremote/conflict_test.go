@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
@@ -41,7 +41,7 @@ func TestApplyConcurrentWriter(t *testing.T) {
 			}
 			plans := 0
 			var heads []string
-			plan := func(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+			plan := func(head string, dirs map[string]fgd.Snapshot) (gitport.Proposal, error) {
 				plans++
 				heads = append(heads, head)
 				if plans == 1 && tc.during == "plan" {
@@ -54,7 +54,7 @@ func TestApplyConcurrentWriter(t *testing.T) {
 				e.srv.beforeReceive = otherWrite
 				e.srv.mu.Unlock()
 			}
-			res, err := e.apply(t, gitrepo.Target{}, plan)
+			res, err := e.apply(t, gitport.Target{}, plan)
 			if err != nil {
 				t.Fatalf("Apply: %v", err)
 			}
@@ -85,14 +85,14 @@ func TestApplyConflictExhausted(t *testing.T) {
 	e := newEnv(t, func(o *gitremote.Options) { o.MaxAttempts = 3 })
 	e.seedAcceptance(t)
 	n := 0
-	plan := func(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+	plan := func(head string, dirs map[string]fgd.Snapshot) (gitport.Proposal, error) {
 		n++
 		commitFiles(t, e.bare, "main", map[string][]byte{"other.txt": []byte(fmt.Sprintf("%d\n", n))}, "Concurrent change")
 		return testkit.EnginePlan(head, dirs)
 	}
-	res, err := e.apply(t, gitrepo.Target{}, plan)
-	wantClass(t, err, gitrepo.ClassConflict)
-	var ge *gitrepo.Error
+	res, err := e.apply(t, gitport.Target{}, plan)
+	wantClass(t, err, gitport.ClassConflict)
+	var ge *gitport.Error
 	if !asGitrepoError(err, &ge) || !ge.Retryable() {
 		t.Errorf("a conflict must be retryable: %v", err)
 	}
@@ -115,8 +115,8 @@ func TestApplySerialisedPerBranch(t *testing.T) {
 	var mu sync.Mutex
 	inPlan := 0
 	overlap := false
-	planFor := func(file string) gitrepo.PlanFunc {
-		return func(string, map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+	planFor := func(file string) gitport.PlanFunc {
+		return func(string, map[string]fgd.Snapshot) (gitport.Proposal, error) {
 			mu.Lock()
 			inPlan++
 			overlap = overlap || inPlan > 1
@@ -125,11 +125,11 @@ func TestApplySerialisedPerBranch(t *testing.T) {
 			mu.Lock()
 			inPlan--
 			mu.Unlock()
-			return gitrepo.Proposal{Changes: []fgd.Change{{Path: fgdDir + "/" + file, Op: fgd.OpCreate, Content: []byte(file + "\n")}}, Message: "add " + file}, nil
+			return gitport.Proposal{Changes: []fgd.Change{{Path: fgdDir + "/" + file, Op: fgd.OpCreate, Content: []byte(file + "\n")}}, Message: "add " + file}, nil
 		}
 	}
 	var wg sync.WaitGroup
-	results := make([]gitrepo.Result, 4)
+	results := make([]gitport.Result, 4)
 	errs := make([]error, 4)
 	for i := range results {
 		wg.Add(1)
@@ -137,7 +137,7 @@ func TestApplySerialisedPerBranch(t *testing.T) {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			results[i], errs[i] = e.remote.Apply(ctx, gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir}, planFor(fmt.Sprintf("f%d", i)))
+			results[i], errs[i] = e.remote.Apply(ctx, gitport.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir}, planFor(fmt.Sprintf("f%d", i)))
 		}()
 	}
 	wg.Wait()
@@ -162,20 +162,20 @@ func TestApplyLockWaitCancelled(t *testing.T) {
 	entered, release := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		_, err := e.remote.Apply(context.Background(), gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir},
-			func(string, map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+		_, err := e.remote.Apply(context.Background(), gitport.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir},
+			func(string, map[string]fgd.Snapshot) (gitport.Proposal, error) {
 				close(entered)
 				<-release
-				return gitrepo.Proposal{}, nil
+				return gitport.Proposal{}, nil
 			})
 		done <- err
 	}()
 	<-entered
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err := e.remote.Apply(ctx, gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir}, testkit.EnginePlan)
+	_, err := e.remote.Apply(ctx, gitport.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir}, testkit.EnginePlan)
 	close(release)
-	wantClass(t, err, gitrepo.ClassTransient)
+	wantClass(t, err, gitport.ClassTransient)
 	if err := <-done; err != nil {
 		t.Errorf("the holder: %v", err)
 	}
@@ -193,8 +193,8 @@ func TestApplyServerRefusesStaleOldValue(t *testing.T) {
 		commitFiles(t, e.bare, "main", map[string][]byte{"other.txt": []byte("x\n")}, "Concurrent change")
 	}
 	e.srv.mu.Unlock()
-	res, err := e.apply(t, gitrepo.Target{}, nil)
-	wantClass(t, err, gitrepo.ClassConflict)
+	res, err := e.apply(t, gitport.Target{}, nil)
+	wantClass(t, err, gitport.ClassConflict)
 	t.Logf("server refusal: %v", err)
 	if strings.Contains(err.Error(), "the branch moved") {
 		t.Errorf("refused before sending, want the server's refusal: %v", err)

@@ -6,7 +6,7 @@
 // push names that head as the ref's old value, so the server refuses it
 // when the branch moved (compare-and-swap); the port then fetches again and
 // re-plans, a bounded number of times. It implements the same Apply
-// contract as gitrepo.GitHub, with go-git over HTTPS (basic or token auth)
+// contract as githubapi.GitHub, with go-git over HTTPS (basic or token auth)
 // or SSH (key file and known_hosts).
 //
 // It must never force a ref update, never write to disk, never run two

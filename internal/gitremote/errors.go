@@ -15,14 +15,14 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/redact"
 )
 
-// Error is a failed git operation. It wraps a *gitrepo.Error, so that
-// gitrepo.ClassOf, errors.As and Retryable work as for the GitHub port,
+// Error is a failed git operation. It wraps a *gitport.Error, so that
+// gitport.ClassOf, errors.As and Retryable work as for the GitHub port,
 // while its text names git rather than GitHub.
-type Error struct{ e *gitrepo.Error }
+type Error struct{ e *gitport.Error }
 
 func (e *Error) Error() string {
 	msg := fmt.Sprintf("git: %s: %s", e.e.Repo, e.e.Op)
@@ -32,14 +32,14 @@ func (e *Error) Error() string {
 	return msg
 }
 
-// Unwrap returns the *gitrepo.Error.
+// Unwrap returns the *gitport.Error.
 func (e *Error) Unwrap() error { return e.e }
 
 // Class is the class of the error.
-func (e *Error) Class() gitrepo.Class { return e.e.Class }
+func (e *Error) Class() gitport.Class { return e.e.Class }
 
-func newError(class gitrepo.Class, repo gitrepo.Repo, op, msg string, cause error) error {
-	return &Error{e: &gitrepo.Error{Class: class, Repo: repo, Op: op, Message: msg, Err: cause}}
+func newError(class gitport.Class, repo gitport.Repo, op, msg string, cause error) error {
+	return &Error{e: &gitport.Error{Class: class, Repo: repo, Op: op, Message: msg, Err: cause}}
 }
 
 // defaultRateLimitWait is the wait of a 429 without Retry-After.
@@ -64,14 +64,14 @@ func (c *secretCause) Error() string { return c.msg }
 func (c *secretCause) Unwrap() error { return c.err }
 
 // classify turns a transport error into an *Error naming the operation.
-func (s scrubber) classify(repo gitrepo.Repo, op string, err error) error {
+func (s scrubber) classify(repo gitport.Repo, op string, err error) error {
 	var mine *Error
 	if errors.As(err, &mine) {
 		return err
 	}
 	cause := &secretCause{msg: s.scrub(err.Error()), err: err}
 	text := strings.ToLower(cause.msg)
-	class, msg := gitrepo.ClassTransient, cause.msg
+	class, msg := gitport.ClassTransient, cause.msg
 	// go-git wraps network errors in a *plumbing.UnexpectedError that does
 	// not unwrap: look inside it too.
 	inner := err
@@ -84,36 +84,36 @@ func (s scrubber) classify(repo gitrepo.Repo, op string, err error) error {
 	case errors.Is(inner, context.Canceled), errors.Is(inner, context.DeadlineExceeded):
 		msg = "cancelled or timed out"
 	case errors.Is(err, transport.ErrAuthenticationRequired):
-		class, msg = gitrepo.ClassAuth, "authentication required or refused (check the username and token)"
+		class, msg = gitport.ClassAuth, "authentication required or refused (check the username and token)"
 	case errors.Is(err, transport.ErrAuthorizationFailed):
-		class, msg = gitrepo.ClassAuth, "authorization failed (the credentials may not access this repository)"
+		class, msg = gitport.ClassAuth, "authorization failed (the credentials may not access this repository)"
 	case errors.Is(err, transport.ErrInvalidAuthMethod):
-		class, msg = gitrepo.ClassInvalid, "credentials of the wrong kind for this URL (HTTPS wants a username and token, SSH a key file)"
+		class, msg = gitport.ClassInvalid, "credentials of the wrong kind for this URL (HTTPS wants a username and token, SSH a key file)"
 	case errors.Is(err, transport.ErrRepositoryNotFound):
-		class, msg = gitrepo.ClassNotFound, "repository not found, or the credentials cannot see it"
+		class, msg = gitport.ClassNotFound, "repository not found, or the credentials cannot see it"
 	case strings.Contains(text, "unable to authenticate"), strings.Contains(text, "permission denied"):
-		class, msg = gitrepo.ClassAuth, "SSH authentication failed: "+cause.msg
+		class, msg = gitport.ClassAuth, "SSH authentication failed: "+cause.msg
 	case strings.Contains(text, "knownhosts"), strings.Contains(text, "host key"):
-		class, msg = gitrepo.ClassAuth, "SSH host key not accepted by known_hosts: "+cause.msg
+		class, msg = gitport.ClassAuth, "SSH host key not accepted by known_hosts: "+cause.msg
 	case errors.As(inner, &ne), errors.Is(inner, io.ErrUnexpectedEOF), errors.Is(inner, io.EOF):
 		if ne != nil && ne.Timeout() {
 			msg = "request timed out"
 		}
 	}
-	ge := &gitrepo.Error{Class: class, Repo: repo, Op: op, Message: msg, Err: cause}
+	ge := &gitport.Error{Class: class, Repo: repo, Op: op, Message: msg, Err: cause}
 	if code, h := httpStatus(err); code != 0 {
 		ge.StatusCode = code
 		switch {
 		case code == http.StatusTooManyRequests:
-			ge.Class, ge.Message = gitrepo.ClassRateLimited, "rate limited"
+			ge.Class, ge.Message = gitport.ClassRateLimited, "rate limited"
 			ge.RetryAfter = defaultRateLimitWait
 			if secs, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && secs > 0 {
 				ge.RetryAfter = time.Duration(secs) * time.Second
 			}
 		case code >= 500:
-			ge.Class, ge.Message = gitrepo.ClassTransient, fmt.Sprintf("server error %d", code)
+			ge.Class, ge.Message = gitport.ClassTransient, fmt.Sprintf("server error %d", code)
 		case code >= 400:
-			ge.Class, ge.Message = gitrepo.ClassInvalid, fmt.Sprintf("refused with %d", code)
+			ge.Class, ge.Message = gitport.ClassInvalid, fmt.Sprintf("refused with %d", code)
 		}
 	}
 	return &Error{e: ge}
@@ -138,7 +138,7 @@ func httpStatus(err error) (int, http.Header) {
 
 // classifyPush sorts a refused ref update by the reason the server gave
 // ("ng <ref> <reason>") and what the hooks printed.
-func classifyPush(repo gitrepo.Repo, op, reason, remote string) error {
+func classifyPush(repo gitport.Repo, op, reason, remote string) error {
 	r := strings.ToLower(reason)
 	msg := reason
 	if remote != "" {
@@ -148,11 +148,11 @@ func classifyPush(repo gitrepo.Repo, op, reason, remote string) error {
 	case strings.Contains(r, "fetch first"), strings.Contains(r, "non-fast-forward"), strings.Contains(r, "stale info"),
 		strings.Contains(r, "failed to lock"), strings.Contains(r, "failed to update ref"), strings.Contains(r, "cannot lock"),
 		strings.Contains(r, "already exists"), strings.Contains(r, "incorrect old value"):
-		return newError(gitrepo.ClassConflict, repo, op, msg, nil)
+		return newError(gitport.ClassConflict, repo, op, msg, nil)
 	case strings.Contains(r, "hook declined"), strings.Contains(r, "protected"), strings.Contains(r, "not allowed"),
 		strings.Contains(r, "denied"), strings.Contains(r, "declined"), strings.Contains(r, "rejected"),
 		strings.Contains(r, "not permitted"), strings.Contains(r, "permission"), strings.Contains(r, "deny"), strings.Contains(r, "prohibited"):
-		return newError(gitrepo.ClassProtected, repo, op, msg, nil)
+		return newError(gitport.ClassProtected, repo, op, msg, nil)
 	}
-	return newError(gitrepo.ClassTransient, repo, op, msg, nil)
+	return newError(gitport.ClassTransient, repo, op, msg, nil)
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 )
 
 // The reasons git servers give for a refused ref update.
@@ -14,24 +14,24 @@ func TestClassifyPush(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		reason string
-		want   gitrepo.Class
+		want   gitport.Class
 	}{
-		{"failed to update ref", gitrepo.ClassConflict},
-		{"fetch first", gitrepo.ClassConflict},
-		{"non-fast-forward", gitrepo.ClassConflict},
-		{"stale info", gitrepo.ClassConflict},
-		{"cannot lock ref 'refs/heads/main': is at 1 but expected 2", gitrepo.ClassConflict},
-		{"pre-receive hook declined", gitrepo.ClassProtected},      // git, GitLab, Gitea, Bitbucket
-		{"protected branch hook declined", gitrepo.ClassProtected}, // GitHub
-		{"TF402455: Pushes to this branch are not permitted; you must use a pull request to update this branch.", gitrepo.ClassProtected},
-		{"deny updating a hidden ref", gitrepo.ClassProtected},
-		{"funny refname", gitrepo.ClassTransient},
+		{"failed to update ref", gitport.ClassConflict},
+		{"fetch first", gitport.ClassConflict},
+		{"non-fast-forward", gitport.ClassConflict},
+		{"stale info", gitport.ClassConflict},
+		{"cannot lock ref 'refs/heads/main': is at 1 but expected 2", gitport.ClassConflict},
+		{"pre-receive hook declined", gitport.ClassProtected},      // git, GitLab, Gitea, Bitbucket
+		{"protected branch hook declined", gitport.ClassProtected}, // GitHub
+		{"TF402455: Pushes to this branch are not permitted; you must use a pull request to update this branch.", gitport.ClassProtected},
+		{"deny updating a hidden ref", gitport.ClassProtected},
+		{"funny refname", gitport.ClassTransient},
 	}
 	for _, tc := range tests {
 		t.Run(tc.reason, func(t *testing.T) {
 			t.Parallel()
-			err := classifyPush(gitrepo.Repo{Host: "h", Owner: "o", Name: "r"}, "push refs/heads/main", tc.reason, "")
-			if got := gitrepo.ClassOf(err); got != tc.want {
+			err := classifyPush(gitport.Repo{Host: "h", Owner: "o", Name: "r"}, "push refs/heads/main", tc.reason, "")
+			if got := gitport.ClassOf(err); got != tc.want {
 				t.Errorf("class = %q, want %q", got, tc.want)
 			}
 			if !strings.Contains(err.Error(), tc.reason) {
@@ -57,7 +57,7 @@ func TestScrub(t *testing.T) {
 	}
 	// The cause keeps its identity for errors.Is, with a scrubbed text.
 	sentinel := errors.New("boom")
-	err := sc.classify(gitrepo.Repo{Host: "h", Owner: "o", Name: "r"}, "op", fmt.Errorf("at https://u:s3cret-token@h/o/r: %w", sentinel))
+	err := sc.classify(gitport.Repo{Host: "h", Owner: "o", Name: "r"}, "op", fmt.Errorf("at https://u:s3cret-token@h/o/r: %w", sentinel))
 	if !errors.Is(err, sentinel) {
 		t.Error("the cause is lost")
 	}

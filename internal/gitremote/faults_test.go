@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
@@ -19,7 +19,7 @@ import (
 func TestApplyTerminalFailures(t *testing.T) {
 	t.Parallel()
 	wrong := func(o *gitremote.Options) {
-		o.CredentialsFor = func(gitrepo.Repo) gitremote.Credentials {
+		o.CredentialsFor = func(gitport.Repo) gitremote.Credentials {
 			return gitremote.Credentials{Username: "hnp", Password: testPassword + "-wrong"}
 		}
 	}
@@ -27,79 +27,79 @@ func TestApplyTerminalFailures(t *testing.T) {
 		name   string
 		mod    func(*gitremote.Options)
 		setup  func(t *testing.T, e *env)
-		target gitrepo.Target
-		class  gitrepo.Class
+		target gitport.Target
+		class  gitport.Class
 		plans  int    // how many times the plan must have run
 		text   string // a part of the error text
 	}{
 		{
-			name: "wrong password", mod: wrong, class: gitrepo.ClassAuth,
+			name: "wrong password", mod: wrong, class: gitport.ClassAuth,
 			text: "authentication required or refused",
 		},
 		{
-			name: "credentials in the URL, wrong", class: gitrepo.ClassAuth,
+			name: "credentials in the URL, wrong", class: gitport.ClassAuth,
 			mod: func(o *gitremote.Options) {
 				o.CredentialsFor = nil
 				url := o.URLFor
-				o.URLFor = func(r gitrepo.Repo) string {
+				o.URLFor = func(r gitport.Repo) string {
 					return strings.Replace(url(r), "http://", "http://hnp:"+testPassword+"-wrong@", 1)
 				}
 			},
 		},
 		{
-			name: "no credentials", class: gitrepo.ClassAuth,
+			name: "no credentials", class: gitport.ClassAuth,
 			mod: func(o *gitremote.Options) { o.CredentialsFor = nil },
 		},
 		{
-			name: "missing repository", class: gitrepo.ClassNotFound,
-			target: gitrepo.Target{Repo: gitrepo.Repo{Owner: owner, Name: "nothing-here"}},
+			name: "missing repository", class: gitport.ClassNotFound,
+			target: gitport.Target{Repo: gitport.Repo{Owner: owner, Name: "nothing-here"}},
 			text:   "repository not found",
 		},
 		{
-			name: "pre-receive hook refuses (protected branch)", class: gitrepo.ClassProtected, plans: 1,
+			name: "pre-receive hook refuses (protected branch)", class: gitport.ClassProtected, plans: 1,
 			setup: func(t *testing.T, e *env) {
 				hook(t, e.bare, "pre-receive", "#!/bin/sh\necho 'GitLab: You are not allowed to push code to protected branches on this project.' >&2\nexit 1\n")
 			},
 			text: "pre-receive hook declined (remote: GitLab: You are not allowed to push code to protected branches on this project.)",
 		},
 		{
-			name: "missing branch, creating it not enabled", class: gitrepo.ClassNotFound,
-			target: gitrepo.Target{Branch: "gitops"},
+			name: "missing branch, creating it not enabled", class: gitport.ClassNotFound,
+			target: gitport.Target{Branch: "gitops"},
 			text:   `branch "gitops" does not exist (and creating it is not enabled)`,
 		},
 		{
-			name: "pull-request mode", class: gitrepo.ClassInvalid,
-			target: gitrepo.Target{PullRequestBranch: "hnp-gitops/update"},
+			name: "pull-request mode", class: gitport.ClassInvalid,
+			target: gitport.Target{PullRequestBranch: "hnp-gitops/update"},
 			text:   "pull-request mode is not supported",
 		},
 		{
-			name: "invalid branch", class: gitrepo.ClassInvalid,
-			target: gitrepo.Target{Branch: "main..x"},
+			name: "invalid branch", class: gitport.ClassInvalid,
+			target: gitport.Target{Branch: "main..x"},
 		},
 		{
-			name: "SSH without known_hosts", class: gitrepo.ClassInvalid,
+			name: "SSH without known_hosts", class: gitport.ClassInvalid,
 			mod: func(o *gitremote.Options) {
-				o.URLFor = func(r gitrepo.Repo) string { return "git@" + r.Host + ":" + r.Owner + "/" + r.Name + ".git" }
-				o.CredentialsFor = func(gitrepo.Repo) gitremote.Credentials {
+				o.URLFor = func(r gitport.Repo) string { return "git@" + r.Host + ":" + r.Owner + "/" + r.Name + ".git" }
+				o.CredentialsFor = func(gitport.Repo) gitremote.Credentials {
 					return gitremote.Credentials{SSHKeyFile: "/nonexistent/id_ed25519", SSHKeyPassphrase: testPassword}
 				}
 			},
 			text: "needs a known_hosts file",
 		},
 		{
-			name: "SSH key file missing", class: gitrepo.ClassInvalid,
+			name: "SSH key file missing", class: gitport.ClassInvalid,
 			mod: func(o *gitremote.Options) {
-				o.URLFor = func(r gitrepo.Repo) string { return "ssh://git@127.0.0.1:1/" + r.Owner + "/" + r.Name + ".git" }
-				o.CredentialsFor = func(gitrepo.Repo) gitremote.Credentials {
+				o.URLFor = func(r gitport.Repo) string { return "ssh://git@127.0.0.1:1/" + r.Owner + "/" + r.Name + ".git" }
+				o.CredentialsFor = func(gitport.Repo) gitremote.Credentials {
 					return gitremote.Credentials{SSHKeyFile: "/nonexistent/id_ed25519", KnownHostsFile: "/dev/null", SSHKeyPassphrase: testPassword}
 				}
 			},
 			text: "cannot load the SSH key file",
 		},
 		{
-			name: "unsupported scheme", class: gitrepo.ClassInvalid,
+			name: "unsupported scheme", class: gitport.ClassInvalid,
 			mod: func(o *gitremote.Options) {
-				o.URLFor = func(r gitrepo.Repo) string { return "ftp://" + r.Host + "/" + r.Owner + "/" + r.Name }
+				o.URLFor = func(r gitport.Repo) string { return "ftp://" + r.Host + "/" + r.Owner + "/" + r.Name }
 			},
 		},
 	}
@@ -113,7 +113,7 @@ func TestApplyTerminalFailures(t *testing.T) {
 			}
 			e.srv.reset()
 			plans := 0
-			plan := func(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+			plan := func(head string, dirs map[string]fgd.Snapshot) (gitport.Proposal, error) {
 				plans++
 				return testkit.EnginePlan(head, dirs)
 			}
@@ -126,7 +126,7 @@ func TestApplyTerminalFailures(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.text) {
 				t.Errorf("error %q does not contain %q", err.Error(), tc.text)
 			}
-			var ge *gitrepo.Error
+			var ge *gitport.Error
 			if asGitrepoError(err, &ge) && ge.Retryable() {
 				t.Errorf("a %s error must not be retryable", tc.class)
 			}
@@ -148,8 +148,8 @@ func TestApplyTerminalFailures(t *testing.T) {
 func TestApplyPullRequestModeMakesNoRequest(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	_, err := e.apply(t, gitrepo.Target{PullRequestBranch: "hnp-gitops/update"}, nil)
-	wantClass(t, err, gitrepo.ClassInvalid)
+	_, err := e.apply(t, gitport.Target{PullRequestBranch: "hnp-gitops/update"}, nil)
+	wantClass(t, err, gitport.ClassInvalid)
 	if n := e.srv.total(); n != 0 {
 		t.Errorf("%d requests, want none", n)
 	}
@@ -184,11 +184,11 @@ func TestApplyNetworkFailures(t *testing.T) {
 			t.Parallel()
 			e := tc.e
 			if tc.url != "" {
-				e = newEnv(t, func(o *gitremote.Options) { o.URLFor = func(gitrepo.Repo) string { return tc.url } })
+				e = newEnv(t, func(o *gitremote.Options) { o.URLFor = func(gitport.Repo) string { return tc.url } })
 			}
-			_, err := e.apply(t, gitrepo.Target{}, nil)
-			wantClass(t, err, gitrepo.ClassTransient)
-			var ge *gitrepo.Error
+			_, err := e.apply(t, gitport.Target{}, nil)
+			wantClass(t, err, gitport.ClassTransient)
+			var ge *gitport.Error
 			if !asGitrepoError(err, &ge) || !ge.Retryable() {
 				t.Errorf("want retryable: %v", err)
 			}
@@ -204,12 +204,12 @@ func TestApplyCancelled(t *testing.T) {
 	e.seedAcceptance(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err := e.remote.Apply(ctx, gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir},
-		func(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+	_, err := e.remote.Apply(ctx, gitport.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir},
+		func(head string, dirs map[string]fgd.Snapshot) (gitport.Proposal, error) {
 			cancel()
 			return testkit.EnginePlan(head, dirs)
 		})
-	wantClass(t, err, gitrepo.ClassTransient)
+	wantClass(t, err, gitport.ClassTransient)
 	if !strings.Contains(err.Error(), "cancelled or timed out") {
 		t.Errorf("error %q does not say it was cancelled", err)
 	}

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 	"github.com/githedgehog/hnp-gitops/internal/testkit"
 )
 
@@ -29,7 +29,7 @@ var fixedNow = time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
 type env struct {
 	srv    *gitServer
 	remote *gitremote.Remote
-	repo   gitrepo.Repo
+	repo   gitport.Repo
 	bare   string
 	client *http.Client
 }
@@ -43,14 +43,14 @@ func newEnv(t testing.TB, mod func(*gitremote.Options)) *env {
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
 	e := &env{srv: srv, bare: srv.bare(owner, name), client: &http.Client{Transport: tr}}
-	e.repo = gitrepo.Repo{Host: srv.Host(), Owner: owner, Name: name}
+	e.repo = gitport.Repo{Host: srv.Host(), Owner: owner, Name: name}
 	o := gitremote.Options{
-		CredentialsFor: func(gitrepo.Repo) gitremote.Credentials {
+		CredentialsFor: func(gitport.Repo) gitremote.Credentials {
 			return gitremote.Credentials{Username: "hnp", Password: testPassword}
 		},
-		URLFor:     func(r gitrepo.Repo) string { return srv.URL(r.Owner, r.Name) },
+		URLFor:     func(r gitport.Repo) string { return srv.URL(r.Owner, r.Name) },
 		HTTPClient: e.client,
-		Author:     gitrepo.Identity{Name: "hnp-gitops", Email: "hnp-gitops@example.com"},
+		Author:     gitport.Identity{Name: "hnp-gitops", Email: "hnp-gitops@example.com"},
 		Now:        func() time.Time { return fixedNow },
 		Sleep:      func(context.Context, time.Duration) error { return nil },
 	}
@@ -69,7 +69,7 @@ func (e *env) seedAcceptance(t testing.TB) string {
 	return commitFiles(t, e.bare, "main", files, "Add fabric-1 wiring")
 }
 
-func (e *env) apply(t testing.TB, tg gitrepo.Target, plan gitrepo.PlanFunc) (gitrepo.Result, error) {
+func (e *env) apply(t testing.TB, tg gitport.Target, plan gitport.PlanFunc) (gitport.Result, error) {
 	t.Helper()
 	return testkit.Apply(t, e.remote, tg, e.repo, fgdDir, plan)
 }
@@ -87,7 +87,7 @@ func noSecret(t testing.TB, err error) {
 }
 
 // wantClass fails unless err is a *gitremote.Error of class want.
-func wantClass(t testing.TB, err error, want gitrepo.Class) {
+func wantClass(t testing.TB, err error, want gitport.Class) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("err = nil, want class %s", want)
@@ -96,7 +96,7 @@ func wantClass(t testing.TB, err error, want gitrepo.Class) {
 	if !errors.As(err, &ge) {
 		t.Errorf("err %T is not a *gitremote.Error: %v", err, err)
 	}
-	if got := gitrepo.ClassOf(err); got != want {
+	if got := gitport.ClassOf(err); got != want {
 		t.Errorf("class = %q, want %q (err: %v)", got, want, err)
 	}
 	if !strings.HasPrefix(err.Error(), "git: ") {
@@ -105,4 +105,4 @@ func wantClass(t testing.TB, err error, want gitrepo.Class) {
 	noSecret(t, err)
 }
 
-func asGitrepoError(err error, target **gitrepo.Error) bool { return errors.As(err, target) }
+func asGitrepoError(err error, target **gitport.Error) bool { return errors.As(err, target) }

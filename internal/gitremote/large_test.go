@@ -7,8 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
@@ -33,7 +33,7 @@ func TestApplyOversizedByBlobID(t *testing.T) {
 	}, "Add a dump")
 
 	engine := testkit.Plan(fgd.Settings{FabricID: 1, FabricName: "fabric-1", Limits: lim})
-	plan := func(head string, dirs map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+	plan := func(head string, dirs map[string]fgd.Snapshot) (gitport.Proposal, error) {
 		for _, snap := range dirs {
 			if _, read := snap.Contents["raw/dump/big.yaml"]; read {
 				t.Errorf("the 2 MiB file was read for the plan")
@@ -41,7 +41,7 @@ func TestApplyOversizedByBlobID(t *testing.T) {
 		}
 		return engine(head, dirs)
 	}
-	res, err := e.apply(t, gitrepo.Target{}, plan)
+	res, err := e.apply(t, gitport.Target{}, plan)
 	if err != nil {
 		t.Fatalf("Apply: %v", err)
 	}

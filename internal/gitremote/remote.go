@@ -11,7 +11,8 @@ import (
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/githubapi"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
 
@@ -32,17 +33,17 @@ type Credentials struct {
 // repositories that allow anonymous reads (pushes will need credentials).
 type Options struct {
 	// CredentialsFor returns the credentials of a repository. Default none.
-	CredentialsFor func(gitrepo.Repo) Credentials
+	CredentialsFor func(gitport.Repo) Credentials
 	// URLFor returns the clone URL of a repository: https://, http://,
 	// ssh://, git@host:owner/name.git or file://. Default
 	// https://host/owner/name.git, or git@host:owner/name.git when the
 	// repository's credentials name an SSH key file. Credentials in the URL
 	// are taken out of it and used as basic auth when CredentialsFor gives
 	// none.
-	URLFor func(gitrepo.Repo) string
+	URLFor func(gitport.Repo) string
 	// WebURL returns the web URL of a commit, "" when unknown. Default
 	// CommitURL.
-	WebURL func(repo gitrepo.Repo, sha string) string
+	WebURL func(repo gitport.Repo, sha string) string
 	// HTTPClient carries the HTTP(S) requests (the service wraps its
 	// transport with metrics). Default: a client on a clone of
 	// http.DefaultTransport, with no overall timeout (ctx bounds Apply).
@@ -50,7 +51,7 @@ type Options struct {
 	// Author and Committer of the commits. Default "hnp-gitops
 	// <hnp-gitops@users.noreply.github.com>" for both; an empty Committer
 	// is the Author.
-	Author, Committer gitrepo.Identity
+	Author, Committer gitport.Identity
 	// Wanted names the paths of an FGD listing whose content the plan
 	// needs. Default fgd.Wanted.
 	Wanted func([]fgd.Entry) []string
@@ -70,17 +71,17 @@ type Remote struct {
 	o     Options
 	http  transport.Transport // go-git's smart-HTTP client on o.HTTPClient
 	ssh   transport.Transport
-	locks gitrepo.KeyedMutex
+	locks gitport.KeyedMutex
 }
 
 // New returns the port with defaults filled in.
 func New(o Options) *Remote {
 	if o.CredentialsFor == nil {
-		o.CredentialsFor = func(gitrepo.Repo) Credentials { return Credentials{} }
+		o.CredentialsFor = func(gitport.Repo) Credentials { return Credentials{} }
 	}
 	if o.URLFor == nil {
 		cf := o.CredentialsFor
-		o.URLFor = func(r gitrepo.Repo) string { return DefaultURL(r, cf(r)) }
+		o.URLFor = func(r gitport.Repo) string { return DefaultURL(r, cf(r)) }
 	}
 	if o.WebURL == nil {
 		o.WebURL = CommitURL
@@ -88,10 +89,10 @@ func New(o Options) *Remote {
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
-	if o.Author == (gitrepo.Identity{}) {
-		o.Author = gitrepo.Identity{Name: "hnp-gitops", Email: "hnp-gitops@users.noreply.github.com"}
+	if o.Author == (gitport.Identity{}) {
+		o.Author = gitport.Identity{Name: "hnp-gitops", Email: "hnp-gitops@users.noreply.github.com"}
 	}
-	if o.Committer == (gitrepo.Identity{}) {
+	if o.Committer == (gitport.Identity{}) {
 		o.Committer = o.Author
 	}
 	if o.Wanted == nil {
@@ -107,14 +108,14 @@ func New(o Options) *Remote {
 		o.Rand = rand.Float64
 	}
 	if o.Sleep == nil {
-		o.Sleep = gitrepo.SleepCtx
+		o.Sleep = githubapi.SleepCtx
 	}
 	return &Remote{o: o, http: githttp.NewClient(o.HTTPClient), ssh: gitssh.NewClient(nil)}
 }
 
 // DefaultURL is the clone URL URLFor gives by default: SSH in scp form when
 // c names a key file, else HTTPS.
-func DefaultURL(r gitrepo.Repo, c Credentials) string {
+func DefaultURL(r gitport.Repo, c Credentials) string {
 	if c.SSHKeyFile != "" {
 		return "git@" + r.Host + ":" + r.Owner + "/" + r.Name + ".git"
 	}
@@ -125,7 +126,7 @@ func DefaultURL(r gitrepo.Repo, c Credentials) string {
 // starting with "gitlab.") use /-/commit/, Bitbucket Cloud /commits/,
 // Azure DevOps has no owner/name form and gets "", everything else (Gitea,
 // Forgejo, GitHub-like) /commit/.
-func CommitURL(r gitrepo.Repo, sha string) string {
+func CommitURL(r gitport.Repo, sha string) string {
 	if sha == "" || r.Host == "" {
 		return ""
 	}
@@ -153,40 +154,40 @@ func CommitURL(r gitrepo.Repo, sha string) string {
 // t.Branch. A missing branch is created from the remote's HEAD branch when
 // t.CreateMissingBranch (in the same push as the commit), else it is
 // ClassNotFound. Pull-request mode is ClassInvalid.
-func (r *Remote) Apply(ctx context.Context, t gitrepo.Target, dirs []string, plan gitrepo.PlanFunc) (gitrepo.Result, error) {
+func (r *Remote) Apply(ctx context.Context, t gitport.Target, dirs []string, plan gitport.PlanFunc) (gitport.Result, error) {
 	if err := validateTarget(t, dirs); err != nil {
-		return gitrepo.Result{}, err
+		return gitport.Result{}, err
 	}
-	unlock, err := r.locks.Lock(ctx, t.Repo.String()+"\x00"+t.Branch)
+	unlock, err := r.locks.Lock(ctx, t.WriterKey())
 	if err != nil {
-		return gitrepo.Result{}, newError(gitrepo.ClassTransient, t.Repo, "wait for the repository lock", "cancelled", err)
+		return gitport.Result{}, newError(gitport.ClassTransient, t.Repo, "wait for the repository lock", "cancelled", err)
 	}
 	defer unlock()
 
 	s, err := r.session(t.Repo)
 	if err != nil {
-		return gitrepo.Result{}, err
+		return gitport.Result{}, err
 	}
 	for attempt := 1; ; attempt++ {
 		res, err := s.attempt(ctx, t, dirs, plan)
 		res.Attempts = attempt
-		if err == nil || gitrepo.ClassOf(err) != gitrepo.ClassConflict || attempt >= r.o.MaxAttempts {
+		if err == nil || gitport.ClassOf(err) != gitport.ClassConflict || attempt >= r.o.MaxAttempts {
 			return res, err
 		}
 		wait := time.Duration(r.o.Rand() * float64(time.Duration(attempt)*100*time.Millisecond))
 		if serr := r.o.Sleep(ctx, wait); serr != nil {
-			return res, newError(gitrepo.ClassTransient, t.Repo, "retry after conflict", "cancelled", serr)
+			return res, newError(gitport.ClassTransient, t.Repo, "retry after conflict", "cancelled", serr)
 		}
 	}
 }
 
-func validateTarget(t gitrepo.Target, dirs []string) error {
-	bad := func(msg string) error { return newError(gitrepo.ClassInvalid, t.Repo, "apply", msg, nil) }
+func validateTarget(t gitport.Target, dirs []string) error {
+	bad := func(msg string) error { return newError(gitport.ClassInvalid, t.Repo, "apply", msg, nil) }
 	if t.Repo.Host == "" {
 		return bad("repository host is required")
 	}
 	if t.PullRequestBranch != "" {
 		return bad("pull-request mode is not supported for generic git repositories (it needs the host's API); push to the branch directly or use a GitHub repository")
 	}
-	return gitrepo.CheckTarget(t, dirs, bad)
+	return gitport.CheckTarget(t, dirs, bad)
 }

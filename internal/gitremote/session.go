@@ -22,21 +22,21 @@ import (
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 	"golang.org/x/crypto/ssh"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 )
 
 // session is one Apply's view of a repository: its endpoint (without
 // credentials), the transport client and the auth method.
 type session struct {
 	r    *Remote
-	repo gitrepo.Repo
+	repo gitport.Repo
 	ep   *transport.Endpoint
 	cl   transport.Transport
 	auth transport.AuthMethod
 	sc   scrubber
 }
 
-func (r *Remote) session(repo gitrepo.Repo) (*session, error) {
+func (r *Remote) session(repo gitport.Repo) (*session, error) {
 	creds := r.o.CredentialsFor(repo)
 	raw := strings.TrimSpace(r.o.URLFor(repo))
 	sc := scrubber{secrets: []string{creds.Password, creds.SSHKeyPassphrase}}
@@ -44,7 +44,7 @@ func (r *Remote) session(repo gitrepo.Repo) (*session, error) {
 		if cause != nil {
 			cause = &secretCause{msg: sc.scrub(cause.Error()), err: cause}
 		}
-		return nil, newError(gitrepo.ClassInvalid, repo, "open remote", msg, cause)
+		return nil, newError(gitport.ClassInvalid, repo, "open remote", msg, cause)
 	}
 	if u, err := url.Parse(raw); err == nil && u.User != nil {
 		if p, ok := u.User.Password(); ok {
@@ -241,7 +241,7 @@ func (s *session) push(ctx context.Context, branch string, old, new plumbing.Has
 	// The branch moved since the fetch: a conflict, without sending
 	// anything. The server checks old again when applying the update.
 	if cur := ar.References[ref.String()]; cur != old {
-		return newError(gitrepo.ClassConflict, s.repo, op, fmt.Sprintf("the branch moved (it is at %s, the commit is on %s)", shortHash(cur), shortHash(old)), nil)
+		return newError(gitport.ClassConflict, s.repo, op, fmt.Sprintf("the branch moved (it is at %s, the commit is on %s)", shortHash(cur), shortHash(old)), nil)
 	}
 	req := packp.NewReferenceUpdateRequestFromCapabilities(ar.Capabilities)
 	remote := &limitedBuffer{max: 4096}
@@ -256,14 +256,14 @@ func (s *session) push(ctx context.Context, branch string, old, new plumbing.Has
 	req.Commands = []*packp.Command{{Name: ref, Old: old, New: new}}
 	var pack bytes.Buffer
 	if _, err := packfile.NewEncoder(&pack, sto, false).Encode(objs, 10); err != nil {
-		return newError(gitrepo.ClassInvalid, s.repo, op, "encode pack: "+err.Error(), err)
+		return newError(gitport.ClassInvalid, s.repo, op, "encode pack: "+err.Error(), err)
 	}
 	req.Packfile = io.NopCloser(&pack)
 	rep, err := rp.ReceivePack(ctx, req)
 	remoteText := s.sc.scrub(remote.text())
 	if rep != nil {
 		if rep.UnpackStatus != "ok" {
-			return newError(gitrepo.ClassTransient, s.repo, op, s.sc.scrub("the server could not unpack the commit: "+rep.UnpackStatus), nil)
+			return newError(gitport.ClassTransient, s.repo, op, s.sc.scrub("the server could not unpack the commit: "+rep.UnpackStatus), nil)
 		}
 		for _, cs := range rep.CommandStatuses {
 			if cs.Status != "ok" {

@@ -18,8 +18,8 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
 	"github.com/githedgehog/hnp-gitops/internal/testkit"
 )
 
@@ -234,21 +234,21 @@ func TestApplySSH(t *testing.T) {
 
 	remote := func(c gitremote.Credentials) *gitremote.Remote {
 		return gitremote.New(gitremote.Options{
-			CredentialsFor: func(gitrepo.Repo) gitremote.Credentials { return c },
-			URLFor: func(r gitrepo.Repo) string {
+			CredentialsFor: func(gitport.Repo) gitremote.Credentials { return c },
+			URLFor: func(r gitport.Repo) string {
 				return "ssh://git@" + srv.addr() + "/" + r.Owner + "/" + r.Name + ".git"
 			},
 		})
 	}
 	good := gitremote.Credentials{SSHKeyFile: keyFile, KnownHostsFile: known}
 	encrypted := gitremote.Credentials{SSHKeyFile: encKeyFile, SSHKeyPassphrase: testPassword, KnownHostsFile: known}
-	res, err := remote(good).Apply(t.Context(), gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir}, testkit.EnginePlan)
+	res, err := remote(good).Apply(t.Context(), gitport.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir}, testkit.EnginePlan)
 	if err != nil || !res.Changed || res.Attempts != 1 {
 		t.Fatalf("Apply over SSH = %+v, %v", res, err)
 	}
 	files := testkit.Clone(t, e.bare, "main")
 	testkit.CheckManagedCounts(t, files, fgdDir)
-	res2, err := remote(encrypted).Apply(t.Context(), gitrepo.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir}, testkit.EnginePlan)
+	res2, err := remote(encrypted).Apply(t.Context(), gitport.Target{Repo: e.repo, Branch: "main"}, []string{fgdDir}, testkit.EnginePlan)
 	if err != nil || res2.Changed || res2.Head != res.Head {
 		t.Errorf("second Apply over SSH = %+v, %v; want unchanged at %s", res2, err, res.Head)
 	}
@@ -257,17 +257,17 @@ func TestApplySSH(t *testing.T) {
 		name  string
 		creds gitremote.Credentials
 		repo  string
-		class gitrepo.Class
+		class gitport.Class
 	}{
-		{"key not authorized", gitremote.Credentials{SSHKeyFile: otherKey, KnownHostsFile: known}, name, gitrepo.ClassAuth},
-		{"host key not in known_hosts", gitremote.Credentials{SSHKeyFile: keyFile, KnownHostsFile: unknownHost}, name, gitrepo.ClassAuth},
-		{"wrong passphrase", gitremote.Credentials{SSHKeyFile: encKeyFile, SSHKeyPassphrase: testPassword + "x", KnownHostsFile: known}, name, gitrepo.ClassInvalid},
-		{"missing repository", good, "nothing-here", gitrepo.ClassNotFound},
+		{"key not authorized", gitremote.Credentials{SSHKeyFile: otherKey, KnownHostsFile: known}, name, gitport.ClassAuth},
+		{"host key not in known_hosts", gitremote.Credentials{SSHKeyFile: keyFile, KnownHostsFile: unknownHost}, name, gitport.ClassAuth},
+		{"wrong passphrase", gitremote.Credentials{SSHKeyFile: encKeyFile, SSHKeyPassphrase: testPassword + "x", KnownHostsFile: known}, name, gitport.ClassInvalid},
+		{"missing repository", good, "nothing-here", gitport.ClassNotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.repo
 			r.Name = tc.repo
-			_, err := remote(tc.creds).Apply(t.Context(), gitrepo.Target{Repo: r, Branch: "main"}, []string{fgdDir}, testkit.EnginePlan)
+			_, err := remote(tc.creds).Apply(t.Context(), gitport.Target{Repo: r, Branch: "main"}, []string{fgdDir}, testkit.EnginePlan)
 			wantClass(t, err, tc.class)
 			t.Logf("%v", err)
 		})

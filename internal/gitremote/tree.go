@@ -12,7 +12,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
 
@@ -176,7 +176,7 @@ type change struct {
 // dirs), keeps the last change per path and drops those the head tree
 // already satisfies, as the GitHub port does.
 func (ht *headTree) effective(in []fgd.Change, dirs []string) ([]change, error) {
-	in, err := gitrepo.LastChanges(in, dirs)
+	in, err := gitport.LastChanges(in, dirs)
 	if err != nil {
 		return nil, err
 	}

@@ -77,7 +77,7 @@ type Client struct {
 func New(o Options) (*Client, error) {
 	u, err := url.Parse(strings.TrimSpace(o.BaseURL))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("netbox: base URL %q is not an http(s) URL", redactURLString(o.BaseURL))
+		return nil, fmt.Errorf("netbox: base URL %q is not an http(s) URL", redact.URL(o.BaseURL))
 	}
 	if u.User != nil {
 		return nil, fmt.Errorf("netbox: base URL must not carry credentials; use the token")
@@ -334,12 +334,4 @@ func (e *scrubbedError) Unwrap() error { return e.err }
 func (e *scrubbedError) Timeout() bool {
 	var t interface{ Timeout() bool }
 	return errors.As(e.err, &t) && t.Timeout()
-}
-
-func redactURLString(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable)"
-	}
-	return u.Redacted()
 }

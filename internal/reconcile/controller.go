@@ -11,7 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/githubapi"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/metrics"
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
 )
@@ -43,13 +44,13 @@ type NetBox interface {
 
 var (
 	_ NetBox     = (*netbox.Client)(nil)
-	_ Repository = (*gitrepo.GitHub)(nil)
+	_ Repository = (*githubapi.GitHub)(nil)
 )
 
 // Repository lands one commit on a repository and branch;
-// *gitrepo.GitHub satisfies it.
+// *githubapi.GitHub satisfies it.
 type Repository interface {
-	Apply(ctx context.Context, t gitrepo.Target, dirs []string, plan gitrepo.PlanFunc) (gitrepo.Result, error)
+	Apply(ctx context.Context, t gitport.Target, dirs []string, plan gitport.PlanFunc) (gitport.Result, error)
 }
 
 // Defaults of Options.
@@ -76,8 +77,8 @@ type Options struct {
 	Repository Repository
 	Engine     Engine // default FGD{}
 	// ParseURL turns a GitRepository URL into a repository name; default
-	// gitrepo.ParseURL.
-	ParseURL func(raw string) (gitrepo.Repo, error)
+	// gitport.ParseURL.
+	ParseURL func(raw string) (gitport.Repo, error)
 
 	Metrics *metrics.Metrics // nil: record nothing
 	Logger  *slog.Logger     // nil: discard
@@ -109,7 +110,7 @@ type Controller struct {
 	log   *slog.Logger
 	q     *queue
 	own   *requestSet
-	locks gitrepo.KeyedMutex // one writer per repository and branch, also for ReconcileNow
+	locks gitport.KeyedMutex // one writer per repository and branch, also for ReconcileNow
 	repos *repoFanout        // repository changes waiting for their fabrics
 
 	started atomic.Bool // Run was called
@@ -139,7 +140,7 @@ func New(o Options) (*Controller, error) {
 		return nil, ErrNoRepository
 	}
 	if o.ParseURL == nil {
-		o.ParseURL = gitrepo.ParseURL
+		o.ParseURL = gitport.ParseURL
 	}
 	if o.Engine == nil {
 		o.Engine = FGD{}
@@ -305,7 +306,7 @@ func (c *Controller) Run(ctx context.Context) error {
 // process runs one task of a worker.
 func (c *Controller) process(ctx context.Context, t *task) {
 	if t.group != nil {
-		hold := c.writeBatch(ctx, t.group.key, t.batch)
+		hold := c.writeBatch(ctx, t.batch)
 		c.q.release(t.group, hold)
 		return
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
 	"github.com/githedgehog/hnp-gitops/internal/status"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
@@ -178,7 +178,7 @@ func TestTerminalFailures(t *testing.T) {
 			setup: func(h *harness) {
 				h.nb.addRepo(1, "https://github.com/o/a")
 				h.nb.addFabric(10, 1, "/", "")
-				h.repo.errs[repoA] = []error{&gitrepo.Error{Class: gitrepo.ClassAuth, Repo: gitrepo.Repo{Host: "github.com", Owner: "o", Name: "a"}, Op: "get ref heads/main", StatusCode: 401, Message: "Bad credentials"}}
+				h.repo.errs[repoA] = []error{&gitport.Error{Class: gitport.ClassAuth, Repo: gitport.Repo{Host: "github.com", Owner: "o", Name: "a"}, Op: "get ref heads/main", StatusCode: 401, Message: "Bad credentials"}}
 			},
 			wantStatus: status.Error, wantError: "github: github.com/o/a: get ref heads/main: 401: Bad credentials", wantResult: ResultFailed,
 		},
@@ -187,7 +187,7 @@ func TestTerminalFailures(t *testing.T) {
 			setup: func(h *harness) {
 				h.nb.addRepo(1, "https://github.com/o/a")
 				h.nb.addFabric(10, 1, "/", "")
-				h.repo.errs[repoA] = []error{&gitrepo.Error{Class: gitrepo.ClassProtected, Repo: gitrepo.Repo{Host: "github.com", Owner: "o", Name: "a"}, Op: "update ref heads/main", StatusCode: 422, Message: "Protected branch update failed"}}
+				h.repo.errs[repoA] = []error{&gitport.Error{Class: gitport.ClassProtected, Repo: gitport.Repo{Host: "github.com", Owner: "o", Name: "a"}, Op: "update ref heads/main", StatusCode: 422, Message: "Protected branch update failed"}}
 			},
 			wantStatus: status.Error, wantError: "Protected branch update failed", wantResult: ResultFailed,
 		},
@@ -258,9 +258,9 @@ func TestRetryableErrorBacksOffAndHonoursRetryAfter(t *testing.T) {
 	h.nb.addRepo(1, "https://github.com/o/a")
 	h.nb.addFabric(10, 1, "/", "")
 	h.repo.errs[repoA] = []error{
-		&gitrepo.Error{Class: gitrepo.ClassRateLimited, Repo: gitrepo.Repo{Host: "github.com", Owner: "o", Name: "a"}, Op: "create tree", StatusCode: 403, Message: "secondary rate limit", RetryAfter: 100 * time.Millisecond},
+		&gitport.Error{Class: gitport.ClassRateLimited, Repo: gitport.Repo{Host: "github.com", Owner: "o", Name: "a"}, Op: "create tree", StatusCode: 403, Message: "secondary rate limit", RetryAfter: 100 * time.Millisecond},
 		// The same cause again: the status already says so.
-		&gitrepo.Error{Class: gitrepo.ClassRateLimited, Repo: gitrepo.Repo{Host: "github.com", Owner: "o", Name: "a"}, Op: "create tree", StatusCode: 403, Message: "secondary rate limit"},
+		&gitport.Error{Class: gitport.ClassRateLimited, Repo: gitport.Repo{Host: "github.com", Owner: "o", Name: "a"}, Op: "create tree", StatusCode: 403, Message: "secondary rate limit"},
 	}
 	h.run(t)
 	h.c.Enqueue(10, "webhook created")
@@ -600,8 +600,8 @@ func TestNoTokenInStatusOrLogs(t *testing.T) {
 	h := newHarness(t, func(o *Options) {
 		o.Logger = slog.New(slog.NewJSONHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		// A careless parser that echoes the URL it got.
-		o.ParseURL = func(raw string) (gitrepo.Repo, error) {
-			return gitrepo.Repo{}, errors.New("cannot parse " + raw)
+		o.ParseURL = func(raw string) (gitport.Repo, error) {
+			return gitport.Repo{}, errors.New("cannot parse " + raw)
 		}
 	})
 	h.nb.addRepo(1, "https://x-access-token:"+secret+"@github.com/o/a.git")
@@ -787,12 +787,12 @@ func TestClassify(t *testing.T) {
 		wantRetry bool
 		wantAfter time.Duration
 	}{
-		{"rate limited", &gitrepo.Error{Class: gitrepo.ClassRateLimited, RetryAfter: time.Minute}, true, time.Minute},
-		{"conflict", &gitrepo.Error{Class: gitrepo.ClassConflict}, true, 0},
-		{"transient", &gitrepo.Error{Class: gitrepo.ClassTransient}, true, 0},
-		{"auth", &gitrepo.Error{Class: gitrepo.ClassAuth}, false, 0},
-		{"not found", &gitrepo.Error{Class: gitrepo.ClassNotFound}, false, 0},
-		{"protected", &gitrepo.Error{Class: gitrepo.ClassProtected}, false, 0},
+		{"rate limited", &gitport.Error{Class: gitport.ClassRateLimited, RetryAfter: time.Minute}, true, time.Minute},
+		{"conflict", &gitport.Error{Class: gitport.ClassConflict}, true, 0},
+		{"transient", &gitport.Error{Class: gitport.ClassTransient}, true, 0},
+		{"auth", &gitport.Error{Class: gitport.ClassAuth}, false, 0},
+		{"not found", &gitport.Error{Class: gitport.ClassNotFound}, false, 0},
+		{"protected", &gitport.Error{Class: gitport.ClassProtected}, false, 0},
 		{"netbox 503", &netbox.APIError{StatusCode: 503}, true, 0},
 		{"netbox 400", &netbox.APIError{StatusCode: 400}, false, 0},
 		{"network", errors.New("dial tcp: connection refused"), true, 0},

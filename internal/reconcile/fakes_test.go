@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
 	"github.com/githedgehog/hnp-gitops/internal/status"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
@@ -218,7 +218,7 @@ type fakeRepo struct {
 type applyCall struct {
 	Key      string
 	Dirs     []string
-	Proposal gitrepo.Proposal
+	Proposal gitport.Proposal
 	At       time.Time
 }
 
@@ -231,7 +231,7 @@ func newFakeRepo() *fakeRepo {
 	}
 }
 
-func (r *fakeRepo) Apply(ctx context.Context, t gitrepo.Target, dirs []string, plan gitrepo.PlanFunc) (gitrepo.Result, error) {
+func (r *fakeRepo) Apply(ctx context.Context, t gitport.Target, dirs []string, plan gitport.PlanFunc) (gitport.Result, error) {
 	key := repoKey(t)
 	r.mu.Lock()
 	r.active[key]++
@@ -248,7 +248,7 @@ func (r *fakeRepo) Apply(ctx context.Context, t gitrepo.Target, dirs []string, p
 	}()
 	if r.gate != nil {
 		if err := r.gate(ctx, key); err != nil {
-			return gitrepo.Result{}, err
+			return gitport.Result{}, err
 		}
 	}
 	if r.delay > 0 {
@@ -259,7 +259,7 @@ func (r *fakeRepo) Apply(ctx context.Context, t gitrepo.Target, dirs []string, p
 	if errs := r.errs[key]; len(errs) > 0 {
 		r.errs[key] = errs[1:]
 		r.calls = append(r.calls, applyCall{Key: key, Dirs: dirs, At: time.Now()})
-		return gitrepo.Result{}, errs[0]
+		return gitport.Result{}, errs[0]
 	}
 	tree := r.trees[key]
 	if tree == nil {
@@ -287,7 +287,7 @@ func (r *fakeRepo) Apply(ctx context.Context, t gitrepo.Target, dirs []string, p
 	prop, err := plan(head, snaps)
 	r.calls = append(r.calls, applyCall{Key: key, Dirs: dirs, Proposal: prop, At: time.Now()})
 	if err != nil {
-		return gitrepo.Result{}, err
+		return gitport.Result{}, err
 	}
 	changed := false
 	for _, ch := range prop.Changes {
@@ -308,7 +308,7 @@ func (r *fakeRepo) Apply(ctx context.Context, t gitrepo.Target, dirs []string, p
 		r.commits[key]++
 		head = fmt.Sprintf("%s-c%d", key, r.commits[key])
 	}
-	return gitrepo.Result{Head: head, Changed: changed, CommitURL: "https://" + t.Repo.Host + "/" + t.Repo.Owner + "/" + t.Repo.Name + "/commit/" + head, Attempts: 1}, nil
+	return gitport.Result{Head: head, Changed: changed, CommitURL: "https://" + t.Repo.Host + "/" + t.Repo.Owner + "/" + t.Repo.Name + "/commit/" + head, Attempts: 1}, nil
 }
 
 func (r *fakeRepo) put(key, p, content string) {
@@ -414,16 +414,16 @@ func (e *fakeEngine) planInputs() []PlanInput {
 
 // fakeParseURL understands https://host/owner/name(.git) only, and, like
 // the real one, never echoes credentials.
-func fakeParseURL(raw string) (gitrepo.Repo, error) {
+func fakeParseURL(raw string) (gitport.Repo, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "https" {
-		return gitrepo.Repo{}, &gitrepo.Error{Class: gitrepo.ClassInvalid, Op: "parse url", Message: "not an https URL"}
+		return gitport.Repo{}, &gitport.Error{Class: gitport.ClassInvalid, Op: "parse url", Message: "not an https URL"}
 	}
 	parts := strings.Split(strings.TrimSuffix(strings.Trim(u.Path, "/"), ".git"), "/")
 	if len(parts) != 2 {
-		return gitrepo.Repo{}, &gitrepo.Error{Class: gitrepo.ClassInvalid, Op: "parse url", Message: "want https://host/owner/name"}
+		return gitport.Repo{}, &gitport.Error{Class: gitport.ClassInvalid, Op: "parse url", Message: "want https://host/owner/name"}
 	}
-	return gitrepo.Repo{Host: u.Host, Owner: parts[0], Name: parts[1]}, nil
+	return gitport.Repo{Host: u.Host, Owner: parts[0], Name: parts[1]}, nil
 }
 
 // harness bundles a controller and its fakes.

@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/githubapi"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/status"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )
@@ -54,11 +55,11 @@ func TestControllerOnGitHubEmulator(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	gh := gitrepo.NewGitHub(gitrepo.GitHubOptions{
+	gh := githubapi.NewGitHub(githubapi.GitHubOptions{
 		APIURL:         sim.URL() + "/",
-		TokenFor:       func(gitrepo.Repo) string { return token },
+		TokenFor:       func(gitport.Repo) string { return token },
 		Transport:      tr,
-		Author:         gitrepo.Identity{Name: "hnp-gitops", Email: "hnp-gitops@example.com"},
+		Author:         gitport.Identity{Name: "hnp-gitops", Email: "hnp-gitops@example.com"},
 		RetryWaitMin:   5 * time.Millisecond,
 		RetryWaitMax:   20 * time.Millisecond,
 		RequestTimeout: 5 * time.Second,
@@ -66,7 +67,7 @@ func TestControllerOnGitHubEmulator(t *testing.T) {
 	h := newHarness(t, func(o *Options) {
 		o.Repository = gh
 		o.Engine = FGD{}
-		o.ParseURL = gitrepo.ParseURL
+		o.ParseURL = gitport.ParseURL
 		o.BatchWindow = 50 * time.Millisecond
 	})
 	// Real git under the race detector, beside the other tests, is slow.

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
 )
 
@@ -42,17 +42,19 @@ type job struct {
 	id       int64
 	fabric   *netbox.Fabric
 	repo     *netbox.GitRepository
-	target   gitrepo.Target
+	target   gitport.Target
 	dir      string   // the FGD path in the repository, "" = root
 	requests []string // NetBox request ids of the triggers
 	reasons  []string
 	taken    time.Time // when the key left the queue, for durations
 }
 
-// groupKey names the repository and branch of a job: its writer's key.
+// groupKey names the repository and branch whose fabrics land in one
+// commit. It is not a lock key: the writer lock takes Target.WriterKey,
+// which is the same string unless pull-request mode is on.
 func (j *job) groupKey() string { return repoKey(j.target) }
 
-func repoKey(t gitrepo.Target) string { return t.Repo.String() + "@" + t.Branch }
+func repoKey(t gitport.Target) string { return t.Repo.String() + "@" + t.Branch }
 
 // group gathers the resolved jobs of one repository and branch so that they
 // become one commit. At most one batch of a group is written at a time.

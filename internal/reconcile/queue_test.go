@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"go.uber.org/goleak"
 )
 
@@ -132,7 +132,7 @@ func TestQueueTerminalNotRetried(t *testing.T) {
 func TestQueueBatchesOneGroupAndSeparatesDirectories(t *testing.T) {
 	t.Parallel()
 	q := newQueue(30*time.Millisecond, 0, fixedBackoff(time.Hour))
-	target := gitrepo.Target{Repo: gitrepo.Repo{Host: "github.com", Owner: "o", Name: "r"}, Branch: "main"}
+	target := gitport.Target{Repo: gitport.Repo{Host: "github.com", Owner: "o", Name: "r"}, Branch: "main"}
 	start := time.Now()
 	for i, dir := range []string{"a", "b", "a"} {
 		j := &job{id: int64(i + 1), target: target, dir: dir}
@@ -166,7 +166,7 @@ func TestQueueBatchesOneGroupAndSeparatesDirectories(t *testing.T) {
 func TestQueueRateLimitHoldsTheRepository(t *testing.T) {
 	t.Parallel()
 	q := newQueue(0, 0, fixedBackoff(time.Hour))
-	target := gitrepo.Target{Repo: gitrepo.Repo{Host: "github.com", Owner: "o", Name: "r"}, Branch: "main"}
+	target := gitport.Target{Repo: gitport.Repo{Host: "github.com", Owner: "o", Name: "r"}, Branch: "main"}
 	j1 := &job{id: 1, target: target}
 	q.park(j1.groupKey(), j1)
 	tk := nextWithin(q, time.Second)

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
 	redactpkg "github.com/githedgehog/hnp-gitops/internal/redact"
 	"github.com/githedgehog/hnp-gitops/internal/status"
@@ -64,7 +64,7 @@ func (e terminalError) Unwrap() error { return e.err }
 // asked to wait.
 func classify(err error) (retry bool, after time.Duration) {
 	var term terminalError
-	var gerr *gitrepo.Error
+	var gerr *gitport.Error
 	var nerr *netbox.APIError
 	switch {
 	case errors.As(err, &term):
@@ -203,7 +203,7 @@ func (c *Controller) resolve(ctx context.Context, id int64, requests, reasons []
 		return fail(terminalError{err}, status.Error,
 			fmt.Sprintf("the URL of git repository %q is not usable: %v", repo.Name, err))
 	}
-	j.target = gitrepo.Target{
+	j.target = gitport.Target{
 		Repo:                r,
 		Branch:              repo.Branch(),
 		CreateMissingBranch: c.o.CreateMissingBranch,
@@ -282,7 +282,7 @@ type batchPlan struct {
 	errs  map[int64]error
 }
 
-func (p *batchPlan) plan(head string, snaps map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
+func (p *batchPlan) plan(head string, snaps map[string]fgd.Snapshot) (gitport.Proposal, error) {
 	p.plans = map[int64]DirPlan{}
 	p.errs = map[int64]error{}
 	var changes []fgd.Change
@@ -309,7 +309,7 @@ func (p *batchPlan) plan(head string, snaps map[string]fgd.Snapshot) (gitrepo.Pr
 		for i, ch := range dp.Changes {
 			ch.Path = path.Join(j.dir, ch.Path)
 			if other, dup := seen[ch.Path]; dup {
-				return gitrepo.Proposal{}, terminalError{fmt.Errorf("reconcile: fabrics %d and %d both change %s: their directories overlap", other, j.id, ch.Path)}
+				return gitport.Proposal{}, terminalError{fmt.Errorf("reconcile: fabrics %d and %d both change %s: their directories overlap", other, j.id, ch.Path)}
 			}
 			seen[ch.Path] = j.id
 			dp.Changes[i] = ch
@@ -321,18 +321,18 @@ func (p *batchPlan) plan(head string, snaps map[string]fgd.Snapshot) (gitrepo.Pr
 		}
 	}
 	if len(changes) == 0 {
-		return gitrepo.Proposal{}, nil
+		return gitport.Proposal{}, nil
 	}
-	return gitrepo.Proposal{Changes: changes, Message: commitMessage(parts)}, nil
+	return gitport.Proposal{Changes: changes, Message: commitMessage(parts)}, nil
 }
 
 // writeBatch reconciles the fabrics of one repository and branch into one
 // commit and writes their statuses. It returns how long the repository
 // should not be written again (a rate limit's RetryAfter).
-func (c *Controller) writeBatch(ctx context.Context, key string, batch []*job) (hold time.Duration) {
+func (c *Controller) writeBatch(ctx context.Context, batch []*job) (hold time.Duration) {
 	start := time.Now()
 	var outs []Outcome
-	if unlock, err := c.locks.Lock(ctx, key); err != nil {
+	if unlock, err := c.locks.Lock(ctx, batch[0].target.WriterKey()); err != nil {
 		for _, j := range batch {
 			outs = append(outs, c.failure(ctx, j, err, "", "", nil))
 		}
@@ -415,7 +415,7 @@ func (c *Controller) applyFailed(ctx context.Context, live []*job, cur map[int64
 
 // report writes each fabric's status after a landed (or empty) commit and
 // returns their Outcomes; it counts the commit in the metrics.
-func (c *Controller) report(ctx context.Context, live []*job, cur map[int64]map[string]string, bp *batchPlan, res gitrepo.Result) []Outcome {
+func (c *Controller) report(ctx context.Context, live []*job, cur map[int64]map[string]string, bp *batchPlan, res gitport.Result) []Outcome {
 	link := res.CommitURL
 	if res.PullRequestURL != "" {
 		link = res.PullRequestURL
@@ -499,7 +499,7 @@ func statusAfter(cur map[string]string, r applied) map[string]string {
 }
 
 // logBatch logs one line for a batch that reached git.
-func (c *Controller) logBatch(live []*job, res gitrepo.Result, outs []Outcome, start time.Time) {
+func (c *Controller) logBatch(live []*job, res gitport.Result, outs []Outcome, start time.Time) {
 	ids := make([]int64, 0, len(live))
 	for _, j := range live {
 		ids = append(ids, j.id)
@@ -560,8 +560,7 @@ func (c *Controller) ReconcileNow(ctx context.Context, fabricID int64) (Outcome,
 		c.record(*out)
 		return *out, outcomeError(*out)
 	}
-	key := j.groupKey()
-	unlock, err := c.locks.Lock(ctx, key)
+	unlock, err := c.locks.Lock(ctx, j.target.WriterKey())
 	if err != nil {
 		return c.outcome(j), fmt.Errorf("reconcile: fabric %d: %w", fabricID, err)
 	}

@@ -3,6 +3,7 @@
 package redact
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 )
@@ -58,3 +59,20 @@ var urlUserinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@`)
 // URLUserinfo removes the userinfo (user:token@) of every URL in s, which
 // a repository URL typed by hand may carry.
 func URLUserinfo(s string) string { return urlUserinfo.ReplaceAllString(s, "${1}") }
+
+// URL returns one URL with anything that may be a credential removed: the
+// userinfo of a URL, whatever precedes the last @ of an scp-like address
+// (user@host:path), or all of an unparseable URL.
+func URL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && strings.Contains(s, "://") {
+		u.User = nil
+		return u.String()
+	}
+	if i := strings.LastIndex(s, "@"); i >= 0 {
+		return "…@" + s[i+1:]
+	}
+	if strings.Contains(s, "://") {
+		return "(unparseable URL)"
+	}
+	return s
+}

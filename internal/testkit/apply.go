@@ -5,23 +5,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 )
 
 // Applier is the one method of a repository port that Apply calls
-// (gitrepo.GitHub and gitremote.Remote have it).
+// (githubapi.GitHub and gitremote.Remote have it).
 type Applier interface {
-	Apply(ctx context.Context, t gitrepo.Target, dirs []string, plan gitrepo.PlanFunc) (gitrepo.Result, error)
+	Apply(ctx context.Context, t gitport.Target, dirs []string, plan gitport.PlanFunc) (gitport.Result, error)
 }
 
 // Apply runs port's Apply of plan on the one FGD fgdDir with a 30-second
 // deadline; an empty Repo of tg is repo, an empty Branch "main", and a nil
 // plan EnginePlan.
-func Apply(t testing.TB, port Applier, tg gitrepo.Target, repo gitrepo.Repo, fgdDir string, plan gitrepo.PlanFunc) (gitrepo.Result, error) {
+func Apply(t testing.TB, port Applier, tg gitport.Target, repo gitport.Repo, fgdDir string, plan gitport.PlanFunc) (gitport.Result, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if tg.Repo == (gitrepo.Repo{}) {
+	if tg.Repo == (gitport.Repo{}) {
 		tg.Repo = repo
 	}
 	if tg.Branch == "" {

@@ -1,5 +1,5 @@
 // Package testkit holds the helpers that several packages' tests share:
-// the shared acceptance fixtures, the real engine as a gitrepo.PlanFunc,
+// the shared acceptance fixtures, the real engine as a gitport.PlanFunc,
 // the git binary run with a clean environment (clone, log, blob checks),
 // a githubsim emulator with one repository, and a concurrency-safe buffer.
 //

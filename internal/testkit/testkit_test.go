@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitrepo"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
@@ -50,7 +50,7 @@ func TestEnginePlanLaysOutTheFixture(t *testing.T) {
 		snap.Entries = append(snap.Entries, fgd.Entry{Path: "raw/" + n, Type: fgd.TypeFile, Size: int64(len(c)), SHA: fgd.BlobSHA(c)})
 		snap.Contents["raw/"+n] = c
 	}
-	var plan gitrepo.PlanFunc = testkit.EnginePlan
+	var plan gitport.PlanFunc = testkit.EnginePlan
 	p, err := plan("0123456789abcdef0123456789abcdef01234567", map[string]fgd.Snapshot{dir: snap})
 	if err != nil {
 		t.Fatal(err)
@@ -146,34 +146,34 @@ func TestSyncBufferConcurrent(t *testing.T) {
 
 // recordingPort records what Apply is asked to do.
 type recordingPort struct {
-	tg   gitrepo.Target
+	tg   gitport.Target
 	dirs []string
-	plan gitrepo.PlanFunc
+	plan gitport.PlanFunc
 	dl   bool
 }
 
-func (p *recordingPort) Apply(ctx context.Context, tg gitrepo.Target, dirs []string, plan gitrepo.PlanFunc) (gitrepo.Result, error) {
+func (p *recordingPort) Apply(ctx context.Context, tg gitport.Target, dirs []string, plan gitport.PlanFunc) (gitport.Result, error) {
 	_, p.dl = ctx.Deadline()
 	p.tg, p.dirs, p.plan = tg, dirs, plan
-	return gitrepo.Result{Head: "h"}, nil
+	return gitport.Result{Head: "h"}, nil
 }
 
 func TestApplyDefaults(t *testing.T) {
 	t.Parallel()
-	repo := gitrepo.Repo{Host: "github.com", Owner: "o", Name: "r"}
+	repo := gitport.Repo{Host: "github.com", Owner: "o", Name: "r"}
 	for _, tc := range []struct {
 		name     string
-		tg       gitrepo.Target
-		plan     gitrepo.PlanFunc
-		want     gitrepo.Target
+		tg       gitport.Target
+		plan     gitport.PlanFunc
+		want     gitport.Target
 		wantPlan string // "engine" or "given"
 	}{
-		{"defaults", gitrepo.Target{}, nil, gitrepo.Target{Repo: repo, Branch: "main"}, "engine"},
-		{"given", gitrepo.Target{Repo: gitrepo.Repo{Host: "h", Owner: "x", Name: "y"}, Branch: "b"},
-			func(string, map[string]fgd.Snapshot) (gitrepo.Proposal, error) {
-				return gitrepo.Proposal{Message: "given"}, nil
+		{"defaults", gitport.Target{}, nil, gitport.Target{Repo: repo, Branch: "main"}, "engine"},
+		{"given", gitport.Target{Repo: gitport.Repo{Host: "h", Owner: "x", Name: "y"}, Branch: "b"},
+			func(string, map[string]fgd.Snapshot) (gitport.Proposal, error) {
+				return gitport.Proposal{Message: "given"}, nil
 			},
-			gitrepo.Target{Repo: gitrepo.Repo{Host: "h", Owner: "x", Name: "y"}, Branch: "b"}, "given"},
+			gitport.Target{Repo: gitport.Repo{Host: "h", Owner: "x", Name: "y"}, Branch: "b"}, "given"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

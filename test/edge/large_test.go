@@ -15,7 +15,7 @@ import (
 // The service's peak RSS (VmHWM, over the process's whole life) while it
 // handles a 50 MiB file in raw/ must stay under the service's 64 MiB target:
 // the engine never reads a file over fgd.DefaultLimits.MaxFileBytes (1 MiB),
-// gitrepo never fetches its blob (fgd.Wanted skips it by the tree entry's
+// githubapi never fetches its blob (fgd.Wanted skips it by the tree entry's
 // size) and the new tree names the existing blob under unmanaged/ by its
 // SHA, so the file is never in the service's memory. (Before that: 142 MiB
 // peak and 4 s, the blob fetched whole and re-sent inline.)

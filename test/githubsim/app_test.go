@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/githedgehog/hnp-gitops/internal/githubapp"
+	"github.com/githedgehog/hnp-gitops/internal/githubapi/githubapp"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )
 

@@ -40,7 +40,7 @@ func (s *Server) routes() {
 	s.mux = m
 }
 
-// routeKey turns a mux pattern into the route names of gitrepo.Route.
+// routeKey turns a mux pattern into the route names of githubapi.Route.
 func routeKey(method, pattern string) string {
 	if pattern == "" {
 		return method + " other"

@@ -98,7 +98,7 @@ type pull struct {
 }
 
 // Stats is what the emulator served. Requests maps "METHOD /route" to a
-// count, with the routes of gitrepo.Route.
+// count, with the routes of githubapi.Route.
 type Stats struct {
 	Requests      map[string]int `json:"requests"`
 	Writes        int            `json:"writes"`

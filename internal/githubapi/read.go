@@ -1,0 +1,270 @@
+package githubapi
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/go-github/v62/github"
+
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
+	"github.com/githedgehog/hnp-gitops/pkg/fgd"
+)
+
+// headTree is what Apply knows of the head tree: the entries under the FGDs
+// (by repository path), per FGD (relative paths), and the blob SHAs seen.
+type headTree struct {
+	index map[string]fgd.Entry
+	dirs  map[string][]fgd.Entry
+	shas  map[string]bool
+}
+
+// readTree lists the FGDs of the tree treeSHA. One recursive listing is
+// enough unless GitHub truncates it; then each FGD's subtree is walked.
+func (s *session) readTree(ctx context.Context, treeSHA string, dirs []string) (*headTree, error) {
+	w := &treeWalker{s: s, cache: map[string]*github.Tree{}}
+	root, _, err := s.c.Git.GetTree(ctx, s.repo.Owner, s.repo.Name, treeSHA, true)
+	if err != nil {
+		return nil, s.fail("get tree "+treeSHA, err)
+	}
+	var all []*github.TreeEntry
+	if !root.GetTruncated() {
+		all = root.Entries
+	} else {
+		seen := map[string]bool{}
+		for _, d := range dirs {
+			sub, err := w.subtree(ctx, treeSHA, d)
+			if err != nil {
+				return nil, err
+			}
+			if sub == "" || seen[d] {
+				continue // the FGD does not exist yet
+			}
+			seen[d] = true
+			es, err := w.list(ctx, sub, prefixOf(d))
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, es...)
+		}
+	}
+	ht := &headTree{index: map[string]fgd.Entry{}, dirs: map[string][]fgd.Entry{}, shas: map[string]bool{}}
+	for _, e := range all {
+		typ, ok := entryType(e)
+		if !ok {
+			continue
+		}
+		p := e.GetPath()
+		in := false
+		for _, d := range dirs {
+			if rel, ok := strings.CutPrefix(p, prefixOf(d)); ok {
+				in = true
+				ht.dirs[d] = append(ht.dirs[d], fgd.Entry{Path: rel, Type: typ, Size: int64(e.GetSize()), SHA: e.GetSHA()})
+			}
+		}
+		if in {
+			ht.index[p] = fgd.Entry{Path: p, Type: typ, Size: int64(e.GetSize()), SHA: e.GetSHA()}
+			if typ == fgd.TypeFile || typ == fgd.TypeExecutable {
+				ht.shas[e.GetSHA()] = true
+			}
+		}
+	}
+	for _, es := range ht.dirs {
+		sort.Slice(es, func(i, j int) bool { return es[i].Path < es[j].Path })
+	}
+	return ht, nil
+}
+
+func prefixOf(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	return dir + "/"
+}
+
+func entryType(e *github.TreeEntry) (fgd.EntryType, bool) {
+	switch e.GetMode() {
+	case "100644", "100664":
+		return fgd.TypeFile, true
+	case "100755":
+		return fgd.TypeExecutable, true
+	case "120000":
+		return fgd.TypeSymlink, true
+	case "160000":
+		return fgd.TypeSubmodule, true
+	}
+	return "", false
+}
+
+// treeWalker reads trees level by level when a recursive listing was
+// truncated.
+type treeWalker struct {
+	s     *session
+	cache map[string]*github.Tree
+}
+
+func (w *treeWalker) get(ctx context.Context, sha string, recursive bool) (*github.Tree, error) {
+	if !recursive {
+		if t, ok := w.cache[sha]; ok {
+			return t, nil
+		}
+	}
+	t, _, err := w.s.c.Git.GetTree(ctx, w.s.repo.Owner, w.s.repo.Name, sha, recursive)
+	if err != nil {
+		return nil, w.s.fail("get tree "+sha, err)
+	}
+	if !recursive {
+		w.cache[sha] = t
+	}
+	return t, nil
+}
+
+// subtree returns the SHA of the tree at dir, "" when there is none.
+func (w *treeWalker) subtree(ctx context.Context, root, dir string) (string, error) {
+	sha := root
+	if dir == "" {
+		return sha, nil
+	}
+	for _, seg := range strings.Split(dir, "/") {
+		t, err := w.get(ctx, sha, false)
+		if err != nil {
+			return "", err
+		}
+		sha = ""
+		for _, e := range t.Entries {
+			if e.GetPath() == seg && e.GetType() == "tree" {
+				sha = e.GetSHA()
+			}
+		}
+		if sha == "" {
+			return "", nil
+		}
+	}
+	return sha, nil
+}
+
+// list returns every entry under the tree sha with paths prefixed: one
+// recursive listing, or level by level when that is truncated too.
+func (w *treeWalker) list(ctx context.Context, sha, prefix string) ([]*github.TreeEntry, error) {
+	t, err := w.get(ctx, sha, true)
+	if err != nil {
+		return nil, err
+	}
+	recursive := !t.GetTruncated()
+	if !recursive {
+		if t, err = w.get(ctx, sha, false); err != nil {
+			return nil, err
+		}
+	}
+	var out []*github.TreeEntry
+	for _, e := range t.Entries {
+		c := *e
+		c.Path = github.String(prefix + e.GetPath())
+		out = append(out, &c)
+		if !recursive && e.GetType() == "tree" {
+			sub, err := w.list(ctx, e.GetSHA(), c.GetPath()+"/")
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, sub...)
+		}
+	}
+	return out, nil
+}
+
+// snapshots reads the content of the paths Wanted names in each FGD, each
+// distinct blob once. The default Wanted (fgd.Wanted) never names a file
+// over the engine's size limit, so such a blob is never fetched: the plan
+// moves it by its SHA.
+func (s *session) snapshots(ctx context.Context, ht *headTree, dirs []string) (map[string]fgd.Snapshot, error) {
+	blobs := map[string][]byte{}
+	out := make(map[string]fgd.Snapshot, len(dirs))
+	for _, d := range dirs {
+		entries := ht.dirs[d]
+		snap := fgd.Snapshot{Entries: entries, Contents: map[string][]byte{}}
+		byPath := make(map[string]fgd.Entry, len(entries))
+		for _, e := range entries {
+			byPath[e.Path] = e
+		}
+		for _, p := range s.g.opts.Wanted(entries) {
+			e, ok := byPath[p]
+			if !ok || (e.Type != fgd.TypeFile && e.Type != fgd.TypeExecutable) {
+				continue // never read symlinks or submodules
+			}
+			b, ok := blobs[e.SHA]
+			if !ok {
+				raw, _, err := s.c.Git.GetBlobRaw(ctx, s.repo.Owner, s.repo.Name, e.SHA)
+				if err != nil {
+					return nil, s.fail("get blob "+e.SHA, err)
+				}
+				if fgd.BlobSHA(raw) != e.SHA {
+					return nil, &gitport.Error{Class: gitport.ClassTransient, Repo: s.repo, Op: "get blob " + e.SHA, Message: "content does not match its SHA"}
+				}
+				b = raw
+				blobs[e.SHA] = b
+			}
+			snap.Contents[p] = b
+		}
+		out[d] = snap
+	}
+	return out, nil
+}
+
+// effective validates the plan's changes (repository paths inside one of
+// dirs), keeps the last change per path and drops those the head tree
+// already satisfies.
+func (ht *headTree) effective(in []fgd.Change, dirs []string) ([]change, error) {
+	in, err := gitport.LastChanges(in, dirs)
+	if err != nil {
+		return nil, err
+	}
+	var out []change
+	for _, c := range in {
+		cur, exists := ht.index[c.Path]
+		if c.Op == fgd.OpDelete {
+			if !exists {
+				continue // deleting a missing path is an error on GitHub
+			}
+			typ := "blob"
+			if cur.Type == fgd.TypeSubmodule {
+				typ = "commit"
+			}
+			out = append(out, change{path: c.Path, del: true, mode: modeOf(cur.Type), typ: typ})
+			continue
+		}
+		sha, ref := fgd.BlobSHA(c.Content), c.SHA != ""
+		if ref {
+			// A write by reference (a file over the engine's size limit,
+			// never read): the blob must be one the head tree holds.
+			if c.Content != nil || !ht.shas[c.SHA] {
+				return nil, fmt.Errorf("path %q: blob %s is not a file of the directories at head", c.Path, c.SHA)
+			}
+			sha = c.SHA
+		}
+		if exists && cur.SHA == sha && (cur.Type == fgd.TypeFile || cur.Type == fgd.TypeExecutable) {
+			continue
+		}
+		out = append(out, change{path: c.Path, content: c.Content, sha: sha, ref: ref, mode: "100644", typ: "blob"})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
+	return out, nil
+}
+
+func modeOf(t fgd.EntryType) string {
+	switch t {
+	case fgd.TypeExecutable:
+		return "100755"
+	case fgd.TypeSymlink:
+		return "120000"
+	case fgd.TypeSubmodule:
+		return "160000"
+	}
+	return "100644"
+}
+
+func utf8Valid(b []byte) bool { return utf8.Valid(b) && !strings.ContainsRune(string(b), 0) }
+
+func base64Encode(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -1,0 +1,126 @@
+package gitport
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/githedgehog/hnp-gitops/pkg/fgd"
+)
+
+// Repo names a repository on a git host.
+type Repo struct {
+	Host  string // "github.com" or a GitHub Enterprise host
+	Owner string
+	Name  string
+}
+
+func (r Repo) String() string { return r.Host + "/" + r.Owner + "/" + r.Name }
+
+// Target is where a change set lands.
+type Target struct {
+	Repo   Repo
+	Branch string // the branch Argo CD / Flux watch
+	// CreateMissingBranch creates Branch from the repository's default
+	// branch when it does not exist; otherwise a missing branch is a
+	// terminal error.
+	CreateMissingBranch bool
+	// PullRequestBranch, when set, switches to pull-request mode: the
+	// commit goes to this branch (created from, or fast-forwarded to,
+	// Branch) and one pull request into Branch is opened or reused.
+	PullRequestBranch string
+}
+
+// WriterKey is the one key of the per-branch writer lock (KeyedMutex):
+// the repository and the branch a write lands on, "host/owner/name@branch".
+// In pull-request mode that is the pull-request branch, so two base
+// branches sharing one pull-request branch never write it at once.
+func (t Target) WriterKey() string {
+	b := t.Branch
+	if t.PullRequestBranch != "" {
+		b = t.PullRequestBranch
+	}
+	return t.Repo.String() + "@" + b
+}
+
+// Identity is a commit author or committer.
+type Identity struct{ Name, Email string }
+
+// Proposal is what a PlanFunc wants committed. Paths are relative to the
+// repository root. An empty Changes means nothing to do.
+type Proposal struct {
+	Changes []fgd.Change
+	Message string
+}
+
+// PlanFunc computes the change set from the FGDs at head: dirs maps each FGD
+// path (as given to Apply; "" is the repository root) to its snapshot, whose
+// paths are relative to that FGD. It is called again after the branch moved,
+// so it must be pure.
+type PlanFunc func(head string, dirs map[string]fgd.Snapshot) (Proposal, error)
+
+// Result is the outcome of Apply.
+type Result struct {
+	Head           string // the branch head after Apply (the new commit when Changed)
+	Changed        bool   // false: the tree already matched and nothing was written
+	CommitURL      string // web URL of the new commit (or of Head when unchanged)
+	PullRequestURL string // pull-request mode only
+	Attempts       int    // compare-and-swap attempts, 1 when the branch did not move
+}
+
+// Class sorts errors by what the caller should do about them.
+type Class string
+
+// The error classes of ../shared/design/github.md.
+const (
+	ClassConflict    Class = "conflict"     // the branch moved: recompute and retry at once
+	ClassRateLimited Class = "rate_limited" // wait RetryAfter, then retry
+	ClassTransient   Class = "transient"    // 5xx, timeout, reset: retry with backoff
+	ClassNotFound    Class = "not_found"    // repository or branch missing (or hidden): terminal
+	ClassAuth        Class = "auth"         // bad or insufficient credentials: terminal
+	ClassProtected   Class = "protected"    // protected branch or ruleset: terminal for direct push
+	ClassEmpty       Class = "empty"        // the repository has no commit yet
+	ClassInvalid     Class = "invalid"      // the request or the repository URL is unusable: terminal
+)
+
+// Error is a failed repository operation.
+type Error struct {
+	Class      Class
+	Repo       Repo
+	Op         string // e.g. "update ref heads/main"
+	StatusCode int
+	Message    string        // GitHub's message, never a token
+	RetryAfter time.Duration // for ClassRateLimited
+	Err        error
+}
+
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("github: %s: %s", e.Repo, e.Op)
+	if e.StatusCode != 0 {
+		msg += fmt.Sprintf(": %d", e.StatusCode)
+	}
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Retryable reports whether the same work may succeed later.
+func (e *Error) Retryable() bool {
+	switch e.Class {
+	case ClassConflict, ClassRateLimited, ClassTransient:
+		return true
+	}
+	return false
+}
+
+// ClassOf returns the class of err, or "" when err is not an *Error.
+func ClassOf(err error) Class {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Class
+	}
+	return ""
+}
