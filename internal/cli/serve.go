@@ -125,7 +125,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 		return nil, err
 	}
 	ctrl, err := reconcile.New(reconcile.Options{
-		NetBox:                 nb,
+		NetBox:                 netbox.Fabrics{Client: nb},
 		Repository:             repos,
 		Engine:                 reconcile.FGD{},
 		ParseURL:               gitport.ParseURL,

@@ -71,9 +71,9 @@ type GitHubOptions struct {
 // GitHub Enterprise). It is safe for concurrent use; work on one repository
 // is serialised.
 type GitHub struct {
-	opts  GitHubOptions
-	http  *http.Client
-	locks gitport.KeyedMutex
+	opts   GitHubOptions
+	http   *http.Client
+	rounds gitport.Rounds
 }
 
 // NewGitHub returns the GitHub port with defaults filled in.
@@ -115,27 +115,15 @@ func NewGitHub(o GitHubOptions) *GitHub {
 		o.RequestTimeout = 30 * time.Second
 	}
 	if o.Sleep == nil {
-		o.Sleep = SleepCtx
+		o.Sleep = gitport.SleepCtx
 	}
 	if o.Rand == nil {
 		o.Rand = rand.Float64
 	}
 	g := &GitHub{opts: o}
 	g.http = g.newHTTPClient()
+	g.rounds = gitport.Rounds{Max: o.MaxAttempts, Sleep: o.Sleep, Rand: o.Rand, Fail: portError}
 	return g
-}
-
-// SleepCtx waits d or until ctx ends: the default Sleep of the ports'
-// compare-and-swap retries.
-func SleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 func (g *GitHub) rand() float64 { return g.opts.Rand() }
@@ -167,28 +155,17 @@ func (g *GitHub) Apply(ctx context.Context, t gitport.Target, dirs []string, pla
 	if err := validateTarget(t, dirs); err != nil {
 		return gitport.Result{}, err
 	}
-	unlock, err := g.locks.Lock(ctx, t.WriterKey())
-	if err != nil {
-		return gitport.Result{}, &gitport.Error{Class: gitport.ClassTransient, Repo: t.Repo, Op: "wait for the repository lock", Message: "cancelled", Err: err}
-	}
-	defer unlock()
+	return g.rounds.Run(ctx, t, func() (func() (gitport.Result, error), error) {
+		s, err := g.session(ctx, t.Repo)
+		if err != nil {
+			return nil, err
+		}
+		return func() (gitport.Result, error) { return s.attempt(ctx, t, dirs, plan) }, nil
+	})
+}
 
-	s, err := g.session(ctx, t.Repo)
-	if err != nil {
-		return gitport.Result{}, err
-	}
-	for attempt := 1; ; attempt++ {
-		res, err := s.attempt(ctx, t, dirs, plan)
-		res.Attempts = attempt
-		if err == nil || gitport.ClassOf(err) != gitport.ClassConflict || attempt >= g.opts.MaxAttempts {
-			return res, err
-		}
-		// Jitter, so that two replicas racing for one branch spread out.
-		wait := time.Duration(g.rand() * float64(time.Duration(attempt)*100*time.Millisecond))
-		if serr := g.opts.Sleep(ctx, wait); serr != nil {
-			return res, &gitport.Error{Class: gitport.ClassTransient, Repo: t.Repo, Op: "retry after conflict", Message: "cancelled", Err: serr}
-		}
-	}
+func portError(t gitport.Target, class gitport.Class, op, msg string, err error) error {
+	return &gitport.Error{Class: class, Repo: t.Repo, Op: op, Message: msg, Err: err}
 }
 
 func validateTarget(t gitport.Target, dirs []string) error {

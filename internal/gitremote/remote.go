@@ -11,7 +11,6 @@ import (
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 
-	"github.com/githedgehog/hnp-gitops/internal/githubapi"
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
@@ -68,10 +67,10 @@ type Options struct {
 // Remote is the repository port over the git protocol. It is safe for
 // concurrent use; work on one repository and branch is serialised.
 type Remote struct {
-	o     Options
-	http  transport.Transport // go-git's smart-HTTP client on o.HTTPClient
-	ssh   transport.Transport
-	locks gitport.KeyedMutex
+	o      Options
+	http   transport.Transport // go-git's smart-HTTP client on o.HTTPClient
+	ssh    transport.Transport
+	rounds gitport.Rounds
 }
 
 // New returns the port with defaults filled in.
@@ -108,9 +107,14 @@ func New(o Options) *Remote {
 		o.Rand = rand.Float64
 	}
 	if o.Sleep == nil {
-		o.Sleep = githubapi.SleepCtx
+		o.Sleep = gitport.SleepCtx
 	}
-	return &Remote{o: o, http: githttp.NewClient(o.HTTPClient), ssh: gitssh.NewClient(nil)}
+	r := &Remote{o: o, http: githttp.NewClient(o.HTTPClient), ssh: gitssh.NewClient(nil)}
+	r.rounds = gitport.Rounds{Max: o.MaxAttempts, Sleep: o.Sleep, Rand: o.Rand,
+		Fail: func(t gitport.Target, class gitport.Class, op, msg string, err error) error {
+			return newError(class, t.Repo, op, msg, err)
+		}}
+	return r
 }
 
 // DefaultURL is the clone URL URLFor gives by default: SSH in scp form when
@@ -158,27 +162,13 @@ func (r *Remote) Apply(ctx context.Context, t gitport.Target, dirs []string, pla
 	if err := validateTarget(t, dirs); err != nil {
 		return gitport.Result{}, err
 	}
-	unlock, err := r.locks.Lock(ctx, t.WriterKey())
-	if err != nil {
-		return gitport.Result{}, newError(gitport.ClassTransient, t.Repo, "wait for the repository lock", "cancelled", err)
-	}
-	defer unlock()
-
-	s, err := r.session(t.Repo)
-	if err != nil {
-		return gitport.Result{}, err
-	}
-	for attempt := 1; ; attempt++ {
-		res, err := s.attempt(ctx, t, dirs, plan)
-		res.Attempts = attempt
-		if err == nil || gitport.ClassOf(err) != gitport.ClassConflict || attempt >= r.o.MaxAttempts {
-			return res, err
+	return r.rounds.Run(ctx, t, func() (func() (gitport.Result, error), error) {
+		s, err := r.session(t.Repo)
+		if err != nil {
+			return nil, err
 		}
-		wait := time.Duration(r.o.Rand() * float64(time.Duration(attempt)*100*time.Millisecond))
-		if serr := r.o.Sleep(ctx, wait); serr != nil {
-			return res, newError(gitport.ClassTransient, t.Repo, "retry after conflict", "cancelled", serr)
-		}
-	}
+		return func() (gitport.Result, error) { return s.attempt(ctx, t, dirs, plan) }, nil
+	})
 }
 
 func validateTarget(t gitport.Target, dirs []string) error {

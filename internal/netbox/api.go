@@ -9,14 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/githedgehog/hnp-gitops/internal/status"
 )
 
-// TimeLayout is the datetime form NetBox accepts in every version (4.0
-// rejects a "Z" suffix).
-const TimeLayout = "2006-01-02T15:04:05+00:00"
-
-// FormatTime formats t for a datetime custom field, in UTC.
-func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+// FormatTime formats t for a datetime custom field (status.FormatTime).
+func FormatTime(t time.Time) string { return status.FormatTime(t) }
 
 func (c *Client) fabricsPath() string { return c.pluginPath + "/" + c.fabrics + "/" }
 func (c *Client) reposPath() string   { return c.pluginPath + "/" + c.repos + "/" }

@@ -1,11 +1,12 @@
 package netbox
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/githedgehog/hnp-gitops/internal/fabric"
 )
 
 // Fabric is the part of a HedgehogFabric the service reads.
@@ -71,19 +72,20 @@ type Status struct {
 	RQWorkersRunning int            `json:"rq-workers-running"`
 }
 
-// Sentinel conditions; an *APIError matches them with errors.Is.
+// Sentinel conditions; an *APIError matches them with errors.Is. They are
+// the core's kinds of failure (internal/fabric), under NetBox's names.
 var (
-	ErrNotFound = errors.New("netbox: not found")
-	ErrAuth     = errors.New("netbox: authentication or permission denied")
-	ErrInvalid  = errors.New("netbox: request rejected")
+	ErrNotFound = fabric.ErrNotFound
+	ErrAuth     = fabric.ErrUnauthorized
+	ErrInvalid  = fabric.ErrRejected
 	// ErrUnknownCustomField is a 400 naming a custom field NetBox does not
 	// have ("Unknown field name ... in custom field data").
-	ErrUnknownCustomField = errors.New("netbox: unknown custom field")
+	ErrUnknownCustomField = fabric.ErrUnknownStatusField
 	// ErrBlankModelField is a 400 in which NetBox's validation of the whole
 	// object refused a field the request did not send ("This field cannot
 	// be blank."): HNP 705549aa's fabric JSON fields, which lack
 	// blank=True (BlankFields names them).
-	ErrBlankModelField = errors.New("netbox: a stored field of the object fails validation")
+	ErrBlankModelField = fabric.ErrBlankField
 )
 
 // APIError is a non-2xx answer from NetBox.
@@ -148,3 +150,6 @@ func (e *APIError) BlankFields() []string {
 
 // Temporary reports whether retrying later may help (5xx).
 func (e *APIError) Temporary() bool { return e.StatusCode >= 500 }
+
+// AnswerCode is NetBox's HTTP status (fabric.Answered).
+func (e *APIError) AnswerCode() int { return e.StatusCode }

@@ -6,52 +6,46 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/githedgehog/hnp-gitops/internal/githubapi"
+	"github.com/githedgehog/hnp-gitops/internal/fabric"
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/metrics"
-	"github.com/githedgehog/hnp-gitops/internal/netbox"
 )
 
-// FabricReader reads the NetBox objects a reconcile starts from.
+// FabricReader reads the objects a reconcile starts from.
 type FabricReader interface {
-	GetFabric(ctx context.Context, id int64) (*netbox.Fabric, error)
-	GetGitRepository(ctx context.Context, id int64) (*netbox.GitRepository, error)
+	Fabric(ctx context.Context, id int64) (fabric.Fabric, error)
+	Repository(ctx context.Context, id int64) (fabric.Repository, error)
 }
 
-// StatusWriter writes a fabric's status custom fields and returns the
-// request id NetBox gave the write.
+// StatusWriter writes a fabric's status custom fields in one write and
+// returns the request id the store gave it.
 type StatusWriter interface {
-	UpdateFabricCustomFields(ctx context.Context, id int64, fields map[string]any) (requestID string, err error)
+	WriteStatus(ctx context.Context, id int64, fields map[string]string) (requestID string, err error)
 }
 
-// FabricLister lists fabrics, for the resync.
+// FabricLister lists fabrics, all of them (repositoryID 0) or those of one
+// repository, for the resync and a repository's change.
 type FabricLister interface {
-	ListFabrics(ctx context.Context, filter url.Values) ([]netbox.Fabric, error)
+	Fabrics(ctx context.Context, repositoryID int64) ([]fabric.Fabric, error)
 }
 
-// NetBox is everything the controller needs of NetBox; *netbox.Client
-// satisfies it.
+// NetBox is everything the controller needs of the fabric store; the
+// NetBox adapter netbox.Fabrics provides it. Its errors match fabric's
+// kinds (fabric.ErrNotFound...).
 type NetBox interface {
 	FabricReader
 	StatusWriter
 	FabricLister
 }
 
-var (
-	_ NetBox     = (*netbox.Client)(nil)
-	_ Repository = (*githubapi.GitHub)(nil)
-)
-
-// Repository lands one commit on a repository and branch;
-// *githubapi.GitHub satisfies it.
-type Repository interface {
-	Apply(ctx context.Context, t gitport.Target, dirs []string, plan gitport.PlanFunc) (gitport.Result, error)
-}
+// Repository lands one commit on a repository and branch: the repository
+// port (gitport.Repository), provided by the githubapi and gitremote
+// adapters through gitport.Router.
+type Repository = gitport.Repository
 
 // Defaults of Options.
 const (
@@ -95,10 +89,6 @@ type Options struct {
 	DefaultArchiveStrategy string // "delete" or "rename_with_extension"
 	CreateMissingBranch    bool
 	PullRequestBranch      string
-	// ResyncFilter is the query of the resync's fabric listing. The
-	// default lists the full representation, because brief=1 drops
-	// custom_fields.
-	ResyncFilter url.Values
 
 	Now  func() time.Time // timestamps written to NetBox; default time.Now
 	Rand func() float64   // jitter in [0,1); default math/rand/v2

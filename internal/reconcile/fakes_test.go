@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/githedgehog/hnp-gitops/internal/fabric"
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
 	"github.com/githedgehog/hnp-gitops/internal/status"
@@ -34,8 +35,8 @@ type fakeNetBox struct {
 	nextReq  int
 	// listGate, when set, is received from before each ListFabrics answers.
 	listGate chan struct{}
-	filters  []url.Values // the filter of every ListFabrics call
-	listErr  []error      // errors ListFabrics returns first
+	listed   []int64 // the repositoryID of every Fabrics call
+	listErr  []error // errors ListFabrics returns first
 }
 
 type patch struct {
@@ -85,33 +86,32 @@ func cloneFabric(f *netbox.Fabric) *netbox.Fabric {
 	return &c
 }
 
-func (n *fakeNetBox) GetFabric(_ context.Context, id int64) (*netbox.Fabric, error) {
+func (n *fakeNetBox) Fabric(_ context.Context, id int64) (fabric.Fabric, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.gets[id]++
 	if errs := n.getErrs[id]; len(errs) > 0 {
 		n.getErrs[id] = errs[1:]
-		return nil, errs[0]
+		return fabric.Fabric{}, errs[0]
 	}
 	f, ok := n.fabrics[id]
 	if !ok {
-		return nil, &netbox.APIError{Method: "GET", Path: "/api/plugins/hedgehog/fabrics/x/", StatusCode: 404, Detail: "No HedgehogFabric matches the given query."}
+		return fabric.Fabric{}, &netbox.APIError{Method: "GET", Path: "/api/plugins/hedgehog/fabrics/x/", StatusCode: 404, Detail: "No HedgehogFabric matches the given query."}
 	}
-	return cloneFabric(f), nil
+	return cloneFabric(f).Core(), nil
 }
 
-func (n *fakeNetBox) GetGitRepository(_ context.Context, id int64) (*netbox.GitRepository, error) {
+func (n *fakeNetBox) Repository(_ context.Context, id int64) (fabric.Repository, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	r, ok := n.repos[id]
 	if !ok {
-		return nil, &netbox.APIError{Method: "GET", Path: "/api/plugins/hedgehog/git-repos-api/x/", StatusCode: 404}
+		return fabric.Repository{}, &netbox.APIError{Method: "GET", Path: "/api/plugins/hedgehog/git-repos-api/x/", StatusCode: 404}
 	}
-	c := *r
-	return &c, nil
+	return fabric.Repository{ID: r.ID, Name: r.Name, URL: r.URL, Branch: r.Branch()}, nil
 }
 
-func (n *fakeNetBox) UpdateFabricCustomFields(_ context.Context, id int64, fields map[string]any) (string, error) {
+func (n *fakeNetBox) WriteStatus(_ context.Context, id int64, fields map[string]string) (string, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if len(n.patchErr) > 0 {
@@ -129,7 +129,7 @@ func (n *fakeNetBox) UpdateFabricCustomFields(_ context.Context, id int64, field
 	for k, v := range fields {
 		copied[k] = v
 		if k == status.FieldStatus {
-			s := status.Status(v.(string))
+			s := status.Status(v)
 			f.CustomFields[k] = map[string]any{"value": string(s), "label": status.Labels[s]}
 		} else {
 			f.CustomFields[k] = v
@@ -139,8 +139,8 @@ func (n *fakeNetBox) UpdateFabricCustomFields(_ context.Context, id int64, field
 	return req, nil
 }
 
-// ListFabrics applies the git_repository_id filter, as NetBox does.
-func (n *fakeNetBox) ListFabrics(ctx context.Context, filter url.Values) ([]netbox.Fabric, error) {
+// Fabrics applies the repository filter, as NetBox does.
+func (n *fakeNetBox) Fabrics(ctx context.Context, repositoryID int64) ([]fabric.Fabric, error) {
 	if n.listGate != nil {
 		select {
 		case <-n.listGate:
@@ -151,7 +151,7 @@ func (n *fakeNetBox) ListFabrics(ctx context.Context, filter url.Values) ([]netb
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.lists++
-	n.filters = append(n.filters, filter)
+	n.listed = append(n.listed, repositoryID)
 	if len(n.listErr) > 0 {
 		err := n.listErr[0]
 		n.listErr = n.listErr[1:]
@@ -159,15 +159,15 @@ func (n *fakeNetBox) ListFabrics(ctx context.Context, filter url.Values) ([]netb
 	}
 	ids := make([]int64, 0, len(n.fabrics))
 	for id, f := range n.fabrics {
-		if r := filter.Get("git_repository_id"); r != "" && r != fmt.Sprint(f.GitRepositoryID) {
+		if repositoryID > 0 && repositoryID != f.GitRepositoryID {
 			continue
 		}
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
-	out := make([]netbox.Fabric, 0, len(ids))
+	out := make([]fabric.Fabric, 0, len(ids))
 	for _, id := range ids {
-		out = append(out, *cloneFabric(n.fabrics[id]))
+		out = append(out, cloneFabric(n.fabrics[id]).Core())
 	}
 	return out, nil
 }

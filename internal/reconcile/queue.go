@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/githedgehog/hnp-gitops/internal/fabric"
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
-	"github.com/githedgehog/hnp-gitops/internal/netbox"
 )
 
 // itemState is where a fabric key is in the queue.
@@ -40,8 +40,8 @@ type item struct {
 // where it lands.
 type job struct {
 	id       int64
-	fabric   *netbox.Fabric
-	repo     *netbox.GitRepository
+	fabric   *fabric.Fabric
+	repo     *fabric.Repository
 	target   gitport.Target
 	dir      string   // the FGD path in the repository, "" = root
 	requests []string // NetBox request ids of the triggers

@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/githedgehog/hnp-gitops/internal/fabric"
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
-	"github.com/githedgehog/hnp-gitops/internal/netbox"
 	redactpkg "github.com/githedgehog/hnp-gitops/internal/redact"
 	"github.com/githedgehog/hnp-gitops/internal/status"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
@@ -65,14 +65,14 @@ func (e terminalError) Unwrap() error { return e.err }
 func classify(err error) (retry bool, after time.Duration) {
 	var term terminalError
 	var gerr *gitport.Error
-	var nerr *netbox.APIError
 	switch {
 	case errors.As(err, &term):
 		return false, 0
 	case errors.As(err, &gerr):
 		return gerr.Retryable(), gerr.RetryAfter
-	case errors.As(err, &nerr):
-		return nerr.Temporary(), 0
+	}
+	if temporary, answered := fabric.Temporary(err); answered {
+		return temporary, 0
 	}
 	// Network errors, timeouts and anything unknown: try again later.
 	return true, 0
@@ -82,11 +82,11 @@ func classify(err error) (retry bool, after time.Duration) {
 // may carry) from a message before it goes anywhere.
 func redact(s string) string { return redactpkg.URLUserinfo(s) }
 
-// currentFields reads the four status custom fields of a fabric.
-func currentFields(f *netbox.Fabric) map[string]string {
+// currentFields copies the four status custom fields of a fabric.
+func currentFields(f *fabric.Fabric) map[string]string {
 	cur := make(map[string]string, len(status.Fields))
 	for _, name := range status.Fields {
-		cur[name] = f.CustomFieldString(name)
+		cur[name] = f.Status[name]
 	}
 	return cur
 }
@@ -94,8 +94,8 @@ func currentFields(f *netbox.Fabric) map[string]string {
 // setStatus writes the fields of want whose value differs from cur, in one
 // PATCH, and updates cur. Nothing is written when nothing differs, so the
 // service's own writes never cause another write.
-func (c *Controller) setStatus(ctx context.Context, f *netbox.Fabric, cur, want map[string]string) error {
-	patch := map[string]any{}
+func (c *Controller) setStatus(ctx context.Context, f *fabric.Fabric, cur, want map[string]string) error {
+	patch := map[string]string{}
 	for k, v := range want {
 		if !sameValue(k, cur[k], v) {
 			patch[k] = v
@@ -104,16 +104,14 @@ func (c *Controller) setStatus(ctx context.Context, f *netbox.Fabric, cur, want 
 	if len(patch) == 0 {
 		return nil
 	}
-	id, err := c.o.NetBox.UpdateFabricCustomFields(ctx, f.ID, patch)
+	id, err := c.o.NetBox.WriteStatus(ctx, f.ID, patch)
 	if err != nil {
-		c.o.Metrics.StatusWriteFailed(errorCode(err))
+		c.o.Metrics.StatusWriteFailed(fabric.Code(err))
 		return statusWriteError(f.Name, err)
 	}
 	c.own.add(id)
 	c.o.Metrics.StatusWrite()
-	for k, v := range patch {
-		cur[k] = v.(string)
-	}
+	maps.Copy(cur, patch)
 	return nil
 }
 
@@ -124,27 +122,16 @@ var errNotSetUp = errors.New("NetBox lacks the status custom fields (run `hnp-gi
 
 // statusWriteError explains a failed status write, naming the fix when
 // the adapter classified NetBox's answer.
-func statusWriteError(fabric string, err error) error {
-	var aerr *netbox.APIError
+func statusWriteError(name string, err error) error {
 	switch {
-	case errors.Is(err, netbox.ErrBlankModelField) && errors.As(err, &aerr):
+	case errors.Is(err, fabric.ErrBlankField):
 		return fmt.Errorf("write status of fabric %s: NetBox refused the write because HNP's fabric fields %s lack blank=True; "+
 			"apply the one-line HNP patch in docs/install.md#hnp-prerequisites. The GitOps directory is still reconciled: %w",
-			fabric, strings.Join(aerr.BlankFields(), ", "), err)
-	case errors.Is(err, netbox.ErrUnknownCustomField):
-		return fmt.Errorf("write status of fabric %s: %w: %w", fabric, errNotSetUp, err)
+			name, strings.Join(fabric.BlankFields(err), ", "), err)
+	case errors.Is(err, fabric.ErrUnknownStatusField):
+		return fmt.Errorf("write status of fabric %s: %w: %w", name, errNotSetUp, err)
 	}
-	return fmt.Errorf("write status of fabric %s: %w", fabric, err)
-}
-
-// errorCode is the HTTP status of a NetBox error, or "error" when NetBox
-// did not answer, for the metrics' code label.
-func errorCode(err error) string {
-	var aerr *netbox.APIError
-	if errors.As(err, &aerr) {
-		return strconv.Itoa(aerr.StatusCode)
-	}
-	return "error"
+	return fmt.Errorf("write status of fabric %s: %w", name, err)
 }
 
 // sameValue compares a field as read with the value the service would
@@ -173,8 +160,8 @@ func (c *Controller) resolve(ctx context.Context, id int64, requests, reasons []
 		out := c.failure(ctx, j, err, st, msg, nil)
 		return j, &out
 	}
-	f, err := c.o.NetBox.GetFabric(ctx, id)
-	if errors.Is(err, netbox.ErrNotFound) {
+	f, err := c.o.NetBox.Fabric(ctx, id)
+	if errors.Is(err, fabric.ErrNotFound) {
 		// Deleted: nothing to write a status to, and its directory stays.
 		out := c.outcome(j)
 		out.Result = ResultDeleted
@@ -184,20 +171,20 @@ func (c *Controller) resolve(ctx context.Context, id int64, requests, reasons []
 	if err != nil {
 		return fail(err, "", "")
 	}
-	j.fabric = f
-	if f.GitRepositoryID == 0 {
+	j.fabric = &f
+	if f.RepositoryID == 0 {
 		return fail(terminalError{errors.New("fabric has no git repository")}, status.Error,
 			"fabric has no git repository: choose one in NetBox")
 	}
-	repo, err := c.o.NetBox.GetGitRepository(ctx, f.GitRepositoryID)
-	if errors.Is(err, netbox.ErrNotFound) {
+	repo, err := c.o.NetBox.Repository(ctx, f.RepositoryID)
+	if errors.Is(err, fabric.ErrNotFound) {
 		return fail(terminalError{err}, status.Error,
-			fmt.Sprintf("git repository %d of the fabric was not found in NetBox", f.GitRepositoryID))
+			fmt.Sprintf("git repository %d of the fabric was not found in NetBox", f.RepositoryID))
 	}
 	if err != nil {
 		return fail(err, "", "")
 	}
-	j.repo = repo
+	j.repo = &repo
 	r, err := c.o.ParseURL(repo.URL)
 	if err != nil {
 		return fail(terminalError{err}, status.Error,
@@ -205,11 +192,11 @@ func (c *Controller) resolve(ctx context.Context, id int64, requests, reasons []
 	}
 	j.target = gitport.Target{
 		Repo:                r,
-		Branch:              repo.Branch(),
+		Branch:              repo.Branch,
 		CreateMissingBranch: c.o.CreateMissingBranch,
 		PullRequestBranch:   c.o.PullRequestBranch,
 	}
-	dir, err := c.o.Engine.CheckDir(f.GitOpsDirectory)
+	dir, err := c.o.Engine.CheckDir(f.Directory)
 	if err != nil {
 		return fail(terminalError{err}, status.InvalidStructure, err.Error())
 	}
@@ -261,7 +248,7 @@ func (c *Controller) outcome(j *job) Outcome {
 	out := Outcome{FabricID: j.id, Directory: j.dir, Time: c.o.Now()}
 	if j.fabric != nil {
 		out.FabricName = j.fabric.Name
-		out.Status = status.Status(j.fabric.CustomFieldString(status.FieldStatus))
+		out.Status = status.Status(j.fabric.Status[status.FieldStatus])
 	}
 	if j.target.Repo.Name != "" {
 		out.Repository = j.target.Repo.String()
@@ -487,10 +474,10 @@ func statusAfter(cur map[string]string, r applied) map[string]string {
 	switch {
 	case r.changed:
 		want[status.FieldCommitURL] = r.link
-		want[status.FieldLastSync] = netbox.FormatTime(r.now)
+		want[status.FieldLastSync] = status.FormatTime(r.now)
 	case r.conflict == "" && (cur[status.FieldStatus] != string(status.Initialized) || cur[status.FieldError] != ""):
 		// Confirmed in its target state after a status that said otherwise.
-		want[status.FieldLastSync] = netbox.FormatTime(r.now)
+		want[status.FieldLastSync] = status.FormatTime(r.now)
 		if cur[status.FieldCommitURL] == "" && r.link != "" {
 			want[status.FieldCommitURL] = r.link
 		}

@@ -2,9 +2,6 @@ package reconcile
 
 import (
 	"context"
-	"maps"
-	"net/url"
-	"strconv"
 	"sync"
 )
 
@@ -98,12 +95,7 @@ func (c *Controller) runRepositories(ctx context.Context) {
 
 // fanOutRepository lists the fabrics of one repository and queues them.
 func (c *Controller) fanOutRepository(ctx context.Context, repoID int64, ch repoChange) {
-	filter := url.Values{}
-	if c.o.ResyncFilter != nil {
-		filter = maps.Clone(c.o.ResyncFilter)
-	}
-	filter.Set("git_repository_id", strconv.FormatInt(repoID, 10))
-	fabrics, err := c.o.NetBox.ListFabrics(ctx, filter)
+	fabrics, err := c.o.NetBox.Fabrics(ctx, repoID)
 	if err != nil {
 		if ctx.Err() == nil {
 			c.log.Warn("reconcile: listing the fabrics of a changed repository failed, left to the resync",
@@ -115,7 +107,7 @@ func (c *Controller) fanOutRepository(ctx context.Context, repoID int64, ch repo
 	for i := range fabrics {
 		// Check the answer too: a filter NetBox did not apply must not
 		// queue every fabric.
-		if fabrics[i].GitRepositoryID != repoID {
+		if fabrics[i].RepositoryID != repoID {
 			continue
 		}
 		c.q.add(fabrics[i].ID, ch.reason, ch.requestID)

@@ -3,7 +3,6 @@ package reconcile
 import (
 	"errors"
 	"log/slog"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -14,10 +13,10 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/testkit"
 )
 
-func (n *fakeNetBox) listFilters() []url.Values {
+func (n *fakeNetBox) listFilters() []int64 {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return append([]url.Values(nil), n.filters...)
+	return append([]int64(nil), n.listed...)
 }
 
 // A repository change queues exactly the fabrics on that repository, and
@@ -48,7 +47,7 @@ func TestEnqueueRepositoryQueuesItsFabricsInOneCommit(t *testing.T) {
 	if _, ok := h.c.LastOutcome(3); ok {
 		t.Error("fabric 3 on another repository was reconciled")
 	}
-	if diff := cmp.Diff([]url.Values{{"git_repository_id": {"1"}}}, h.nb.listFilters()); diff != "" {
+	if diff := cmp.Diff([]int64{1}, h.nb.listFilters()); diff != "" {
 		t.Errorf("list filters (-want +got):\n%s", diff)
 	}
 }

@@ -16,7 +16,7 @@ import (
 // field is not supported the same way by every NetBox version, and brief=1
 // would drop custom_fields.
 func (c *Controller) Resync(ctx context.Context, full bool) (int, error) {
-	fabrics, err := c.o.NetBox.ListFabrics(ctx, c.o.ResyncFilter)
+	fabrics, err := c.o.NetBox.Fabrics(ctx, 0)
 	if err != nil {
 		return 0, fmt.Errorf("reconcile: resync: %w", err)
 	}
@@ -24,7 +24,7 @@ func (c *Controller) Resync(ctx context.Context, full bool) (int, error) {
 	n := 0
 	for i := range fabrics {
 		f := &fabrics[i]
-		st := status.Status(f.CustomFieldString(status.FieldStatus))
+		st := status.Status(f.Status[status.FieldStatus])
 		if st == "" {
 			st = status.NotInitialized
 		}

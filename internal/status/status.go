@@ -6,6 +6,8 @@
 // must recognise the service's own writes) and the reconciler.
 package status
 
+import "time"
+
 // Custom field names on netbox_hedgehog.hedgehogfabric.
 const (
 	FieldStatus    = "gitops_directory_status" // select, one of the Status values
@@ -41,3 +43,10 @@ var Labels = map[Status]string{
 	Error:            "Error",
 	InvalidStructure: "Invalid structure",
 }
+
+// TimeLayout is the datetime form of FieldLastSync: the one NetBox accepts
+// in every version (4.0 rejects a "Z" suffix).
+const TimeLayout = "2006-01-02T15:04:05+00:00"
+
+// FormatTime formats t for FieldLastSync, in UTC.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
