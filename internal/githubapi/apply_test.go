@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
-	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )
 

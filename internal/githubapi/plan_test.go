@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
-	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )

@@ -9,7 +9,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/githubapi"
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
-	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
-	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // The user's acceptance case over git http-backend: three files in raw/,

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
-	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // BenchmarkApply measures one Apply over git http-backend on loopback: the

@@ -11,7 +11,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
-	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 )
 

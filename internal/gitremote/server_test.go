@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // gitServer serves the bare repositories under root with git http-backend

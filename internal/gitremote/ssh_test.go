@@ -20,7 +20,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
-	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // sshServer runs git upload-pack / receive-pack (the real git binary) for

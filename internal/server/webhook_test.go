@@ -14,7 +14,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/metrics"
 	"github.com/githedgehog/hnp-gitops/internal/server"
-	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
 )
 

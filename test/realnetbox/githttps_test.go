@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // Basic-auth credentials of the git server (fake).

@@ -24,7 +24,7 @@ import (
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
-	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // TestHNPIsTheArchive: the plugin NetBox runs is the published archive's,

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 var latencyFabrics = flag.Int("realnetbox.latency", 3,

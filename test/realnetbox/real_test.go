@@ -13,7 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 var record = flag.Bool("realnetbox.record", false, "write the webhook deliveries the real worker sends to testdata/real-netbox/webhooks")

@@ -15,7 +15,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/cli"
 	"github.com/githedgehog/hnp-gitops/internal/status"
-	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 	"github.com/githedgehog/hnp-gitops/test/harness"
 )

@@ -9,7 +9,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/githubapi"
 	"github.com/githedgehog/hnp-gitops/internal/githubapi/githubapp"
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
-	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 const fgdDir = "gitops/hedgehog/fabric-1"

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/githubapi/githubapp"
-	"github.com/githedgehog/hnp-gitops/internal/testkit"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )
 
