@@ -42,7 +42,7 @@ $rt "$out/hookload" -rate 1000 -duration "$dur" -rounds "$rounds" | tee "$out/ho
 
 echo
 echo "## GitHub requests for the acceptance case: Git Data API vs the plugin's Contents-API approach"
-go test -count=1 -run 'TestCompareWithContentsAPI' -v ./internal/gitrepo > "$out/github.txt"
+go test -count=1 -run 'TestCompareWithContentsAPI' -v ./internal/githubapi > "$out/github.txt"
 grep -vE '^(=== RUN|--- PASS|PASS|ok)' "$out/github.txt" || true
 
 echo

@@ -12,6 +12,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/metrics"
 	"github.com/githedgehog/hnp-gitops/internal/server"
 	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
+	"github.com/githedgehog/hnp-gitops/test/nbwire"
 )
 
 type nopQueue struct{}
@@ -25,7 +26,7 @@ func benchRun(b *testing.B, h http.Handler) {
 	pre := fabric{id: 7, status: "initialized"}
 	post := pre
 	post.description = "edited"
-	body := delivery(b, netboxhook.Form46, "updated", "r-bench", &pre, &post)
+	body := delivery(b, nbwire.Form46, "updated", "r-bench", &pre, &post)
 	sig := netboxhook.Sign([]byte(testSecret), body)
 	rd := bytes.NewReader(body)
 	req := httptest.NewRequest(http.MethodPost, "/webhooks/netbox", rd)

@@ -11,8 +11,9 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/githedgehog/hnp-gitops/internal/metrics"
-	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
+	"github.com/githedgehog/hnp-gitops/test/nbwire"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // fakeQueue deduplicates by fabric id like the real queue, and records
@@ -131,7 +132,7 @@ func (f fabric) customFields() map[string]any {
 
 // delivery builds the body NetBox of the given form sends when pre becomes
 // post (nil pre: created; nil post: deleted).
-func delivery(t testing.TB, form netboxhook.Form, event, requestID string, pre, post *fabric) []byte {
+func delivery(t testing.TB, form nbwire.Form, event, requestID string, pre, post *fabric) []byte {
 	t.Helper()
 	ev := &netboxhook.Event{
 		Event: event, Timestamp: time.Date(2026, 3, 6, 15, 11, 23, 503186000, time.UTC),
@@ -150,7 +151,7 @@ func delivery(t testing.TB, form netboxhook.Form, event, requestID string, pre, 
 	if post != nil {
 		ev.Postchange = post.snapshot()
 	}
-	b, err := netboxhook.Body(form, ev)
+	b, err := nbwire.Body(form, ev)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/server"
 	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
+	"github.com/githedgehog/hnp-gitops/test/nbwire"
 )
 
 func listen(t *testing.T) net.Listener {
@@ -130,7 +131,7 @@ func TestServeWebhookOverTCP(t *testing.T) {
 	pre := fabric{id: 9, status: "initialized"}
 	post := pre
 	post.description = "edited"
-	body := delivery(t, netboxhook.Form46, "updated", "r-tcp", &pre, &post)
+	body := delivery(t, nbwire.Form46, "updated", "r-tcp", &pre, &post)
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	req.Header.Set(netboxhook.SignatureHeader, sign(body))
 	resp, err := client.Do(req)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/server"
 	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
+	"github.com/githedgehog/hnp-gitops/test/nbwire"
 )
 
 // repoQueue is a fakeQueue that also takes git repository changes.
@@ -34,7 +35,7 @@ func (q *repoQueue) Repos() []string {
 
 // repoDelivery builds the body NetBox of the given form sends for an event
 // of git repository 3 (nil pre: created; nil post: deleted).
-func repoDelivery(t testing.TB, form netboxhook.Form, event, requestID string, pre, post map[string]any) []byte {
+func repoDelivery(t testing.TB, form nbwire.Form, event, requestID string, pre, post map[string]any) []byte {
 	t.Helper()
 	ev := &netboxhook.Event{
 		Event: event, Timestamp: time.Date(2026, 3, 6, 15, 11, 23, 503186000, time.UTC),
@@ -51,7 +52,7 @@ func repoDelivery(t testing.TB, form netboxhook.Form, event, requestID string, p
 	for k, v := range cur {
 		ev.Data[k] = v
 	}
-	b, err := netboxhook.Body(form, ev)
+	b, err := nbwire.Body(form, ev)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestWebhookRepository(t *testing.T) {
 	}{
 		{
 			name:      "4.2 default_branch updated",
-			body:      repoDelivery(t, netboxhook.Form40, "updated", "r-42", repo(""), func() map[string]any { r := repo(""); r["default_branch"] = "prod"; return r }()),
+			body:      repoDelivery(t, nbwire.Form40, "updated", "r-42", repo(""), func() map[string]any { r := repo(""); r["default_branch"] = "prod"; return r }()),
 			wantRepos: []string{"3 webhook repository updated r-42"},
 			wantCount: map[string]float64{"accepted": 1},
 		},
@@ -83,40 +84,40 @@ func TestWebhookRepository(t *testing.T) {
 			// A new repository has no fabric yet: a fabric's own event
 			// covers the fabric created on it.
 			name:      "4.2 created is ignored",
-			body:      repoDelivery(t, netboxhook.Form40, "created", "r-42", nil, repo("")),
+			body:      repoDelivery(t, nbwire.Form40, "created", "r-42", nil, repo("")),
 			wantCount: map[string]float64{"ignored": 1},
 		},
 		{
 			name:      "4.6 created is ignored",
-			body:      repoDelivery(t, netboxhook.Form46, "created", "r-46", nil, repo("")),
+			body:      repoDelivery(t, nbwire.Form46, "created", "r-46", nil, repo("")),
 			wantCount: map[string]float64{"ignored": 1},
 		},
 		{
 			name:      "4.6 push_branch updated",
-			body:      repoDelivery(t, netboxhook.Form46, "updated", "r-46", repo(""), repo("gitops")),
+			body:      repoDelivery(t, nbwire.Form46, "updated", "r-46", repo(""), repo("gitops")),
 			wantRepos: []string{"3 webhook repository updated r-46"},
 			wantCount: map[string]float64{"accepted": 1},
 		},
 		{
 			name:      "4.6 updated without a request id",
-			body:      repoDelivery(t, netboxhook.Form46, "updated", "", repo(""), repo("gitops")),
+			body:      repoDelivery(t, nbwire.Form46, "updated", "", repo(""), repo("gitops")),
 			wantRepos: []string{"3 webhook repository updated "},
 			wantCount: map[string]float64{"accepted": 1},
 		},
 		{
 			name:      "4.7 deleted is ignored",
-			body:      repoDelivery(t, netboxhook.Form47, "deleted", "r-del", repo(""), nil),
+			body:      repoDelivery(t, nbwire.Form47, "deleted", "r-del", repo(""), nil),
 			wantCount: map[string]float64{"ignored": 1},
 		},
 		{
 			name:      "4.2 updated, queue without repositories",
-			body:      repoDelivery(t, netboxhook.Form40, "updated", "r-42", repo(""), repo("gitops")),
+			body:      repoDelivery(t, nbwire.Form40, "updated", "r-42", repo(""), repo("gitops")),
 			noRepos:   true,
 			wantCount: map[string]float64{"ignored": 1},
 		},
 		{
 			name:      "4.6 updated, queue without repositories",
-			body:      repoDelivery(t, netboxhook.Form46, "updated", "r-46", repo(""), repo("gitops")),
+			body:      repoDelivery(t, nbwire.Form46, "updated", "r-46", repo(""), repo("gitops")),
 			noRepos:   true,
 			wantCount: map[string]float64{"ignored": 1},
 		},
@@ -153,7 +154,7 @@ func TestWebhookRepositoryBadSignature(t *testing.T) {
 	t.Parallel()
 	q := &repoQueue{}
 	hs := newHarness(t, func(o *server.Options) { o.Queue = q })
-	b := repoDelivery(t, netboxhook.Form46, "updated", "r", nil, map[string]any{"push_branch": "x"})
+	b := repoDelivery(t, nbwire.Form46, "updated", "r", nil, map[string]any{"push_branch": "x"})
 	rec := hs.do(post(b, netboxhook.Sign([]byte("other"), b)))
 	if rec.Code != http.StatusUnauthorized {
 		t.Fatalf("status %d, want 401", rec.Code)

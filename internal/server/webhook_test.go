@@ -14,8 +14,9 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/metrics"
 	"github.com/githedgehog/hnp-gitops/internal/server"
-	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
+	"github.com/githedgehog/hnp-gitops/test/nbwire"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 const (
@@ -107,9 +108,9 @@ func TestWebhook(t *testing.T) {
 		}
 		return b
 	}
-	valid42 := delivery(t, netboxhook.Form40, "created", "r-42", nil, &created)
-	valid46 := delivery(t, netboxhook.Form46, "updated", "r-46", &created, &edited)
-	huge := delivery(t, netboxhook.Form46, "updated", "r-huge", &created, &fabric{id: 7, description: strings.Repeat("x", 70<<10)})
+	valid42 := delivery(t, nbwire.Form40, "created", "r-42", nil, &created)
+	valid46 := delivery(t, nbwire.Form46, "updated", "r-46", &created, &edited)
+	huge := delivery(t, nbwire.Form46, "updated", "r-huge", &created, &fabric{id: 7, description: strings.Repeat("x", 70<<10)})
 
 	tests := []struct {
 		name      string
@@ -239,7 +240,7 @@ func TestWebhook(t *testing.T) {
 		{
 			name: "another object type",
 			req: func() *http.Request {
-				b, _ := netboxhook.Body(netboxhook.Form46, &netboxhook.Event{Event: "updated", ObjectType: "dcim.device", Data: map[string]any{"id": 7}})
+				b, _ := nbwire.Body(nbwire.Form46, &netboxhook.Event{Event: "updated", ObjectType: "dcim.device", Data: map[string]any{"id": 7}})
 				return post(b, sign(b))
 			},
 			wantCode:  202,
@@ -248,7 +249,7 @@ func TestWebhook(t *testing.T) {
 		{
 			name: "another plugin model, 4.2",
 			req: func() *http.Request {
-				b, _ := netboxhook.Body(netboxhook.Form40, &netboxhook.Event{Event: "updated", Model: "gitrepository", Data: map[string]any{"id": 3}})
+				b, _ := nbwire.Body(nbwire.Form40, &netboxhook.Event{Event: "updated", Model: "gitrepository", Data: map[string]any{"id": 3}})
 				return post(b, sign(b))
 			},
 			wantCode:  202,
@@ -257,7 +258,7 @@ func TestWebhook(t *testing.T) {
 		{
 			name: "fabric deleted",
 			req: func() *http.Request {
-				b := delivery(t, netboxhook.Form47, "deleted", "r-del", &initialized, nil)
+				b := delivery(t, nbwire.Form47, "deleted", "r-del", &initialized, nil)
 				return post(b, sign(b))
 			},
 			wantCode:  202,
@@ -266,7 +267,7 @@ func TestWebhook(t *testing.T) {
 		{
 			name: "job event",
 			req: func() *http.Request {
-				b, _ := netboxhook.Body(netboxhook.Form47, &netboxhook.Event{Event: "job_started", ObjectType: "netbox_hedgehog.hedgehogfabric", Data: map[string]any{"id": 7}})
+				b, _ := nbwire.Body(nbwire.Form47, &netboxhook.Event{Event: "job_started", ObjectType: "netbox_hedgehog.hedgehogfabric", Data: map[string]any{"id": 7}})
 				return post(b, sign(b))
 			},
 			wantCode:  202,
@@ -275,7 +276,7 @@ func TestWebhook(t *testing.T) {
 		{
 			name: "own write, known request id (4.6)",
 			req: func() *http.Request {
-				b := delivery(t, netboxhook.Form46, "updated", ownRequest, &created, &initializing)
+				b := delivery(t, nbwire.Form46, "updated", ownRequest, &created, &initializing)
 				return post(b, sign(b))
 			},
 			wantCode:  202,
@@ -284,7 +285,7 @@ func TestWebhook(t *testing.T) {
 		{
 			name: "own write, known request id (4.2), even with other changes",
 			req: func() *http.Request {
-				b := delivery(t, netboxhook.Form40, "updated", ownRequest, &created, &edited)
+				b := delivery(t, nbwire.Form40, "updated", ownRequest, &created, &edited)
 				return post(b, sign(b))
 			},
 			wantCode:  202,
@@ -293,7 +294,7 @@ func TestWebhook(t *testing.T) {
 		{
 			name: "own write, unknown request id, only status fields changed",
 			req: func() *http.Request {
-				b := delivery(t, netboxhook.Form47, "updated", "other-replica", &initializing, &initialized)
+				b := delivery(t, nbwire.Form47, "updated", "other-replica", &initializing, &initialized)
 				return post(b, sign(b))
 			},
 			wantCode:  202,
@@ -302,7 +303,7 @@ func TestWebhook(t *testing.T) {
 		{
 			name: "own error write, only status fields changed",
 			req: func() *http.Request {
-				b := delivery(t, netboxhook.Form40, "updated", "", &initializing, &failed)
+				b := delivery(t, nbwire.Form40, "updated", "", &initializing, &failed)
 				return post(b, sign(b))
 			},
 			wantCode:  202,
@@ -311,7 +312,7 @@ func TestWebhook(t *testing.T) {
 		{
 			name: "user sets status to not_initialized",
 			req: func() *http.Request {
-				b := delivery(t, netboxhook.Form46, "updated", "r-user", &initialized, &userReset)
+				b := delivery(t, nbwire.Form46, "updated", "r-user", &initialized, &userReset)
 				return post(b, sign(b))
 			},
 			wantCode:  202,
@@ -321,7 +322,7 @@ func TestWebhook(t *testing.T) {
 		{
 			name: "user save that changes nothing",
 			req: func() *http.Request {
-				b := delivery(t, netboxhook.Form46, "updated", "r-noop", &initialized, &initialized)
+				b := delivery(t, nbwire.Form46, "updated", "r-noop", &initialized, &initialized)
 				return post(b, sign(b))
 			},
 			wantCode:  202,
@@ -396,7 +397,7 @@ func TestWebhookBurst(t *testing.T) {
 			defer wg.Done()
 			post := pre
 			post.description = "edit " + itoa(int64(i))
-			b := delivery(t, []netboxhook.Form{netboxhook.Form40, netboxhook.Form46}[i%2], "updated", "r-"+itoa(int64(i)), &pre, &post)
+			b := delivery(t, []nbwire.Form{nbwire.Form40, nbwire.Form46}[i%2], "updated", "r-"+itoa(int64(i)), &pre, &post)
 			codes[i] = hs.do(postReq(b)).Code
 		}()
 	}

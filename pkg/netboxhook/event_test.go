@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
+	"github.com/githedgehog/hnp-gitops/test/nbwire"
 )
 
 const requestID = "0b6a1c4e-2f0c-4b8e-9a57-3f1d1c2e9a10"
@@ -91,7 +92,7 @@ func TestParseForms(t *testing.T) {
 // Python's json.dumps wrote for each form.
 func TestBodyMatchesPython(t *testing.T) {
 	t.Parallel()
-	for _, f := range netboxhook.Forms {
+	for _, f := range nbwire.Forms {
 		t.Run(f.String(), func(t *testing.T) {
 			t.Parallel()
 			want := readFile(t, "payload-"+f.String()+".json")
@@ -99,7 +100,7 @@ func TestBodyMatchesPython(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := netboxhook.Body(f, ev)
+			got, err := nbwire.Body(f, ev)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,17 +115,17 @@ func TestFormOf(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		version string
-		want    netboxhook.Form
+		want    nbwire.Form
 		wantErr bool
 	}{
-		{version: "4.0", want: netboxhook.Form40},
-		{version: "4.2.2", want: netboxhook.Form40},
-		{version: "v4.3.7", want: netboxhook.Form40},
-		{version: "4.4.0", want: netboxhook.Form44},
-		{version: "4.5", want: netboxhook.Form45},
-		{version: "4.6.1", want: netboxhook.Form46},
-		{version: "4.7-beta1", want: netboxhook.Form47},
-		{version: "4.7.0-beta1", want: netboxhook.Form47},
+		{version: "4.0", want: nbwire.Form40},
+		{version: "4.2.2", want: nbwire.Form40},
+		{version: "v4.3.7", want: nbwire.Form40},
+		{version: "4.4.0", want: nbwire.Form44},
+		{version: "4.5", want: nbwire.Form45},
+		{version: "4.6.1", want: nbwire.Form46},
+		{version: "4.7-beta1", want: nbwire.Form47},
+		{version: "4.7.0-beta1", want: nbwire.Form47},
 		{version: "3.7", wantErr: true},
 		{version: "", wantErr: true},
 		{version: "4", wantErr: true},
@@ -132,7 +133,7 @@ func TestFormOf(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.version, func(t *testing.T) {
 			t.Parallel()
-			got, err := netboxhook.FormOf(tt.version)
+			got, err := nbwire.FormOf(tt.version)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
+	"github.com/githedgehog/hnp-gitops/test/nbwire"
 )
 
 // FuzzParse feeds Parse arbitrary bodies, seeded with one body of every
@@ -14,7 +15,7 @@ import (
 // event, and re-rendering it with Body must parse back to the same event;
 // a rejected one must give a one-line error.
 func FuzzParse(f *testing.F) {
-	for _, form := range netboxhook.Forms {
+	for _, form := range nbwire.Forms {
 		f.Add(readFile(f, "payload-"+form.String()+".json"))
 	}
 	for _, s := range []string{
@@ -41,16 +42,16 @@ func FuzzParse(f *testing.F) {
 
 		// Form47 has no model key, so a model that is not the object
 		// type's suffix needs Form44, which has both.
-		form := netboxhook.Form47
+		form := nbwire.Form47
 		switch {
 		case ev.ObjectType == "" && ev.Model == "":
 			return
 		case ev.ObjectType == "":
-			form = netboxhook.Form40
+			form = nbwire.Form40
 		case !strings.HasSuffix(ev.ObjectType, "."+ev.Model) && ev.ObjectType != ev.Model:
-			form = netboxhook.Form44
+			form = nbwire.Form44
 		}
-		again, err := netboxhook.Body(form, ev)
+		again, err := nbwire.Body(form, ev)
 		if err != nil {
 			t.Fatalf("Body of a parsed event: %v", err)
 		}
@@ -62,7 +63,7 @@ func FuzzParse(f *testing.F) {
 		// before 4.6 have no request method or path.
 		ignore := func(e *netboxhook.Event) {
 			e.Timestamp = e.Timestamp.UTC().Truncate(1000)
-			if form < netboxhook.Form46 {
+			if form < nbwire.Form46 {
 				e.RequestMethod, e.RequestPath = "", ""
 			}
 		}

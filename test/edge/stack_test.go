@@ -22,6 +22,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 	"github.com/githedgehog/hnp-gitops/test/harness"
+	"github.com/githedgehog/hnp-gitops/test/nbwire"
 	"github.com/githedgehog/hnp-gitops/test/netboxsim"
 )
 
@@ -206,7 +207,7 @@ func event(t *testing.T, kind, objectType string, id int64, pre, post map[string
 		Data:      map[string]any{"id": json.Number(strconv.FormatInt(id, 10)), "name": "x"},
 		Prechange: pre, Postchange: post,
 	}
-	b, err := netboxhook.Body(netboxhook.Form40, ev)
+	b, err := nbwire.Body(nbwire.Form40, ev)
 	if err != nil {
 		t.Fatal(err)
 	}

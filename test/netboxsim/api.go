@@ -494,7 +494,7 @@ func briefOf(o object) object { return fieldsOf(o, briefFields) }
 func fieldsOf(o object, names []string) object {
 	out := object{}
 	for _, f := range o {
-		if slices.Contains(names, f.k) {
+		if slices.Contains(names, f.Key) {
 			out = append(out, f)
 		}
 	}
@@ -513,8 +513,8 @@ func orderIDs(ids []int64, ordering string, rest func(int64) object) []int64 {
 	if key != "id" {
 		for _, id := range ids {
 			for _, f := range rest(id) {
-				if f.k == key {
-					vals[id], _ = f.v.(string)
+				if f.Key == key {
+					vals[id], _ = f.Value.(string)
 				}
 			}
 		}

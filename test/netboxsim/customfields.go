@@ -228,7 +228,7 @@ func (s *Server) restCustomFields(objectType string, stored map[string]any) obje
 				}
 			}
 		}
-		out = append(out, field{cf.Name, v})
+		out = append(out, field{Key: cf.Name, Value: v})
 	}
 	return out
 }
@@ -254,7 +254,7 @@ func jsonbOrder(m map[string]any) object {
 	})
 	out := make(object, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, field{k, m[k]})
+		out = append(out, field{Key: k, Value: m[k]})
 	}
 	return out
 }

@@ -568,10 +568,10 @@ func (s *Server) eventRuleREST(r *eventRule) object {
 		"enabled", r.Enabled,
 	)
 	if s.ver.atLeast(1) {
-		o = append(o, field{"event_types", r.EventTypes})
+		o = append(o, field{Key: "event_types", Value: r.EventTypes})
 	} else {
 		for _, lf := range legacyEventFlags {
-			o = append(o, field{lf.flag, slices.Contains(r.EventTypes, lf.eventType)})
+			o = append(o, field{Key: lf.flag, Value: slices.Contains(r.EventTypes, lf.eventType)})
 		}
 	}
 	var action any
@@ -579,16 +579,16 @@ func (s *Server) eventRuleREST(r *eventRule) object {
 		action = obj("id", w.ID, "url", objURL(extrasPath+"webhooks/", w.ID), "display", w.Name, "name", w.Name, "description", w.Description)
 	}
 	return append(o,
-		field{"conditions", r.Conditions},
-		field{"action_type", choiceObj(actionTypeChoices, r.ActionType)},
-		field{"action_object_type", r.ActionObjectType},
-		field{"action_object_id", r.ActionObjectID},
-		field{"action_object", action},
-		field{"description", r.Description},
-		field{"custom_fields", obj()},
-		field{"tags", []any{}},
-		field{"created", drfTime(r.Created)},
-		field{"last_updated", drfTime(r.LastUpdated)},
+		field{Key: "conditions", Value: r.Conditions},
+		field{Key: "action_type", Value: choiceObj(actionTypeChoices, r.ActionType)},
+		field{Key: "action_object_type", Value: r.ActionObjectType},
+		field{Key: "action_object_id", Value: r.ActionObjectID},
+		field{Key: "action_object", Value: action},
+		field{Key: "description", Value: r.Description},
+		field{Key: "custom_fields", Value: obj()},
+		field{Key: "tags", Value: []any{}},
+		field{Key: "created", Value: drfTime(r.Created)},
+		field{Key: "last_updated", Value: drfTime(r.LastUpdated)},
 	)
 }
 

@@ -1,68 +1,14 @@
 package netboxsim_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
 	"github.com/githedgehog/hnp-gitops/test/netboxsim"
 )
-
-// TestPythonVectors checks the emulator's encoder against the json.dumps
-// and float repr vectors that Python itself produced for pkg/netboxhook.
-func TestPythonVectors(t *testing.T) {
-	t.Parallel()
-	f, err := os.Open("../../pkg/netboxhook/testdata/pythonjson.jsonl")
-	if err != nil {
-		t.Fatalf("the Python-made vectors are missing: %v", err)
-	}
-	defer f.Close()
-	n := 0
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var vec struct{ In, Want string }
-		if err := json.Unmarshal(sc.Bytes(), &vec); err != nil {
-			t.Fatal(err)
-		}
-		dec := json.NewDecoder(strings.NewReader(vec.In))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			t.Fatal(err)
-		}
-		got, err := netboxsim.PythonJSON(v)
-		if err != nil || string(got) != vec.Want {
-			t.Errorf("PythonJSON(%s) = %s, %v\nwant %s", vec.In, got, err, vec.Want)
-		}
-		n++
-	}
-	b, err := os.ReadFile("../../pkg/netboxhook/testdata/pyfloat.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		hexf, want, _ := strings.Cut(line, " ")
-		x, err := strconv.ParseFloat(hexf, 64)
-		if err != nil {
-			t.Fatalf("%q: %v", hexf, err)
-		}
-		got, err := netboxsim.PythonJSON(x)
-		if err != nil || string(got) != want {
-			t.Errorf("repr(%s) = %s, %v, want %s", hexf, got, err, want)
-		}
-		n++
-	}
-	if n < 20 {
-		t.Errorf("only %d vectors read", n)
-	}
-}
 
 // TestBodiesParseWithNetBoxHook delivers one webhook per version and reads
 // it with the service's parser and signature check.

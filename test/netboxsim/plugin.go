@@ -197,14 +197,14 @@ func (s *Server) fabricREST(f *Fabric) object {
 		"gitops_directory", f.GitOpsDirectory,
 	)
 	if f.ArchiveStrategy != "" {
-		o = append(o, field{"archive_strategy", f.ArchiveStrategy})
+		o = append(o, field{Key: "archive_strategy", Value: f.ArchiveStrategy})
 	}
 	return append(o,
-		field{"kubernetes_namespace", f.KubernetesNamespace},
-		field{"tags", []any{}},
-		field{"custom_fields", s.restCustomFields(FabricObjectType, f.CustomFields)},
-		field{"created", drfTime(f.Created)},
-		field{"last_updated", drfTime(f.LastUpdated)},
+		field{Key: "kubernetes_namespace", Value: f.KubernetesNamespace},
+		field{Key: "tags", Value: []any{}},
+		field{Key: "custom_fields", Value: s.restCustomFields(FabricObjectType, f.CustomFields)},
+		field{Key: "created", Value: drfTime(f.Created)},
+		field{Key: "last_updated", Value: drfTime(f.LastUpdated)},
 	)
 }
 

@@ -259,20 +259,20 @@ func (s *Server) webhookBody(ev *event) object {
 	minor := s.ver.minor
 	o := obj("event", ev.kind, "timestamp", pyISO(ev.at))
 	if minor >= 4 {
-		o = append(o, field{"object_type", ev.objectType})
+		o = append(o, field{Key: "object_type", Value: ev.objectType})
 	}
 	if minor <= 4 {
-		o = append(o, field{"model", model})
+		o = append(o, field{Key: "model", Value: model})
 	}
 	if minor <= 6 {
-		o = append(o, field{"username", ev.user}, field{"request_id", ev.requestID})
+		o = append(o, field{Key: "username", Value: ev.user}, field{Key: "request_id", Value: ev.requestID})
 	}
 	if minor >= 6 {
-		o = append(o, field{"request", obj("id", ev.requestID, "method", ev.method, "path", ev.path, "user", ev.user)})
+		o = append(o, field{Key: "request", Value: obj("id", ev.requestID, "method", ev.method, "path", ev.path, "user", ev.user)})
 	}
 	return append(o,
-		field{"data", ev.data},
-		field{"snapshots", obj("prechange", ev.pre, "postchange", ev.post)},
+		field{Key: "data", Value: ev.data},
+		field{Key: "snapshots", Value: obj("prechange", ev.pre, "postchange", ev.post)},
 	)
 }
 

@@ -4,7 +4,7 @@
 Run from this directory: python3 gen.py. It writes, with Python's own json
 module (the one NetBox uses), the default webhook body of each payload form
 for the same fabric update, and the json.dumps / repr vectors that
-PythonJSON must reproduce. The Go tests only read the files; they never run
+test/nbwire.PythonJSON must reproduce (written into test/nbwire/testdata). The Go tests only read the files; they never run
 Python.
 """
 import json
@@ -54,13 +54,13 @@ inputs = [
     '"<script>&amp;</script>"', '{"b": 1, "a": [true, false, null, "x"], "c": {"z": {}, "y": []}}',
     '[1, -2, 12345678901234567890]', '{"k\\u00e9y": "v", "": ""}',
 ]
-with open("pythonjson.jsonl", "w") as f:
+with open("../../../test/nbwire/testdata/pythonjson.jsonl", "w") as f:
     for s in inputs:
         f.write(json.dumps({"in": s, "want": json.dumps(json.loads(s), sort_keys=True)}) + "\n")
 
 floats = [0.0, -0.0, 1.0, -1.5, 0.1, 1e-4, 1.5e-5, 1e-5, 123.456, 1e15, 1e16, 1.5e16, 123456789012345680.0,
           2.5e-300, 1.7976931348623157e308, 5e-324, 3.141592653589793, 100.0, 1234567.0, 0.30000000000000004]
-with open("pyfloat.txt", "w") as f:
+with open("../../../test/nbwire/testdata/pyfloat.txt", "w") as f:
     for x in floats:
         f.write("%s %s\n" % (x.hex(), repr(x)))
 

@@ -47,6 +47,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/metrics"
 	"github.com/githedgehog/hnp-gitops/internal/server"
 	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
+	"github.com/githedgehog/hnp-gitops/test/nbwire"
 )
 
 const secret = "hookload-webhook-secret"
@@ -269,11 +270,11 @@ func makeDeliveries(n int) ([]delivery, error) {
 			},
 			Prechange: snap("before"), Postchange: snap("edited by hookload"),
 		}
-		form := netboxhook.Form40
+		form := nbwire.Form40
 		if i%2 == 1 {
-			form = netboxhook.Form46
+			form = nbwire.Form46
 		}
-		body, err := netboxhook.Body(form, ev)
+		body, err := nbwire.Body(form, ev)
 		if err != nil {
 			return nil, err
 		}

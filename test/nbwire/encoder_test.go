@@ -1,17 +1,19 @@
-package netboxhook_test
+package nbwire_test
 
 import (
 	"bufio"
 	"bytes"
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
+	"github.com/githedgehog/hnp-gitops/test/nbwire"
 )
 
 // TestPythonJSONVectors compares PythonJSON with json.dumps(sort_keys=True)
@@ -32,7 +34,7 @@ func TestPythonJSONVectors(t *testing.T) {
 		if err := dec.Decode(&v); err != nil {
 			t.Fatal(err)
 		}
-		got, err := netboxhook.PythonJSON(v)
+		got, err := nbwire.PythonJSON(v)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +42,7 @@ func TestPythonJSONVectors(t *testing.T) {
 			t.Errorf("PythonJSON(%s)\n got %s\nwant %s", vec.In, got, vec.Want)
 		}
 		// The same text through the token reformatter (json.RawMessage).
-		got, err = netboxhook.PythonJSON(json.RawMessage(vec.In))
+		got, err = nbwire.PythonJSON(json.RawMessage(vec.In))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +67,7 @@ func TestPythonFloats(t *testing.T) {
 			t.Fatalf("%s: %v", hexText, err)
 		}
 		n++
-		got, err := netboxhook.PythonJSON(f)
+		got, err := nbwire.PythonJSON(f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +92,7 @@ func TestPythonJSONValues(t *testing.T) {
 		in   any
 		want string
 	}{
-		{"object keeps order", netboxhook.Object{{"z", 1}, {"a", netboxhook.Object{{"y", nil}, {"b", true}}}}, `{"z": 1, "a": {"y": null, "b": true}}`},
+		{"object keeps order", nbwire.Object{{"z", 1}, {"a", nbwire.Object{{"y", nil}, {"b", true}}}}, `{"z": 1, "a": {"y": null, "b": true}}`},
 		{"map sorted", map[string]any{"b": 1, "a": "é"}, `{"a": "\u00e9", "b": 1}`},
 		{"typed map and slice", map[string][]int{"k": {1, 2}}, `{"k": [1, 2]}`},
 		{"struct keeps field order", inner{Z: "<&>", A: 2}, `{"z": "<&>", "a": 2}`},
@@ -99,7 +101,7 @@ func TestPythonJSONValues(t *testing.T) {
 		{"nil slice", []string(nil), `null`},
 		{"empty slice", []string{}, `[]`},
 		{"floats", []any{1.0, math.NaN(), math.Inf(-1), float32(0.5)}, `[1.0, NaN, -Infinity, 0.5]`},
-		{"json.Number verbatim", json.Number("1.50"), `1.50`},
+		{"json.Number as Python reads and writes it", json.Number("1.50"), `1.5`},
 		{"int map keys", map[int]string{2: "b", 10: "a"}, `{"10": "a", "2": "b"}`},
 		{"raw message", json.RawMessage(` { "b" : [ 1 , {} ] , "a" : "\u00e9" } `), `{"b": [1, {}], "a": "\u00e9"}`},
 		{"invalid UTF-8", "a\xffb", `"a\ufffdb"`},
@@ -107,7 +109,7 @@ func TestPythonJSONValues(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := netboxhook.PythonJSON(tt.in)
+			got, err := nbwire.PythonJSON(tt.in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,14 +122,23 @@ func TestPythonJSONValues(t *testing.T) {
 
 func TestPythonJSONErrors(t *testing.T) {
 	t.Parallel()
-	if _, err := netboxhook.PythonJSON(map[string]any{"c": make(chan int)}); err == nil {
+	if _, err := nbwire.PythonJSON(map[string]any{"c": make(chan int)}); err == nil {
 		t.Error("channel: want an error")
 	}
 	var deep any = "x"
 	for range 1100 {
 		deep = []any{deep}
 	}
-	if _, err := netboxhook.PythonJSON(deep); err == nil {
+	if _, err := nbwire.PythonJSON(deep); err == nil {
 		t.Error("1100 levels deep: want an error")
 	}
+}
+
+func readFile(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -1,4 +1,4 @@
-package netboxsim
+package nbwire
 
 import (
 	"bytes"
@@ -12,34 +12,34 @@ import (
 	"unicode/utf8"
 )
 
-// field is one key of an ordered JSON object.
-type field struct {
-	k string
-	v any
+// Field is one key of an ordered JSON object.
+type Field struct {
+	Key   string
+	Value any
 }
 
-// object is a JSON object that keeps its key order, as a Python dict does.
-type object []field
+// Object is a JSON object that keeps its key order, as a Python dict does.
+type Object []Field
 
-// obj builds an object from alternating keys and values.
-func obj(kv ...any) object {
-	o := make(object, 0, len(kv)/2)
+// Obj builds an Object from alternating keys and values.
+func Obj(kv ...any) Object {
+	o := make(Object, 0, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
-		o = append(o, field{kv[i].(string), kv[i+1]})
+		o = append(o, Field{kv[i].(string), kv[i+1]})
 	}
 	return o
 }
 
-// MarshalJSON lets encoding/json emit an object compactly and in order.
-func (o object) MarshalJSON() ([]byte, error) {
-	return encodeJSON(o, false)
+// MarshalJSON lets encoding/json emit an Object compactly and in order.
+func (o Object) MarshalJSON() ([]byte, error) {
+	return Encode(o, false)
 }
 
-// encodeJSON serializes v. With python set it reproduces Python's
+// Encode serializes v. With python set it reproduces Python's
 // json.dumps defaults (separators ", " and ": ", ensure_ascii, float repr),
 // which is how NetBox renders a webhook body; otherwise it is compact and
 // keeps non-ASCII characters, like Django REST framework's renderer.
-func encodeJSON(v any, python bool) ([]byte, error) {
+func Encode(v any, python bool) ([]byte, error) {
 	e := encoder{python: python}
 	if err := e.value(v); err != nil {
 		return nil, err
@@ -47,14 +47,19 @@ func encodeJSON(v any, python bool) ([]byte, error) {
 	return []byte(e.b.String()), nil
 }
 
-// PythonJSON serializes v like Python's json.dumps with default arguments.
-// Maps are written with sorted keys; use it on values decoded from JSON.
-func PythonJSON(v any) ([]byte, error) { return encodeJSON(v, true) }
+// PythonJSON serializes v like Python's json.dumps with default arguments,
+// which is how NetBox renders a webhook body. Maps are written with sorted
+// keys; an Object keeps its order.
+func PythonJSON(v any) ([]byte, error) { return Encode(v, true) }
 
 type encoder struct {
 	b      strings.Builder
 	python bool
+	depth  int
 }
+
+// maxDepth bounds nesting, against cyclic or absurd values.
+const maxDepth = 1000
 
 func (e *encoder) sep() string {
 	if e.python {
@@ -71,6 +76,14 @@ func (e *encoder) colon() string {
 }
 
 func (e *encoder) value(v any) error {
+	if e.depth++; e.depth > maxDepth {
+		return fmt.Errorf("pyjson: nested more than %d levels", maxDepth)
+	}
+	defer func() { e.depth-- }()
+	if isNilSlice(v) {
+		e.b.WriteString("null")
+		return nil
+	}
 	switch x := v.(type) {
 	case nil:
 		e.b.WriteString("null")
@@ -87,24 +100,20 @@ func (e *encoder) value(v any) error {
 	case int64:
 		e.b.WriteString(strconv.FormatInt(x, 10))
 	case float64:
-		s, err := pyFloat(x)
-		if err != nil {
-			return err
-		}
-		e.b.WriteString(s)
+		return e.float(x)
 	case json.Number:
 		return e.number(x)
 	case time.Time:
-		e.str(pyISO(x))
-	case object:
+		e.str(ISOTime(x))
+	case Object:
 		e.b.WriteByte('{')
 		for i, f := range x {
 			if i > 0 {
 				e.b.WriteString(e.sep())
 			}
-			e.str(f.k)
+			e.str(f.Key)
 			e.b.WriteString(e.colon())
-			if err := e.value(f.v); err != nil {
+			if err := e.value(f.Value); err != nil {
 				return err
 			}
 		}
@@ -115,9 +124,9 @@ func (e *encoder) value(v any) error {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
-		o := make(object, 0, len(keys))
+		o := make(Object, 0, len(keys))
 		for _, k := range keys {
-			o = append(o, field{k, x[k]})
+			o = append(o, Field{k, x[k]})
 		}
 		return e.value(o)
 	case []any:
@@ -143,33 +152,103 @@ func (e *encoder) value(v any) error {
 			a[i] = x[i]
 		}
 		return e.value(a)
-	case []object:
+	case []Object:
 		a := make([]any, len(x))
 		for i := range x {
 			a[i] = x[i]
 		}
 		return e.value(a)
-	case fieldErrors:
-		m := make(map[string]any, len(x))
-		for k, msgs := range x {
-			m[k] = msgs
-		}
-		return e.value(m)
 	default:
-		// Anything else goes through encoding/json and back.
+		// Anything else (structs, raw JSON, typed maps) goes through
+		// encoding/json and back, keeping the order of its keys.
 		b, err := json.Marshal(v)
 		if err != nil {
 			return fmt.Errorf("pyjson: %T: %w", v, err)
 		}
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		var g any
-		if err := dec.Decode(&g); err != nil {
+		g, err := decodeOrdered(json.NewDecoder(bytes.NewReader(b)))
+		if err != nil {
 			return fmt.Errorf("pyjson: %T: %w", v, err)
 		}
 		return e.value(g)
 	}
 	return nil
+}
+
+// float writes f as Python's repr; NaN and the infinities as Python's
+// json.dumps writes them (DRF's strict renderer refuses them).
+func (e *encoder) float(f float64) error {
+	if e.python && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		switch {
+		case math.IsNaN(f):
+			e.b.WriteString("NaN")
+		case f > 0:
+			e.b.WriteString("Infinity")
+		default:
+			e.b.WriteString("-Infinity")
+		}
+		return nil
+	}
+	s, err := pyFloat(f)
+	if err != nil {
+		return err
+	}
+	e.b.WriteString(s)
+	return nil
+}
+
+// isNilSlice reports a nil slice of a type the encoder writes directly,
+// which Python would have as None.
+func isNilSlice(v any) bool {
+	switch x := v.(type) {
+	case []any:
+		return x == nil
+	case []string:
+		return x == nil
+	case []int64:
+		return x == nil
+	case []Object:
+		return x == nil
+	}
+	return false
+}
+
+// decodeOrdered reads one JSON value with objects as Objects, in the order
+// of their keys, and numbers as json.Number.
+func decodeOrdered(dec *json.Decoder) (any, error) {
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch tok {
+	case json.Delim('{'):
+		o := Object{}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			v, err := decodeOrdered(dec)
+			if err != nil {
+				return nil, err
+			}
+			o = append(o, Field{k.(string), v})
+		}
+		_, err = dec.Token()
+		return o, err
+	case json.Delim('['):
+		a := []any{}
+		for dec.More() {
+			v, err := decodeOrdered(dec)
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
+		}
+		_, err = dec.Token()
+		return a, err
+	}
+	return tok, nil
 }
 
 // number writes a decoded JSON number as Python would after json.loads:
@@ -257,9 +336,9 @@ func (e *encoder) str(s string) {
 	e.b.WriteByte('"')
 }
 
-// pyISO formats t like Python's datetime.isoformat() on an aware UTC
+// ISOTime formats t like Python's datetime.isoformat() on an aware UTC
 // datetime: microseconds only when non-zero, offset +00:00.
-func pyISO(t time.Time) string {
+func ISOTime(t time.Time) string {
 	t = t.UTC()
 	if t.Nanosecond()/1000 == 0 {
 		return t.Format("2006-01-02T15:04:05+00:00")
@@ -267,9 +346,9 @@ func pyISO(t time.Time) string {
 	return t.Format("2006-01-02T15:04:05.000000+00:00")
 }
 
-// drfTime formats t like Django REST framework's DateTimeField: isoformat
+// DRFTime formats t like Django REST framework's DateTimeField: isoformat
 // with +00:00 written as Z.
-func drfTime(t time.Time) string {
+func DRFTime(t time.Time) string {
 	t = t.UTC()
 	if t.Nanosecond()/1000 == 0 {
 		return t.Format("2006-01-02T15:04:05Z")
@@ -277,9 +356,9 @@ func drfTime(t time.Time) string {
 	return t.Format("2006-01-02T15:04:05.000000Z")
 }
 
-// djangoTime formats t like DjangoJSONEncoder, which NetBox's snapshots use:
+// DjangoTime formats t like DjangoJSONEncoder, which NetBox's snapshots use:
 // microseconds cut to milliseconds, and Z for UTC.
-func djangoTime(t time.Time) string {
+func DjangoTime(t time.Time) string {
 	t = t.UTC()
 	if t.Nanosecond()/1000 == 0 {
 		return t.Format("2006-01-02T15:04:05Z")

@@ -1,11 +1,12 @@
-package netboxhook
+package nbwire
 
 import (
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
 )
 
 // Form is the payload layout of a range of NetBox versions (see Body).
@@ -80,55 +81,46 @@ func FormOf(version string) (Form, error) {
 // required from Form44 on, ev.Model (or an ObjectType to take it from)
 // before; ev.Data must hold the object's id. Snapshots are written when
 // either is non-nil, as NetBox does for object events.
-func Body(f Form, ev *Event) ([]byte, error) {
+func Body(f Form, ev *netboxhook.Event) ([]byte, error) {
 	if ev == nil || ev.Event == "" || ev.Data == nil {
-		return nil, errors.New("netboxhook: body: event and data are required")
+		return nil, errors.New("nbwire: body: event and data are required")
 	}
 	model := ev.Model
 	if model == "" && ev.ObjectType != "" {
 		model = ev.ObjectType[strings.LastIndexByte(ev.ObjectType, '.')+1:]
 	}
 	if f >= Form44 && ev.ObjectType == "" {
-		return nil, fmt.Errorf("netboxhook: body: form %s needs ObjectType", f)
+		return nil, fmt.Errorf("nbwire: body: form %s needs ObjectType", f)
 	}
 	if f <= Form44 && model == "" {
-		return nil, fmt.Errorf("netboxhook: body: form %s needs Model", f)
+		return nil, fmt.Errorf("nbwire: body: form %s needs Model", f)
 	}
-	o := Object{{"event", ev.Event}, {"timestamp", PythonISOTime(ev.Timestamp)}}
+	o := Object{{"event", ev.Event}, {"timestamp", ISOTime(ev.Timestamp)}}
 	if f >= Form44 {
-		o = append(o, Member{"object_type", ev.ObjectType})
+		o = append(o, Field{"object_type", ev.ObjectType})
 	}
 	if f <= Form44 {
-		o = append(o, Member{"model", model})
+		o = append(o, Field{"model", model})
 	}
 	if f <= Form46 {
-		o = append(o, Member{"username", ev.Username}, Member{"request_id", nullable(ev.RequestID)})
+		o = append(o, Field{"username", ev.Username}, Field{"request_id", nullable(ev.RequestID)})
 	}
 	if f >= Form46 {
-		o = append(o, Member{"request", Object{
+		o = append(o, Field{"request", Object{
 			{"id", nullable(ev.RequestID)},
 			{"method", nullable(ev.RequestMethod)},
 			{"path", nullable(ev.RequestPath)},
 			{"user", nullable(ev.Username)},
 		}})
 	}
-	o = append(o, Member{"data", ev.Data})
+	o = append(o, Field{"data", ev.Data})
 	if ev.Prechange != nil || ev.Postchange != nil {
-		o = append(o, Member{"snapshots", Object{
+		o = append(o, Field{"snapshots", Object{
 			{"prechange", nullableMap(ev.Prechange)},
 			{"postchange", nullableMap(ev.Postchange)},
 		}})
 	}
 	return PythonJSON(o)
-}
-
-// PythonISOTime formats t as Python's datetime.isoformat() does for an
-// aware time: microseconds only when non-zero, offset as +HH:MM.
-func PythonISOTime(t time.Time) string {
-	if t.Nanosecond()/1000 == 0 {
-		return t.Format("2006-01-02T15:04:05-07:00")
-	}
-	return t.Format("2006-01-02T15:04:05.000000-07:00")
 }
 
 func nullable(s string) any {

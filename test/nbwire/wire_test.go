@@ -1,4 +1,4 @@
-package netboxsim
+package nbwire
 
 import (
 	"encoding/json"
@@ -13,8 +13,8 @@ func TestPythonJSON(t *testing.T) {
 		in   any
 		want string
 	}{
-		{"separators and order", obj("b", 1, "a", []any{true, false, nil}), `{"b": 1, "a": [true, false, null]}`},
-		{"sorted map", map[string]any{"z": "1", "a": obj()}, `{"a": {}, "z": "1"}`},
+		{"separators and order", Obj("b", 1, "a", []any{true, false, nil}), `{"b": 1, "a": [true, false, null]}`},
+		{"sorted map", map[string]any{"z": "1", "a": Obj()}, `{"a": {}, "z": "1"}`},
 		{"ascii escapes", "Zürich ✓ 𝄞", `"Z\u00fcrich \u2713 \ud834\udd1e"`},
 		{"control characters", "a\"b\\c\n\t\x01\x7f/", `"a\"b\\c\n\t\u0001\u007f/"`},
 		{"integers stay", json.Number("12345678901234567890"), `12345678901234567890`},
@@ -43,11 +43,11 @@ func TestTimeFormats(t *testing.T) {
 		got  string
 		want string
 	}{
-		{"python isoformat", pyISO(at), "2026-03-06T15:11:23.503186+00:00"},
-		{"python isoformat whole second", pyISO(whole), "2026-03-06T15:11:23+00:00"},
-		{"drf", drfTime(at), "2026-03-06T15:11:23.503186Z"},
-		{"django encoder", djangoTime(at), "2026-03-06T15:11:23.503Z"},
-		{"django encoder whole second", djangoTime(whole), "2026-03-06T15:11:23Z"},
+		{"python isoformat", ISOTime(at), "2026-03-06T15:11:23.503186+00:00"},
+		{"python isoformat whole second", ISOTime(whole), "2026-03-06T15:11:23+00:00"},
+		{"drf", DRFTime(at), "2026-03-06T15:11:23.503186Z"},
+		{"django encoder", DjangoTime(at), "2026-03-06T15:11:23.503Z"},
+		{"django encoder whole second", DjangoTime(whole), "2026-03-06T15:11:23Z"},
 	}
 	for _, tc := range tests {
 		if tc.got != tc.want {
