@@ -10,8 +10,8 @@ const module = "github.com/githedgehog/hnp-gitops/"
 
 // The client libraries each adapter wraps, by the adapter that may use it.
 var clientLibs = map[string]string{
-	"github.com/google/go-github/":        "GitHub (internal/githubapi)",
-	"github.com/go-git/":                  "generic git (internal/gitremote)",
+	"github.com/google/go-github/":          "GitHub (internal/githubapi)",
+	"github.com/go-git/":                    "generic git (internal/gitremote)",
 	"github.com/hashicorp/go-retryablehttp": "HTTP retries (internal/netbox, internal/githubapi)",
 }
 

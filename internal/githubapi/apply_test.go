@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
-	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // The user's acceptance case: three files in raw/, one reconcile, one

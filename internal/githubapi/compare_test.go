@@ -11,9 +11,9 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
-	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // TestCompareWithContentsAPI measures, on the emulator, the acceptance case

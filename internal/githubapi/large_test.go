@@ -8,9 +8,9 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/githubapi"
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
-	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // TestApplyOversizedByBlobID: a file in raw/ over the engine's size limit

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
-	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // Plans that are not the engine's: binary content, moves, no-ops, bad

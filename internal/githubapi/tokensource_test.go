@@ -9,8 +9,8 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/githubapi"
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
-	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // tempErr is a token-source error that says it may pass.

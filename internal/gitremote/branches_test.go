@@ -11,8 +11,8 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
-	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // An empty repository (no reference at all) gets the laid-out FGD as its

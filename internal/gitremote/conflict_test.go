@@ -10,8 +10,8 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
-	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // Another writer pushes between Apply's read and its push: the first push

@@ -9,8 +9,8 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/gitremote"
-	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // TestApplyOversizedByBlobID: a file in raw/ over the engine's size limit

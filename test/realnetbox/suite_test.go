@@ -15,9 +15,9 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/cli"
 	"github.com/githedgehog/hnp-gitops/internal/status"
-	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 	"github.com/githedgehog/hnp-gitops/test/harness"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // Fake credentials. The NetBox tokens are the target's; these are the

@@ -13,8 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
-	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 func TestModuleRootAndFixtures(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/githubapi/githubapp"
-	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 const (
