@@ -225,10 +225,7 @@ func (c *Controller) failure(ctx context.Context, j *job, err error, st status.S
 		if cur == nil {
 			cur = currentFields(j.fabric)
 		}
-		if werr := c.setStatus(ctx, j.fabric, cur, map[string]string{
-			status.FieldStatus: string(st),
-			status.FieldError:  out.Error,
-		}); werr != nil {
+		if werr := c.setStatus(ctx, j.fabric, cur, statusAfter(cur, applied{failed: st, conflict: out.Error})); werr != nil {
 			out.StatusWriteError = redact(werr.Error())
 			c.log.Warn("reconcile: status write failed", "fabric", j.id, "error", out.StatusWriteError)
 			if r, _ := classify(werr); r && out.Result == ResultFailed {
@@ -453,8 +450,13 @@ func (c *Controller) report(ctx context.Context, live []*job, cur map[int64]map[
 	return outs
 }
 
-// applied is what a reconcile that reached git found for one fabric.
+// applied is what a reconcile found for one fabric: the outcome the
+// status state machine turns into fields.
 type applied struct {
+	// failed is the status of a reconcile that did not reach git, or
+	// failed there (error or invalid_structure); conflict is then its
+	// message. Empty: git was reached.
+	failed   status.Status
 	changed  bool      // its directory changed in the new commit
 	link     string    // the commit's (or pull request's) URL
 	conflict string    // the message for documents not placed, if any
@@ -467,6 +469,11 @@ type applied struct {
 // initialized fabric without error writes nothing, not even
 // last_directory_sync: every write is a webhook.
 func statusAfter(cur map[string]string, r applied) map[string]string {
+	if r.failed != "" {
+		// The directory was not reconciled: the last sync and the last
+		// commit stay what they were.
+		return map[string]string{status.FieldStatus: string(r.failed), status.FieldError: r.conflict}
+	}
 	want := map[string]string{status.FieldStatus: string(status.Initialized), status.FieldError: ""}
 	if r.conflict != "" {
 		want = map[string]string{status.FieldStatus: string(status.Error), status.FieldError: r.conflict}

@@ -9,9 +9,10 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/status"
 )
 
-// TestStatusAfter walks the rows of the status table in docs/reconcile.md
-// that follow a reconcile which reached git, as the fields to want (what
-// setStatus then writes is the part that differs from cur).
+// TestStatusAfter walks the rows of the status table in docs/reconcile.md,
+// as the fields to want (what setStatus then writes is the part that
+// differs from cur): the failures that did not reach git, then the
+// outcomes of a reconcile that did.
 func TestStatusAfter(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 12, 4, 14, 0, 0, 0, time.UTC)
@@ -24,6 +25,12 @@ func TestStatusAfter(t *testing.T) {
 		r    applied
 		want map[string]string
 	}{
+		{"retryable failure (NetBox, GitHub, network)", initialized, applied{failed: status.Error, conflict: "github.com/o/r: 503"},
+			map[string]string{status.FieldStatus: "error", status.FieldError: "github.com/o/r: 503"}},
+		{"no git repository", map[string]string{status.FieldStatus: "not_initialized"}, applied{failed: status.Error, conflict: "fabric has no git repository: choose one in NetBox"},
+			map[string]string{status.FieldStatus: "error", status.FieldError: "fabric has no git repository: choose one in NetBox"}},
+		{"invalid directory", map[string]string{status.FieldStatus: "initializing"}, applied{failed: status.InvalidStructure, conflict: "gitops_directory: .. not allowed"},
+			map[string]string{status.FieldStatus: "invalid_structure", status.FieldError: "gitops_directory: .. not allowed"}},
 		{"changed and committed", map[string]string{status.FieldStatus: "initializing"}, applied{changed: true, link: link, now: now},
 			map[string]string{status.FieldStatus: "initialized", status.FieldError: "", status.FieldCommitURL: link, status.FieldLastSync: nowText}},
 		{"nothing to commit after an error", map[string]string{status.FieldStatus: "error", status.FieldError: "boom"}, applied{link: link, now: now},
