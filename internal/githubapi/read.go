@@ -3,7 +3,6 @@ package githubapi
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -213,43 +212,25 @@ func (s *session) snapshots(ctx context.Context, ht *headTree, dirs []string) (m
 	return out, nil
 }
 
-// effective validates the plan's changes (repository paths inside one of
-// dirs), keeps the last change per path and drops those the head tree
-// already satisfies.
+// effective is the plan's effective changes (gitport.EffectiveChanges)
+// as Git Data API tree entries.
 func (ht *headTree) effective(in []fgd.Change, dirs []string) ([]change, error) {
-	in, err := gitport.LastChanges(in, dirs)
+	eff, err := gitport.EffectiveChanges(in, dirs, ht.index, func(sha string) bool { return ht.shas[sha] })
 	if err != nil {
 		return nil, err
 	}
-	var out []change
-	for _, c := range in {
-		cur, exists := ht.index[c.Path]
-		if c.Op == fgd.OpDelete {
-			if !exists {
-				continue // deleting a missing path is an error on GitHub
-			}
+	out := make([]change, 0, len(eff))
+	for _, e := range eff {
+		if e.Delete {
 			typ := "blob"
-			if cur.Type == fgd.TypeSubmodule {
+			if e.Current.Type == fgd.TypeSubmodule {
 				typ = "commit"
 			}
-			out = append(out, change{path: c.Path, del: true, mode: modeOf(cur.Type), typ: typ})
+			out = append(out, change{path: e.Path, del: true, mode: modeOf(e.Current.Type), typ: typ})
 			continue
 		}
-		sha, ref := fgd.BlobSHA(c.Content), c.SHA != ""
-		if ref {
-			// A write by reference (a file over the engine's size limit,
-			// never read): the blob must be one the head tree holds.
-			if c.Content != nil || !ht.shas[c.SHA] {
-				return nil, fmt.Errorf("path %q: blob %s is not a file of the directories at head", c.Path, c.SHA)
-			}
-			sha = c.SHA
-		}
-		if exists && cur.SHA == sha && (cur.Type == fgd.TypeFile || cur.Type == fgd.TypeExecutable) {
-			continue
-		}
-		out = append(out, change{path: c.Path, content: c.Content, sha: sha, ref: ref, mode: "100644", typ: "blob"})
+		out = append(out, change{path: e.Path, content: e.Content, sha: e.SHA, ref: e.Ref, mode: "100644", typ: "blob"})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
 	return out, nil
 }
 

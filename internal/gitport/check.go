@@ -2,6 +2,7 @@ package gitport
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
@@ -98,5 +99,55 @@ func LastChanges(in []fgd.Change, dirs []string) ([]fgd.Change, error) {
 			out = append(out, c)
 		}
 	}
+	return out, nil
+}
+
+// Effective is one change of a plan that the head does not already
+// satisfy: a delete of a path the head has (Current is its entry), or a
+// write of a blob (SHA) the path does not hold yet. Ref marks a write by
+// reference: the blob is one the head holds and Content is nil.
+type Effective struct {
+	Path    string
+	Delete  bool
+	Current fgd.Entry // the head's entry of Path, for a delete
+	SHA     string
+	Content []byte
+	Ref     bool
+}
+
+// EffectiveChanges validates a plan's changes (repository paths inside
+// one of dirs, the last change per path), drops those the head (index,
+// by repository path) already satisfies, and sorts the rest by path. A
+// write by reference must name a blob known(sha) accepts and carry no
+// content. Every adapter computes its write from this.
+func EffectiveChanges(in []fgd.Change, dirs []string, index map[string]fgd.Entry, known func(sha string) bool) ([]Effective, error) {
+	in, err := LastChanges(in, dirs)
+	if err != nil {
+		return nil, err
+	}
+	var out []Effective
+	for _, c := range in {
+		cur, exists := index[c.Path]
+		if c.Op == fgd.OpDelete {
+			if exists { // deleting a missing path is an error on GitHub
+				out = append(out, Effective{Path: c.Path, Delete: true, Current: cur})
+			}
+			continue
+		}
+		e := Effective{Path: c.Path, SHA: fgd.BlobSHA(c.Content), Content: c.Content, Ref: c.SHA != ""}
+		if e.Ref {
+			// A file over the engine's size limit, never read: its blob
+			// must be one the head holds.
+			if c.Content != nil || !known(c.SHA) {
+				return nil, fmt.Errorf("path %q: blob %q is not a file of the directories at head", c.Path, c.SHA)
+			}
+			e.SHA = c.SHA
+		}
+		if exists && cur.SHA == e.SHA && (cur.Type == fgd.TypeFile || cur.Type == fgd.TypeExecutable) {
+			continue
+		}
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
 }

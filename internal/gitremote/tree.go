@@ -172,38 +172,22 @@ type change struct {
 	ref  bool // blob is already in the fetched head; data is nil
 }
 
-// effective validates the plan's changes (repository paths inside one of
-// dirs), keeps the last change per path and drops those the head tree
-// already satisfies, as the GitHub port does.
+// effective is the plan's effective changes (gitport.EffectiveChanges)
+// as blobs to write or paths to delete. A blob written by reference is
+// checked against the fetched head when the tree is rewritten.
 func (ht *headTree) effective(in []fgd.Change, dirs []string) ([]change, error) {
-	in, err := gitport.LastChanges(in, dirs)
+	eff, err := gitport.EffectiveChanges(in, dirs, ht.index, plumbing.IsHash)
 	if err != nil {
 		return nil, err
 	}
-	var out []change
-	for _, c := range in {
-		cur, exists := ht.index[c.Path]
-		if c.Op == fgd.OpDelete {
-			if exists {
-				out = append(out, change{path: c.Path, del: true})
-			}
+	out := make([]change, 0, len(eff))
+	for _, e := range eff {
+		if e.Delete {
+			out = append(out, change{path: e.Path, del: true})
 			continue
 		}
-		sha := fgd.BlobSHA(c.Content)
-		if c.SHA != "" {
-			// A write by reference: the blob is in the fetched head
-			// (rewrite checks) and is never read.
-			if c.Content != nil || !plumbing.IsHash(c.SHA) {
-				return nil, fmt.Errorf("path %q: write by reference to %q with content or without a blob id", c.Path, c.SHA)
-			}
-			sha = c.SHA
-		}
-		if exists && cur.SHA == sha && (cur.Type == fgd.TypeFile || cur.Type == fgd.TypeExecutable) {
-			continue
-		}
-		out = append(out, change{path: c.Path, blob: plumbing.NewHash(sha), data: c.Content, ref: c.SHA != ""})
+		out = append(out, change{path: e.Path, blob: plumbing.NewHash(e.SHA), data: e.Content, ref: e.Ref})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
 	return out, nil
 }
 
