@@ -180,36 +180,20 @@ func (w *treeWalker) list(ctx context.Context, sha, prefix string) ([]*github.Tr
 // moves it by its SHA.
 func (s *session) snapshots(ctx context.Context, ht *headTree, dirs []string) (map[string]fgd.Snapshot, error) {
 	blobs := map[string][]byte{}
-	out := make(map[string]fgd.Snapshot, len(dirs))
-	for _, d := range dirs {
-		entries := ht.dirs[d]
-		snap := fgd.Snapshot{Entries: entries, Contents: map[string][]byte{}}
-		byPath := make(map[string]fgd.Entry, len(entries))
-		for _, e := range entries {
-			byPath[e.Path] = e
+	return gitport.Snapshots(dirs, ht.dirs, s.g.opts.Wanted, func(_ string, e fgd.Entry) ([]byte, error) {
+		if b, ok := blobs[e.SHA]; ok {
+			return b, nil
 		}
-		for _, p := range s.g.opts.Wanted(entries) {
-			e, ok := byPath[p]
-			if !ok || (e.Type != fgd.TypeFile && e.Type != fgd.TypeExecutable) {
-				continue // never read symlinks or submodules
-			}
-			b, ok := blobs[e.SHA]
-			if !ok {
-				raw, _, err := s.c.Git.GetBlobRaw(ctx, s.repo.Owner, s.repo.Name, e.SHA)
-				if err != nil {
-					return nil, s.fail("get blob "+e.SHA, err)
-				}
-				if fgd.BlobSHA(raw) != e.SHA {
-					return nil, &gitport.Error{Class: gitport.ClassTransient, Repo: s.repo, Op: "get blob " + e.SHA, Message: "content does not match its SHA"}
-				}
-				b = raw
-				blobs[e.SHA] = b
-			}
-			snap.Contents[p] = b
+		raw, _, err := s.c.Git.GetBlobRaw(ctx, s.repo.Owner, s.repo.Name, e.SHA)
+		if err != nil {
+			return nil, s.fail("get blob "+e.SHA, err)
 		}
-		out[d] = snap
-	}
-	return out, nil
+		if fgd.BlobSHA(raw) != e.SHA {
+			return nil, &gitport.Error{Class: gitport.ClassTransient, Repo: s.repo, Op: "get blob " + e.SHA, Message: "content does not match its SHA"}
+		}
+		blobs[e.SHA] = raw
+		return raw, nil
+	})
 }
 
 // effective is the plan's effective changes (gitport.EffectiveChanges)

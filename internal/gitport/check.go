@@ -151,3 +151,33 @@ func EffectiveChanges(in []fgd.Change, dirs []string, index map[string]fgd.Entry
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
 }
+
+// Snapshots builds each FGD's snapshot from its listing at head (dirs to
+// entries relative to the FGD) and the content of the paths wanted names,
+// read with read. Only regular files are read: symlinks and submodules
+// never are. Every adapter reads the head through this.
+func Snapshots(dirs []string, listing map[string][]fgd.Entry, wanted func([]fgd.Entry) []string,
+	read func(dir string, e fgd.Entry) ([]byte, error)) (map[string]fgd.Snapshot, error) {
+	out := make(map[string]fgd.Snapshot, len(dirs))
+	for _, d := range dirs {
+		entries := listing[d]
+		snap := fgd.Snapshot{Entries: entries, Contents: map[string][]byte{}}
+		byPath := make(map[string]fgd.Entry, len(entries))
+		for _, e := range entries {
+			byPath[e.Path] = e
+		}
+		for _, p := range wanted(entries) {
+			e, ok := byPath[p]
+			if !ok || (e.Type != fgd.TypeFile && e.Type != fgd.TypeExecutable) {
+				continue
+			}
+			b, err := read(d, e)
+			if err != nil {
+				return nil, err
+			}
+			snap.Contents[p] = b
+		}
+		out[d] = snap
+	}
+	return out, nil
+}

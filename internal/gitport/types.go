@@ -95,14 +95,19 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	msg := fmt.Sprintf("github: %s: %s", e.Repo, e.Op)
-	if e.StatusCode != 0 {
-		msg += fmt.Sprintf(": %d", e.StatusCode)
+	return ErrorText(fmt.Sprintf("github: %s: %s", e.Repo, e.Op), e.StatusCode, e.Message)
+}
+
+// ErrorText is the one form of a git host's error: what was done, then
+// the host's status code and message when there are any.
+func ErrorText(what string, code int, message string) string {
+	if code != 0 {
+		what += fmt.Sprintf(": %d", code)
 	}
-	if e.Message != "" {
-		msg += ": " + e.Message
+	if message != "" {
+		what += ": " + message
 	}
-	return msg
+	return what
 }
 
 func (e *Error) Unwrap() error { return e.Err }

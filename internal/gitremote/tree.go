@@ -122,28 +122,13 @@ func list(sto storer.EncodedObjectStorer, t *object.Tree, prefix string, out *[]
 // snapshots gives each FGD its listing and the content of the paths wanted
 // names (regular files only: symlinks and submodules are never read).
 func snapshots(sto storer.EncodedObjectStorer, ht *headTree, dirs []string, wanted func([]fgd.Entry) []string) (map[string]fgd.Snapshot, error) {
-	out := make(map[string]fgd.Snapshot, len(dirs))
-	for _, d := range dirs {
-		entries := ht.dirs[d]
-		snap := fgd.Snapshot{Entries: entries, Contents: map[string][]byte{}}
-		byPath := make(map[string]fgd.Entry, len(entries))
-		for _, e := range entries {
-			byPath[e.Path] = e
+	return gitport.Snapshots(dirs, ht.dirs, wanted, func(d string, e fgd.Entry) ([]byte, error) {
+		b, err := readBlob(sto, plumbing.NewHash(e.SHA))
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", prefixOf(d)+e.Path, err)
 		}
-		for _, p := range wanted(entries) {
-			e, ok := byPath[p]
-			if !ok || (e.Type != fgd.TypeFile && e.Type != fgd.TypeExecutable) {
-				continue
-			}
-			b, err := readBlob(sto, plumbing.NewHash(e.SHA))
-			if err != nil {
-				return nil, fmt.Errorf("read %s: %w", prefixOf(d)+p, err)
-			}
-			snap.Contents[p] = b
-		}
-		out[d] = snap
-	}
-	return out, nil
+		return b, nil
+	})
 }
 
 func readBlob(sto storer.EncodedObjectStorer, h plumbing.Hash) ([]byte, error) {

@@ -35,17 +35,7 @@ func (o Object) ID() int64 {
 }
 
 // String returns a string field, or the value of a {value, label} choice.
-func (o Object) String(key string) string {
-	switch v := o[key].(type) {
-	case string:
-		return v
-	case map[string]any:
-		if s, ok := v["value"].(string); ok {
-			return s
-		}
-	}
-	return ""
-}
+func (o Object) String(key string) string { return choiceString(o[key]) }
 
 // ListObjects lists the objects at an extras endpoint (e.g.
 // EndpointWebhooks) matching filter, following the pages.

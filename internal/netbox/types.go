@@ -26,8 +26,12 @@ type Fabric struct {
 
 // CustomFieldString returns a custom field as a string: a plain string, the
 // "value" of a {"value","label"} choice, or "" when unset.
-func (f *Fabric) CustomFieldString(name string) string {
-	switch v := f.CustomFields[name].(type) {
+func (f *Fabric) CustomFieldString(name string) string { return choiceString(f.CustomFields[name]) }
+
+// choiceString is a decoded string, or the "value" of a decoded
+// {"value","label"} choice, else "".
+func choiceString(v any) string {
+	switch v := v.(type) {
 	case string:
 		return v
 	case map[string]any:

@@ -52,40 +52,7 @@ func (w *fastWriter) mapping(m *yaml.Node, ind int, inline bool) bool {
 		}
 		w.b = append(w.b, k.Value...)
 		w.b = append(w.b, ':')
-		switch v.Kind {
-		case yaml.ScalarNode:
-			w.b = append(w.b, ' ')
-			if !w.scalar(v) {
-				return false
-			}
-			w.newline()
-		case yaml.MappingNode:
-			if !fastCollection(v) {
-				return false
-			}
-			if len(v.Content) == 0 {
-				w.b = append(w.b, " {}"...)
-				w.newline()
-				continue
-			}
-			w.newline()
-			if !w.mapping(v, ind+2, false) {
-				return false
-			}
-		case yaml.SequenceNode:
-			if !fastCollection(v) {
-				return false
-			}
-			if len(v.Content) == 0 {
-				w.b = append(w.b, " []"...)
-				w.newline()
-				continue
-			}
-			w.newline()
-			if !w.sequence(v, ind, false) {
-				return false
-			}
-		default:
+		if !w.value(v, ind, false) {
 			return false
 		}
 	}
@@ -98,42 +65,55 @@ func (w *fastWriter) sequence(s *yaml.Node, ind int, inline bool) bool {
 			w.indent(ind)
 		}
 		w.b = append(w.b, "- "...)
-		switch v.Kind {
-		case yaml.ScalarNode:
-			if !w.scalar(v) {
-				return false
-			}
-			w.newline()
-		case yaml.MappingNode:
-			if !fastCollection(v) {
-				return false
-			}
-			if len(v.Content) == 0 {
-				w.b = append(w.b, "{}"...)
-				w.newline()
-				continue
-			}
-			if !w.mapping(v, ind+2, true) {
-				return false
-			}
-		case yaml.SequenceNode:
-			if !fastCollection(v) {
-				return false
-			}
-			if len(v.Content) == 0 {
-				w.b = append(w.b, "[]"...)
-				w.newline()
-				continue
-			}
-			if !w.sequence(v, ind+2, true) {
-				return false
-			}
-		default:
+		if !w.value(v, ind, true) {
 			return false
 		}
 	}
 	return true
 }
+
+// value writes the value of a mapping key (after "key:") or, inSeq, of a
+// sequence item (after "- "), whose key or dash stands at indentation ind.
+// A nested collection starts on the next line after a key and on the same
+// line after a dash, as yaml.v3 writes them.
+func (w *fastWriter) value(v *yaml.Node, ind int, inSeq bool) bool {
+	lead := " "
+	if inSeq {
+		lead = ""
+	}
+	switch v.Kind {
+	case yaml.ScalarNode:
+		w.b = append(w.b, lead...)
+		if !w.scalar(v) {
+			return false
+		}
+		w.newline()
+		return true
+	case yaml.MappingNode, yaml.SequenceNode:
+		if !fastCollection(v) {
+			return false
+		}
+		if len(v.Content) == 0 {
+			w.b = append(w.b, lead...)
+			w.b = append(w.b, emptyCollection[v.Kind]...)
+			w.newline()
+			return true
+		}
+		if !inSeq {
+			w.newline()
+		}
+		if v.Kind == yaml.MappingNode {
+			return w.mapping(v, ind+2, inSeq)
+		}
+		if inSeq {
+			ind += 2
+		}
+		return w.sequence(v, ind, inSeq)
+	}
+	return false
+}
+
+var emptyCollection = map[yaml.Kind]string{yaml.MappingNode: "{}", yaml.SequenceNode: "[]"}
 
 func fastCollection(n *yaml.Node) bool {
 	return n.Style == 0 && n.Anchor == "" && (n.Tag == "!!map" || n.Tag == "!!seq" || n.Tag == "")

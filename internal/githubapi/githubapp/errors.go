@@ -2,7 +2,8 @@ package githubapp
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 )
 
 // Kind sorts the errors of Source.Token by what the operator must do.
@@ -34,17 +35,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	msg := "githubapp: " + e.Op
+	what := "githubapp: " + e.Op
 	if e.Repo != "" {
-		msg += " for " + e.Repo
+		what += " for " + e.Repo
 	}
-	if e.StatusCode != 0 {
-		msg += fmt.Sprintf(": %d", e.StatusCode)
-	}
-	if e.Message != "" {
-		msg += ": " + e.Message
-	}
-	return msg
+	return gitport.ErrorText(what, e.StatusCode, e.Message)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
