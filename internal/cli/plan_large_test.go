@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/githedgehog/hnp-gitops/internal/localdir"
 )
 
 // TestPlanOversizedIsNeverRead: a 32 MiB file in raw/ is hashed as a stream,
@@ -57,7 +59,7 @@ func TestPlanOversizedIsNeverRead(t *testing.T) {
 					t.Errorf("%s: %v", p, err)
 					continue
 				}
-				if got, err := hashFile(root, p, fi.Size()); err != nil || got != sha || fi.Mode().Perm() != 0o644 {
+				if got, err := localdir.HashFile(root, p, fi.Size()); err != nil || got != sha || fi.Mode().Perm() != 0o644 {
 					t.Errorf("%s: blob %s (err %v), mode %v; want %s, 0644", p, got, err, fi.Mode().Perm(), sha)
 				}
 			}
@@ -102,7 +104,7 @@ func writeBig(t *testing.T, p string, size int) string {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	sha, err := hashFile(root, filepath.Base(p), int64(size))
+	sha, err := localdir.HashFile(root, filepath.Base(p), int64(size))
 	if err != nil {
 		t.Fatal(err)
 	}

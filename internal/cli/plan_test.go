@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/githedgehog/hnp-gitops/internal/localdir"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -177,10 +178,10 @@ func TestRepoPath(t *testing.T) {
 	if err := os.MkdirAll(fgdDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if got := repoPath(fgdDir); got != "gitops/fabric-1" {
+	if got := localdir.RepoPath(fgdDir); got != "gitops/fabric-1" {
 		t.Errorf("repoPath = %q, want gitops/fabric-1", got)
 	}
-	if got := repoPath(repo); got != "" {
+	if got := localdir.RepoPath(repo); got != "" {
 		t.Errorf("repoPath(repo root) = %q, want \"\"", got)
 	}
 }

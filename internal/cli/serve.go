@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/githedgehog/hnp-gitops/internal/config"
+	"github.com/githedgehog/hnp-gitops/internal/credentials"
 	"github.com/githedgehog/hnp-gitops/internal/githubapi"
 	"github.com/githedgehog/hnp-gitops/internal/githubapi/githubapp"
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
@@ -95,7 +95,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	secrets := append(tokens.secrets(), cfg.NetBoxToken.Value(), cfg.WebhookSecret.Value(), cfg.APIToken.Value())
+	secrets := append(tokens.Secrets(), cfg.NetBoxToken.Value(), cfg.WebhookSecret.Value(), cfg.APIToken.Value())
 	log, err := newLogger(env.Stderr, cfg.LogLevel, secrets)
 	if err != nil {
 		return nil, err
@@ -150,13 +150,13 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 // newRepositories builds the repository port: github.com and the listed
 // Enterprise hosts speak GitHub's API, every other host (GitLab, Bitbucket,
 // Gitea, plain git) the git protocol. m may be nil.
-func newRepositories(cfg *config.Config, tokens *tokenMap, m *metrics.Metrics, base *http.Transport) (*gitport.Router, *githubapi.GitHub, error) {
+func newRepositories(cfg *config.Config, tokens *credentials.TokenMap, m *metrics.Metrics, base *http.Transport) (*gitport.Router, *githubapi.GitHub, error) {
 	committerName, committerEmail := cfg.Committer()
 	author := gitport.Identity{Name: cfg.CommitAuthorName, Email: cfg.CommitAuthorEmail}
 	committer := gitport.Identity{Name: committerName, Email: committerEmail}
 	ghOpts := githubapi.GitHubOptions{
 		APIURL:         cfg.GitHubAPIURL,
-		TokenFor:       tokens.githubToken,
+		TokenFor:       tokens.GitHubToken,
 		Transport:      m.GitHubTransport(base.Clone(), githubapi.Route),
 		Author:         author,
 		Committer:      committer,
@@ -180,7 +180,7 @@ func newRepositories(cfg *config.Config, tokens *tokenMap, m *metrics.Metrics, b
 		})
 		// A token-map line for a host or owner still wins over the App.
 		ghOpts.TokenSource = func(ctx context.Context, r gitport.Repo) (string, error) {
-			if t := tokens.mapped(r); t != "" {
+			if t := tokens.Mapped(r); t != "" {
 				_, tok, found := strings.Cut(t, ":")
 				if found {
 					return tok, nil
@@ -197,62 +197,26 @@ func newRepositories(cfg *config.Config, tokens *tokenMap, m *metrics.Metrics, b
 	}
 	gh = githubapi.NewGitHub(ghOpts)
 	generic := gitremote.New(gitremote.Options{
-		CredentialsFor: tokens.gitCredentials(cfg.GitSSHKeyFile, cfg.GitKnownHostsFile),
-		HTTPClient:     &http.Client{Transport: m.GitTransport(base.Clone(), gitRoute)},
-		Author:         author,
-		Committer:      committer,
-		MaxAttempts:    cfg.MaxCommitRetries,
+		CredentialsFor: func(r gitport.Repo) gitremote.Credentials {
+			user, password := tokens.BasicAuth(r)
+			return gitremote.Credentials{Username: user, Password: password, SSHKeyFile: cfg.GitSSHKeyFile, KnownHostsFile: cfg.GitKnownHostsFile}
+		},
+		HTTPClient:  &http.Client{Transport: m.GitTransport(base.Clone(), gitRoute)},
+		Author:      author,
+		Committer:   committer,
+		MaxAttempts: cfg.MaxCommitRetries,
 	})
 	repos := gitport.NewRouter(gh, generic, cfg.GitHubEnterpriseHosts)
 	return repos, gh, nil
 }
 
 // loadTokens reads the token map file, if any, around the default token.
-func loadTokens(cfg *config.Config) (*tokenMap, error) {
-	tokens := &tokenMap{def: cfg.GitHubToken.Value()}
-	if cfg.GitHubTokenMapFile == "" {
-		return tokens, nil
-	}
-	data, err := os.ReadFile(cfg.GitHubTokenMapFile)
+func loadTokens(cfg *config.Config) (*credentials.TokenMap, error) {
+	tokens, err := credentials.Load(cfg.GitHubTokenMapFile, cfg.GitHubToken.Value())
 	if err != nil {
-		return nil, usagef("--github-token-map-file: %v", err)
-	}
-	if tokens, err = parseTokenMap(data, cfg.GitHubToken.Value()); err != nil {
 		return nil, usagef("--github-token-map-file: %v", err)
 	}
 	return tokens, nil
-}
-
-// readiness answers /readyz: not ready while draining, or while NetBox
-// does not answer /api/status/. A NetBox answer is cached briefly so that
-// probes do not load NetBox.
-type readiness struct {
-	nb       *netbox.Client
-	draining atomic.Bool
-	ttl      time.Duration
-
-	mu      sync.Mutex
-	checked time.Time
-	last    error
-}
-
-func (r *readiness) check(ctx context.Context) error {
-	if r.draining.Load() {
-		return errors.New("shutting down")
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if time.Since(r.checked) < r.ttl {
-		return r.last
-	}
-	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	err := r.nb.Probe(cctx)
-	r.checked, r.last = time.Now(), nil
-	if err != nil {
-		r.last = fmt.Errorf("netbox unreachable: %w", err)
-	}
-	return r.last
 }
 
 func runServe(ctx context.Context, cfg *config.Config, env *Env) error {
@@ -273,7 +237,7 @@ func runServe(ctx context.Context, cfg *config.Config, env *Env) error {
 	}
 	defer metricsLn.Close()
 
-	ready := &readiness{nb: a.netbox, ttl: 2 * time.Second}
+	ready := &server.Readiness{Probe: a.netbox.Probe, What: "netbox", TTL: 2 * time.Second}
 	handler, err := server.New(server.Options{
 		WebhookSecret:         []byte(cfg.WebhookSecret.Value()),
 		InsecureSkipSignature: cfg.InsecureSkipSignature,
@@ -281,7 +245,7 @@ func runServe(ctx context.Context, cfg *config.Config, env *Env) error {
 		Queue:                 a.ctrl,
 		Self:                  a.ctrl,
 		Results:               a.ctrl,
-		Ready:                 ready.check,
+		Ready:                 ready.Check,
 		Metrics:               a.metrics,
 		Logger:                log,
 	})
@@ -297,7 +261,7 @@ func runServe(ctx context.Context, cfg *config.Config, env *Env) error {
 	// On SIGTERM /readyz fails at once, intake goes on for the drain
 	// period (while endpoints are removed), then the HTTP servers shut
 	// down, the controller drains within the shutdown bound, and we exit 0.
-	intake, stopIntake := drainAfter(ctx, cfg.DrainPeriod, ready, log)
+	intake, stopIntake := server.DrainAfter(ctx, cfg.DrainPeriod, ready, log)
 	defer stopIntake()
 	g, gctx := errgroup.WithContext(intake)
 	g.Go(func() error { return server.Serve(gctx, httpLn, handler, cfg.ShutdownTimeout, log) })
@@ -315,32 +279,6 @@ func runServe(ctx context.Context, cfg *config.Config, env *Env) error {
 	}
 	log.Info("stopped cleanly")
 	return nil
-}
-
-// drainAfter returns a context that ends period after ctx does (or when
-// stop is called); from ctx's end on, ready reports not ready.
-func drainAfter(ctx context.Context, period time.Duration, ready *readiness, log *slog.Logger) (intake context.Context, stop func()) {
-	intake, stop = context.WithCancel(context.WithoutCancel(ctx))
-	go func() {
-		defer stop()
-		select {
-		case <-ctx.Done():
-		case <-intake.Done():
-			return
-		}
-		ready.draining.Store(true)
-		if period <= 0 {
-			return
-		}
-		log.Info("draining: not ready, still accepting webhooks", "drain_period", period.String())
-		t := time.NewTimer(period)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-intake.Done():
-		}
-	}()
-	return intake, stop
 }
 
 // runResync runs the resync loop: on every replica, or, with

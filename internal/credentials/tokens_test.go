@@ -1,8 +1,6 @@
-package cli
+package credentials
 
 import (
-	"bytes"
-	"errors"
 	"strings"
 	"testing"
 
@@ -11,7 +9,7 @@ import (
 
 func TestTokenMap(t *testing.T) {
 	t.Parallel()
-	m, err := parseTokenMap([]byte(`
+	m, err := Parse([]byte(`
 # comment
 ghe.example.com=ghe-host-token
 github.com/acme = acme-token
@@ -31,40 +29,19 @@ GitHub.com/Other=other-token
 		{"default", gitport.Repo{Host: "github.com", Owner: "nobody", Name: "r"}, "default-token"},
 		{"default never to another host", gitport.Repo{Host: "gitlab.example.com", Owner: "acme", Name: "r"}, ""},
 	} {
-		if got := m.tokenFor(tc.repo); got != tc.want {
-			t.Errorf("%s: tokenFor(%v) = %q, want %q", tc.name, tc.repo, got, tc.want)
+		if got := m.For(tc.repo); got != tc.want {
+			t.Errorf("%s: For(%v) = %q, want %q", tc.name, tc.repo, got, tc.want)
 		}
 	}
 }
 
 func TestTokenMapBadLineNamesLineNotToken(t *testing.T) {
 	t.Parallel()
-	_, err := parseTokenMap([]byte("github.com/acme/extra=sekrit-value\n"), "")
+	_, err := Parse([]byte("github.com/acme/extra=sekrit-value\n"), "")
 	if err == nil {
 		t.Fatal("want an error for a line with two slashes")
 	}
 	if strings.Contains(err.Error(), "sekrit") || !strings.Contains(err.Error(), "line 1") {
 		t.Fatalf("error %q must name the line and not the token", err)
-	}
-}
-
-func TestLoggerRedactsSecrets(t *testing.T) {
-	t.Parallel()
-	var buf bytes.Buffer
-	log, err := newLogger(&buf, "debug", []string{"ghp_supersecret123", ""})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log.Info("token ghp_supersecret123 in message", "attr", "x ghp_supersecret123 y",
-		"err", errors.New("failed with ghp_supersecret123"))
-	out := buf.String()
-	if strings.Contains(out, "ghp_supersecret123") {
-		t.Fatalf("secret leaked: %s", out)
-	}
-	if strings.Count(out, "[redacted]") != 3 {
-		t.Fatalf("want 3 redactions, got: %s", out)
-	}
-	if _, err := newLogger(&buf, "loud", nil); err == nil {
-		t.Fatal("want an error for an unknown level")
 	}
 }
