@@ -1,7 +1,6 @@
 package leader
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -10,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 type durations struct{ lease, renew, retry time.Duration }
@@ -292,9 +293,8 @@ func TestTokenNeverInErrorsOrLogs(t *testing.T) {
 	t.Parallel()
 	f := newFakeAPI(t, "hnp", "lease")
 	f.echo = true
-	var buf bytes.Buffer
-	var mu sync.Mutex
-	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: &buf, mu: &mu}, nil))
+	var buf testkit.SyncBuffer
+	log := slog.New(slog.NewJSONHandler(&buf, nil))
 	a := newMember(t, f, "a", short, nil, log)
 	f.revoke(a.token)
 	// A direct call shows the error the loop logs.
@@ -308,26 +308,13 @@ func TestTokenNeverInErrorsOrLogs(t *testing.T) {
 	a.start(t, func(context.Context) { t.Error("led without a valid token") })
 	time.Sleep(4 * short.retry)
 	a.stop()
-	mu.Lock()
 	out := buf.String()
-	mu.Unlock()
 	if !strings.Contains(out, "401") {
 		t.Errorf("the failure was not logged: %q", out)
 	}
 	if strings.Contains(out, a.token) {
 		t.Errorf("token in the log: %q", out)
 	}
-}
-
-type lockedWriter struct {
-	w  *bytes.Buffer
-	mu *sync.Mutex
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func TestLeaseDeletedWhileLeadingIsRecreated(t *testing.T) {

@@ -92,9 +92,7 @@ func TestEmulatorOwnWriteRequestID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	ds, err := sim.WaitDeliveries(wctx, 1)
+	ds, err := sim.WaitDeliveriesFor(10*time.Second, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,9 +112,7 @@ func TestEmulatorEndToEnd(t *testing.T) {
 			if _, err := sim.CreateFabric(netboxsim.Fabric{Name: "fab-1"}); err != nil {
 				t.Fatal(err)
 			}
-			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			ds, err := sim.WaitDeliveries(wctx, 1)
+			ds, err := sim.WaitDeliveriesFor(10*time.Second, 1)
 			if err != nil {
 				t.Fatal(err)
 			}

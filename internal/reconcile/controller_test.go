@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
 	"github.com/githedgehog/hnp-gitops/internal/status"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 const (
@@ -595,10 +595,9 @@ func TestStatusRefusedStillReconcilesAndRetries(t *testing.T) {
 func TestNoTokenInStatusOrLogs(t *testing.T) {
 	t.Parallel()
 	const secret = "ghp_SECRETTOKEN123"
-	var logs bytes.Buffer
-	var mu sync.Mutex
+	var logs testkit.SyncBuffer
 	h := newHarness(t, func(o *Options) {
-		o.Logger = slog.New(slog.NewJSONHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		o.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		// A careless parser that echoes the URL it got.
 		o.ParseURL = func(raw string) (gitport.Repo, error) {
 			return gitport.Repo{}, errors.New("cannot parse " + raw)
@@ -608,8 +607,6 @@ func TestNoTokenInStatusOrLogs(t *testing.T) {
 	h.nb.addFabric(10, 1, "/", "")
 	out, _ := h.c.ReconcileNow(context.Background(), 10)
 	_, msg := h.nb.statusOf(10)
-	mu.Lock()
-	defer mu.Unlock()
 	for where, s := range map[string]string{"status": msg, "outcome": out.Error, "logs": logs.String()} {
 		if strings.Contains(s, secret) || strings.Contains(s, "x-access-token") {
 			t.Errorf("%s contains the credentials: %s", where, s)
@@ -618,17 +615,6 @@ func TestNoTokenInStatusOrLogs(t *testing.T) {
 	if !strings.Contains(msg, "https://github.com/o/a.git") {
 		t.Errorf("status %q lost the redacted URL", msg)
 	}
-}
-
-type lockedWriter struct {
-	w  *bytes.Buffer
-	mu *sync.Mutex
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func TestShutdownDrains(t *testing.T) {

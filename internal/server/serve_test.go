@@ -15,15 +15,20 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/server"
 	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
 	"github.com/githedgehog/hnp-gitops/test/nbwire"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
-func listen(t *testing.T) net.Listener {
+func listen(t *testing.T) net.Listener { return testkit.Listen(t) }
+
+// serveBackground runs server.Serve on a new loopback listener until
+// cancel; done receives Serve's result.
+func serveBackground(t *testing.T, h http.Handler, shutdown time.Duration) (net.Listener, context.CancelFunc, chan error) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ln
+	ln := listen(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.Serve(ctx, ln, h, shutdown, nil) }()
+	return ln, cancel, done
 }
 
 // TestServeGraceful serves the real handler, then cancels: Serve returns nil
@@ -31,10 +36,7 @@ func listen(t *testing.T) net.Listener {
 func TestServeGraceful(t *testing.T) {
 	t.Parallel()
 	hs := newHarness(t, nil)
-	ln := listen(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- server.Serve(ctx, ln, hs.h, time.Second, nil) }()
+	ln, cancel, done := serveBackground(t, hs.h, time.Second)
 
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	resp, err := client.Get("http://" + ln.Addr().String() + "/healthz")
@@ -69,10 +71,7 @@ func TestServeShutdownTimeout(t *testing.T) {
 		close(entered)
 		<-release
 	})
-	ln := listen(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- server.Serve(ctx, ln, h, 50*time.Millisecond, nil) }()
+	ln, cancel, done := serveBackground(t, h, 50*time.Millisecond)
 
 	clientDone := make(chan struct{})
 	go func() {
@@ -113,10 +112,7 @@ func TestServeListenerFails(t *testing.T) {
 func TestServeWebhookOverTCP(t *testing.T) {
 	t.Parallel()
 	hs := newHarness(t, nil)
-	ln := listen(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- server.Serve(ctx, ln, hs.h, time.Second, nil) }()
+	ln, cancel, done := serveBackground(t, hs.h, time.Second)
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -3,8 +3,6 @@ package netboxhook_test
 import (
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,18 +12,12 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/pkg/netboxhook"
 	"github.com/githedgehog/hnp-gitops/test/nbwire"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 const requestID = "0b6a1c4e-2f0c-4b8e-9a57-3f1d1c2e9a10"
 
-func readFile(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func readFile(t testing.TB, name string) []byte { return testkit.Testdata(t, name) }
 
 // TestParseForms reads the body of each NetBox version form, as Python's
 // json module wrote it in testdata/gen.py.

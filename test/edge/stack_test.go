@@ -24,6 +24,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/test/harness"
 	"github.com/githedgehog/hnp-gitops/test/nbwire"
 	"github.com/githedgehog/hnp-gitops/test/netboxsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // stack is both emulators, `netbox setup` and a running `serve`. Whatever
@@ -260,13 +261,10 @@ func clone(t *testing.T, bare string) string {
 	return dir
 }
 
+// git runs the git binary in dir, trimmed output; a failure fails the test.
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	out, err := harness.Git(context.Background(), dir, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return strings.TrimSpace(testkit.Git(t, dir, args...))
 }
 
 // archiveEntry is one entry of .hnp/archive-log.yaml.

@@ -15,20 +15,10 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/githubapi/githubapp"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
-// Two 2048-bit keys, generated once per test binary.
-var testKeys = sync.OnceValues(func() (*rsa.PrivateKey, *rsa.PrivateKey) {
-	a, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	b, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return a, b
-})
+var testKeys = testkit.RSAKeys
 
 // signClaims signs arbitrary claims with key and alg in the header.
 func signClaims(t *testing.T, key *rsa.PrivateKey, alg string, claims map[string]any) string {

@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/githedgehog/hnp-gitops/test/nbwire"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // TestPythonJSONVectors compares PythonJSON with json.dumps(sort_keys=True)
@@ -134,11 +133,4 @@ func TestPythonJSONErrors(t *testing.T) {
 	}
 }
 
-func readFile(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func readFile(t testing.TB, name string) []byte { return testkit.Testdata(t, name) }

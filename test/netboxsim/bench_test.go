@@ -35,12 +35,7 @@ func BenchmarkFabricGet(b *testing.B) {
 	if err := s.SetupStatusFields(); err != nil {
 		b.Fatal(err)
 	}
-	f, err := s.CreateFabric(Fabric{Name: "f"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := &http.Client{Timeout: 10 * time.Second}
-	url := fmt.Sprintf("%s/api/plugins/hedgehog/fabrics/%d/", s.URL(), f.ID)
+	c, url := benchFabric(b, s)
 	b.ResetTimer()
 	for range b.N {
 		benchRequest(b, c, "GET", url, nil)
@@ -71,12 +66,7 @@ func BenchmarkStatusWriteWithWebhook(b *testing.B) {
 	if _, _, err := s.AddWebhook("http://"+ln.Addr().String()+"/", "secret"); err != nil {
 		b.Fatal(err)
 	}
-	f, err := s.CreateFabric(Fabric{Name: "f"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := &http.Client{Timeout: 10 * time.Second}
-	url := fmt.Sprintf("%s/api/plugins/hedgehog/fabrics/%d/", s.URL(), f.ID)
+	c, url := benchFabric(b, s)
 	bodies := [][]byte{
 		[]byte(`{"custom_fields": {"gitops_directory_status": "initializing"}}`),
 		[]byte(`{"custom_fields": {"gitops_directory_status": "initialized", "directory_init_error": "", "last_directory_sync": "2026-03-06T15:11:23+00:00"}}`),
@@ -96,4 +86,14 @@ func BenchmarkStatusWriteWithWebhook(b *testing.B) {
 			b.Fatalf("delivery failed: %+v", d)
 		}
 	}
+}
+
+// benchFabric creates a fabric and returns a client and its API URL.
+func benchFabric(b *testing.B, s *Server) (*http.Client, string) {
+	b.Helper()
+	f, err := s.CreateFabric(Fabric{Name: "f"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &http.Client{Timeout: 10 * time.Second}, fmt.Sprintf("%s/api/plugins/hedgehog/fabrics/%d/", s.URL(), f.ID)
 }

@@ -61,16 +61,7 @@ func (s *Server) customFieldResource() resource {
 		cf := s.data.cfs[id]
 		return matchStrings(q, "name", cf.Name) && matchStrings(q, "type", cf.Type) && matchAny(q, "object_type", cf.ObjectTypes)
 	}
-	res.create = func(rq *request, body map[string]any) (int64, fieldErrors) {
-		cf := &customField{Weight: 100, UIVisible: "always", UIEditable: "yes"}
-		if errs := s.writeCustomField(cf, body, true, false); len(errs) > 0 {
-			return 0, errs
-		}
-		cf.ID = s.data.id("customfield")
-		cf.Created, cf.LastUpdated = rq.at, rq.at
-		s.data.cfs[cf.ID] = cf
-		return cf.ID, nil
-	}
+	storeIn(s, &res, "customfield", func() map[int64]*customField { return s.data.cfs }, func() *customField { return &customField{Weight: 100, UIVisible: "always", UIEditable: "yes"} }, s.writeCustomField)
 	res.update = func(rq *request, id int64, body map[string]any, partial bool) fieldErrors {
 		cf := s.data.cfs[id]
 		next := *cf
@@ -216,25 +207,7 @@ func (s *Server) choiceSetResource() resource {
 			"description", c.Description, "base_choices", "", "extra_choices", pairs(c.ExtraChoices), "order_alphabetically", c.OrderAlphabetically)
 	}
 	res.match = func(id int64, q url.Values) bool { return matchStrings(q, "name", s.data.choiceSets[id].Name) }
-	res.create = func(rq *request, body map[string]any) (int64, fieldErrors) {
-		c := &choiceSet{}
-		if errs := s.writeChoiceSet(c, body, true, false); len(errs) > 0 {
-			return 0, errs
-		}
-		c.ID = s.data.id("choiceset")
-		c.Created, c.LastUpdated = rq.at, rq.at
-		s.data.choiceSets[c.ID] = c
-		return c.ID, nil
-	}
-	res.update = func(rq *request, id int64, body map[string]any, partial bool) fieldErrors {
-		next := *s.data.choiceSets[id]
-		if errs := s.writeChoiceSet(&next, body, false, partial); len(errs) > 0 {
-			return errs
-		}
-		next.LastUpdated = rq.at
-		*s.data.choiceSets[id] = next
-		return nil
-	}
+	storeIn(s, &res, "choiceset", func() map[int64]*choiceSet { return s.data.choiceSets }, func() *choiceSet { return &choiceSet{} }, s.writeChoiceSet)
 	res.remove = func(_ *request, id int64) *reply {
 		for _, cf := range s.data.cfs {
 			if cf.ChoiceSet == id {
@@ -333,29 +306,9 @@ func (s *Server) webhookResource() resource {
 		w := s.data.webhooks[id]
 		return matchStrings(q, "name", w.Name) && matchStrings(q, "payload_url", w.PayloadURL)
 	}
-	res.create = func(rq *request, body map[string]any) (int64, fieldErrors) {
-		w := &webhook{HTTPMethod: "POST", HTTPContentType: "application/json", SSLVerification: true}
-		if errs := s.writeWebhook(w, body, true, false); len(errs) > 0 {
-			return 0, errs
-		}
-		w.ID = s.data.id("webhook")
-		w.Created, w.LastUpdated = rq.at, rq.at
-		s.data.webhooks[w.ID] = w
-		return w.ID, nil
-	}
-	res.update = func(rq *request, id int64, body map[string]any, partial bool) fieldErrors {
-		next := *s.data.webhooks[id]
-		if errs := s.writeWebhook(&next, body, false, partial); len(errs) > 0 {
-			return errs
-		}
-		next.LastUpdated = rq.at
-		*s.data.webhooks[id] = next
-		return nil
-	}
-	res.remove = func(_ *request, id int64) *reply {
-		delete(s.data.webhooks, id)
-		return nil
-	}
+	storeIn(s, &res, "webhook", func() map[int64]*webhook { return s.data.webhooks }, func() *webhook {
+		return &webhook{HTTPMethod: "POST", HTTPContentType: "application/json", SSLVerification: true}
+	}, s.writeWebhook)
 	return res
 }
 
@@ -432,29 +385,7 @@ func (s *Server) eventRuleResource() resource {
 		r := s.data.rules[id]
 		return matchStrings(q, "name", r.Name) && matchAny(q, "object_type", r.ObjectTypes) && matchAny(q, "event_type", r.EventTypes)
 	}
-	res.create = func(rq *request, body map[string]any) (int64, fieldErrors) {
-		r := &eventRule{Enabled: true}
-		if errs := s.writeEventRule(r, body, true, false); len(errs) > 0 {
-			return 0, errs
-		}
-		r.ID = s.data.id("eventrule")
-		r.Created, r.LastUpdated = rq.at, rq.at
-		s.data.rules[r.ID] = r
-		return r.ID, nil
-	}
-	res.update = func(rq *request, id int64, body map[string]any, partial bool) fieldErrors {
-		next := *s.data.rules[id]
-		if errs := s.writeEventRule(&next, body, false, partial); len(errs) > 0 {
-			return errs
-		}
-		next.LastUpdated = rq.at
-		*s.data.rules[id] = next
-		return nil
-	}
-	res.remove = func(_ *request, id int64) *reply {
-		delete(s.data.rules, id)
-		return nil
-	}
+	storeIn(s, &res, "eventrule", func() map[int64]*eventRule { return s.data.rules }, func() *eventRule { return &eventRule{Enabled: true} }, s.writeEventRule)
 	return res
 }
 
@@ -606,29 +537,7 @@ func (s *Server) customLinkResource() resource {
 		l := s.data.links[id]
 		return matchStrings(q, "name", l.Name) && matchAny(q, "object_type", l.ObjectTypes)
 	}
-	res.create = func(rq *request, body map[string]any) (int64, fieldErrors) {
-		l := &customLink{Enabled: true, Weight: 100, ButtonClass: "default"}
-		if errs := s.writeCustomLink(l, body, true, false); len(errs) > 0 {
-			return 0, errs
-		}
-		l.ID = s.data.id("customlink")
-		l.Created, l.LastUpdated = rq.at, rq.at
-		s.data.links[l.ID] = l
-		return l.ID, nil
-	}
-	res.update = func(rq *request, id int64, body map[string]any, partial bool) fieldErrors {
-		next := *s.data.links[id]
-		if errs := s.writeCustomLink(&next, body, false, partial); len(errs) > 0 {
-			return errs
-		}
-		next.LastUpdated = rq.at
-		*s.data.links[id] = next
-		return nil
-	}
-	res.remove = func(_ *request, id int64) *reply {
-		delete(s.data.links, id)
-		return nil
-	}
+	storeIn(s, &res, "customlink", func() map[int64]*customLink { return s.data.links }, func() *customLink { return &customLink{Enabled: true, Weight: 100, ButtonClass: "default"} }, s.writeCustomLink)
 	return res
 }
 

@@ -172,16 +172,7 @@ func TestFaultDroppedWebhooks(t *testing.T) {
 	t.Parallel()
 	recv := newReceiver(t, 200)
 	s := start(t, Options{Faults: Faults{DropWebhooks: 1}})
-	if _, _, err := s.AddWebhook(recv.url, "k"); err != nil {
-		t.Fatal(err)
-	}
-	f, err := s.CreateFabric(Fabric{Name: "f"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.UpdateFabric(f.ID, map[string]any{}); err != nil {
-		t.Fatal(err)
-	}
+	createAndUpdate(t, s, recv.url)
 	ds := waitDeliveries(t, s, 2)
 	if !ds[0].Dropped || ds[1].Dropped || !ds[1].OK() {
 		t.Errorf("deliveries %+v", ds)
@@ -200,16 +191,7 @@ func TestOnDelivery(t *testing.T) {
 	recv := newReceiver(t, 200)
 	got := make(chan Delivery, 2)
 	s := start(t, Options{Faults: Faults{DropWebhooks: 1}, OnDelivery: func(d Delivery) { got <- d }})
-	if _, _, err := s.AddWebhook(recv.url, "k"); err != nil {
-		t.Fatal(err)
-	}
-	f, err := s.CreateFabric(Fabric{Name: "f"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.UpdateFabric(f.ID, map[string]any{}); err != nil {
-		t.Fatal(err)
-	}
+	createAndUpdate(t, s, recv.url)
 	for i, want := range []string{"created dropped", "updated 200"} {
 		select {
 		case d := <-got:

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 	"go.uber.org/goleak"
 )
 
@@ -68,22 +69,8 @@ var noRedirect = &http.Client{
 // do sends one request with the test token ("" auth sends none).
 func do(t *testing.T, s *Server, method, path, auth string, body any) response {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, s.URL()+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	req.Header.Set("Content-Type", "application/json")
+	req := testkit.JSONRequest(t, t.Context(), method, s.URL()+path, auth, body)
+	req.Header.Del("Accept")
 	resp, err := noRedirect.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
@@ -161,11 +148,21 @@ func waitDeliveries(t *testing.T, s *Server, n int) []Delivery {
 
 func listenTCP() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
 
-func listen(t *testing.T) net.Listener {
+func listen(t *testing.T) net.Listener { return testkit.Listen(t) }
+
+// createAndUpdate adds a webhook to url, creates a fabric and updates it:
+// two events, delivered in order by the one worker.
+func createAndUpdate(t *testing.T, s *Server, url string) Fabric {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if _, _, err := s.AddWebhook(url, "k"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.CreateFabric(Fabric{Name: "f"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ln
+	if _, err := s.UpdateFabric(f.ID, map[string]any{}); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

@@ -17,11 +17,7 @@ func TestRepositoryWebhooks(t *testing.T) {
 	for _, version := range []string{"4.0", "4.2", "4.6", "4.7"} {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
-			s, err := netboxsim.Start(netboxsim.Options{Token: "tok", Version: version})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s := startVersion(t, version)
 			// Nothing listens on port 1: the bodies are recorded anyway.
 			if _, _, err := s.AddWebhook("http://127.0.0.1:1/webhooks/netbox", "sec"); err != nil {
 				t.Fatal(err)

@@ -19,11 +19,7 @@ func TestHelpersAgreeWithNetBoxSetup(t *testing.T) {
 	for _, version := range []string{"4.0", "4.2", "4.7"} {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
-			s, err := netboxsim.Start(netboxsim.Options{Token: "tok", Version: version})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s := startVersion(t, version)
 			if err := s.SetupStatusFields(); err != nil {
 				t.Fatal(err)
 			}
@@ -45,4 +41,15 @@ func TestHelpersAgreeWithNetBoxSetup(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startVersion starts an emulator of a NetBox version, closed with the test.
+func startVersion(t *testing.T, version string) *netboxsim.Server {
+	t.Helper()
+	s, err := netboxsim.Start(netboxsim.Options{Token: "tok", Version: version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }

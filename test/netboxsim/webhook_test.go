@@ -246,18 +246,9 @@ func TestNoRetry(t *testing.T) {
 	t.Parallel()
 	recv := newReceiver(t, 503)
 	s := start(t, Options{})
-	if _, _, err := s.AddWebhook(recv.url, "k"); err != nil {
-		t.Fatal(err)
-	}
-	f, err := s.CreateFabric(Fabric{Name: "f"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The second event is the barrier: one worker delivers in order, so
 	// a retry of the first would come before it.
-	if _, err := s.UpdateFabric(f.ID, map[string]any{}); err != nil {
-		t.Fatal(err)
-	}
+	createAndUpdate(t, s, recv.url)
 	waitDeliveries(t, s, 2)
 	time.Sleep(50 * time.Millisecond)
 	if n := len(recv.requests()); n != 2 {

@@ -291,6 +291,13 @@ func (s *Server) Deliveries() []Delivery {
 	return slices.Clone(s.deliveries)
 }
 
+// WaitDeliveriesFor is WaitDeliveries bounded by timeout.
+func (s *Server) WaitDeliveriesFor(timeout time.Duration, n int) ([]Delivery, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return s.WaitDeliveries(ctx, n)
+}
+
 // WaitDeliveries waits until at least n webhook jobs were taken (sent,
 // failed or dropped) and returns them all.
 func (s *Server) WaitDeliveries(ctx context.Context, n int) ([]Delivery, error) {

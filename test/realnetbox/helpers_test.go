@@ -21,6 +21,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/status"
 	"github.com/githedgehog/hnp-gitops/test/harness"
 	"github.com/githedgehog/hnp-gitops/test/netboxsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 var httpClient = &http.Client{Timeout: 30 * time.Second}
@@ -36,21 +37,7 @@ func (s *suite) adminREST(t *testing.T, method, rel string, body any) (int, stri
 // adminAPI calls NetBox's REST API under /api/ with the superuser's token.
 func (s *suite) adminAPI(t *testing.T, method, rel string, body any) (int, string) {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(s.ctx, method, s.tg.url+"/api/"+rel, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Token "+s.tg.adminToken)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
+	req := testkit.JSONRequest(t, s.ctx, method, s.tg.url+"/api/"+rel, "Token "+s.tg.adminToken, body)
 	resp, err := httpClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, rel, err)

@@ -20,6 +20,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/status"
 	"github.com/githedgehog/hnp-gitops/test/harness"
 	"github.com/githedgehog/hnp-gitops/test/netboxsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // fabricCheck is what the clone of a fabric's repository shows.
@@ -166,14 +167,10 @@ func keptReasons(clone, dir string) map[string]string {
 	return out
 }
 
-// git runs the git binary in dir and fails the test on error.
+// git runs the git binary in dir, trimmed output; a failure fails the test.
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	out, err := harness.Git(context.Background(), dir, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return strings.TrimSpace(testkit.Git(t, dir, args...))
 }
 
 // concurrentCommits returns every commit object in the bare repository that

@@ -2,6 +2,8 @@ package testkit
 
 import (
 	"bytes"
+	crand "crypto/rand"
+	"crypto/rsa"
 	"math/rand/v2"
 	"sync"
 )
@@ -38,3 +40,17 @@ func (s *SyncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// RSAKeys are two 2048-bit keys, generated once per test binary (a GitHub
+// App's and a stranger's).
+var RSAKeys = sync.OnceValues(func() (*rsa.PrivateKey, *rsa.PrivateKey) {
+	a, err := rsa.GenerateKey(crand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	b, err := rsa.GenerateKey(crand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return a, b
+})

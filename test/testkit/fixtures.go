@@ -86,3 +86,13 @@ func WriteFiles(t testing.TB, dir string, files map[string][]byte) {
 		}
 	}
 }
+
+// Testdata reads the file name under the test's own testdata/ folder.
+func Testdata(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
