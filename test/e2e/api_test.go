@@ -19,10 +19,7 @@ import (
 func TestAutomationAPI(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, harness.Options{})
-	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-	if err != nil {
-		t.Fatal(err)
-	}
+	repoID, bare := s.newRepo(t)
 	f, err := s.env.NetBox.CreateFabricDirect(netboxsim.Fabric{Name: "fabric-1", GitRepository: repoID, GitOpsDirectory: fgdPath})
 	if err != nil {
 		t.Fatal(err)

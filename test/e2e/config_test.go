@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/githedgehog/hnp-gitops/internal/status"
 	"github.com/githedgehog/hnp-gitops/test/harness"
 )
 
@@ -48,12 +47,7 @@ func TestServeFromEnvironment(t *testing.T) {
 	}
 	svc := startBinary(t, bin, []string{"serve"}, env)
 	s.setup(t, svc.HTTPURL)
-	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
-	s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
+	f, bare, _ := s.initFabric(t)
 	if n := s.commits(t, bare); n != 2 {
 		t.Errorf("commits on main: %d, want 2", n)
 	}

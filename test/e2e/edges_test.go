@@ -104,12 +104,7 @@ func TestFabricDeleted(t *testing.T) {
 	t.Run("after init", func(t *testing.T) {
 		t.Parallel()
 		s := startStack(t, harness.Options{})
-		repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := s.createFabric(t, "fabric-1", repoID, fgdPath)
-		s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
+		f, bare, _ := s.initFabric(t)
 		writes := s.env.GitHub.Stats().Writes
 		deliveries := len(s.env.NetBox.Deliveries())
 		if err := s.env.NetBox.DeleteFabric(f.ID); err != nil {

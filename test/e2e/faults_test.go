@@ -49,10 +49,7 @@ func TestFaultsRetried(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := startStack(t, harness.Options{}, fastArgs...)
-			repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-			if err != nil {
-				t.Fatal(err)
-			}
+			repoID, bare := s.newRepo(t)
 			s.env.GitHub.SetFaults(tt.github)
 			s.env.NetBox.SetFaults(tt.netbox)
 			start := time.Now()
@@ -137,10 +134,7 @@ func TestFaultsTerminal(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := startStack(t, harness.Options{}, tt.args...)
-			repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-			if err != nil {
-				t.Fatal(err)
-			}
+			repoID, bare := s.newRepo(t)
 			if tt.prepare != nil {
 				if id := tt.prepare(t, s); id != 0 {
 					repoID = id
@@ -198,10 +192,7 @@ func TestInvalidDirectory(t *testing.T) {
 		t.Run(dir, func(t *testing.T) {
 			t.Parallel()
 			s := startStack(t, harness.Options{})
-			repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-			if err != nil {
-				t.Fatal(err)
-			}
+			repoID, bare := s.newRepo(t)
 			f := s.createFabric(t, "fabric-1", repoID, dir)
 			got := s.waitStatus(t, f.ID, status.InvalidStructure, 30*time.Second)
 			msg := fmt.Sprint(got.CustomFields[status.FieldError])
@@ -253,10 +244,7 @@ func TestFabricWithoutRepository(t *testing.T) {
 func TestNetBoxDown(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, harness.Options{}, fastArgs...)
-	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-	if err != nil {
-		t.Fatal(err)
-	}
+	repoID, bare := s.newRepo(t)
 	start := time.Now()
 	s.env.NetBox.SetDown(true)
 	// The helper's request is let through; the webhook is still sent.

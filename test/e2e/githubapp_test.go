@@ -6,13 +6,10 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/githedgehog/hnp-gitops/internal/status"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 	"github.com/githedgehog/hnp-gitops/test/harness"
 )
@@ -34,16 +31,7 @@ func TestGitHubApp(t *testing.T) {
 	s := startStack(t, harness.Options{GitHub: githubsim.Options{App: &githubsim.AppOptions{
 		ID: "424242", PublicKey: &key.PublicKey, Repos: []string{harness.Owner + "/fabric-config"}, Slug: "hnp-gitops-app",
 	}}}, "--github-app-id=424242", "--github-app-private-key-file="+keyFile, "--github-token=")
-	seed := map[string][]byte{}
-	for name, b := range fixtures(t) {
-		seed[path.Join(fgdPath, "raw", name)] = b
-	}
-	repoID, bare, err := s.env.NewRepo("fabric-config", seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
-	s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
+	_, bare, _ := s.initFabric(t)
 
 	head := s.git(t, bare, "rev-parse", "main")
 	if !s.env.GitHub.Verified(head) {
@@ -81,16 +69,7 @@ func TestGitHubAppTokenMapWins(t *testing.T) {
 	s := startStack(t, harness.Options{GitHub: githubsim.Options{App: &githubsim.AppOptions{
 		ID: "424242", PublicKey: &key.PublicKey,
 	}}}, "--github-app-id=424242", "--github-app-private-key-file="+keyFile, "--github-token=", "--github-token-map-file="+mapFile)
-	seed := map[string][]byte{}
-	for name, b := range fixtures(t) {
-		seed[path.Join(fgdPath, "raw", name)] = b
-	}
-	repoID, bare, err := s.env.NewRepo("fabric-config", seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
-	s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
+	_, bare, _ := s.initFabric(t)
 	st := s.env.GitHub.Stats()
 	if st.InstallationTokens != 0 || st.Requests["GET /repos/{owner}/{repo}/installation"] != 0 {
 		t.Errorf("the App was asked (installation tokens %d, lookups %d); the token-map line should win",

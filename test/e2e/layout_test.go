@@ -55,10 +55,7 @@ func TestRepositoryRoot(t *testing.T) {
 func TestArchiveRenameWithExtension(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, harness.Options{})
-	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-	if err != nil {
-		t.Fatal(err)
-	}
+	repoID, bare := s.newRepo(t)
 	f, err := s.env.NetBox.CreateFabric(netboxsim.Fabric{Name: "fabric-1", GitRepository: repoID,
 		GitOpsDirectory: fgdPath, ArchiveStrategy: "rename_with_extension"})
 	if err != nil {
@@ -162,10 +159,7 @@ func TestBadSignatureHealedByResync(t *testing.T) {
 	if err := s.env.NetBox.SetupStatusFields(); err != nil {
 		t.Fatal(err)
 	}
-	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-	if err != nil {
-		t.Fatal(err)
-	}
+	repoID, bare := s.newRepo(t)
 	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
 	ds, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 1)
 	if err != nil {

@@ -156,3 +156,24 @@ func (s *stack) git(t *testing.T, dir string, args ...string) string {
 	}
 	return out
 }
+
+// newRepo creates the repository fabric-config seeded with the acceptance
+// files under fgdPath/raw, and returns its NetBox id and bare path.
+func (s *stack) newRepo(t *testing.T) (int64, string) {
+	t.Helper()
+	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return repoID, bare
+}
+
+// initFabric creates fabric-1 on a new seeded repository and waits until
+// it is initialized: the fabric as created, the bare repository, and the
+// fabric as read once initialized.
+func (s *stack) initFabric(t *testing.T) (f netboxsim.Fabric, bare string, first netboxsim.Fabric) {
+	t.Helper()
+	repoID, bare := s.newRepo(t)
+	f = s.createFabric(t, "fabric-1", repoID, fgdPath)
+	return f, bare, s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
+}

@@ -67,10 +67,7 @@ func TestServiceDownWhenCreated(t *testing.T) {
 	s := startEnv(t, harness.Options{})
 	addr := freeAddr(t)
 	s.setup(t, "http://"+addr)
-	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-	if err != nil {
-		t.Fatal(err)
-	}
+	repoID, bare := s.newRepo(t)
 	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
 	// The rule covers repositories too: the repository's created event
 	// goes first, then the fabric's.
@@ -108,12 +105,7 @@ func TestServiceDownWhenCreated(t *testing.T) {
 func TestOwnStatusWriteEcho(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, harness.Options{}, fastArgs...)
-	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
-	s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
+	f, bare, _ := s.initFabric(t)
 	// The repository's create (ignored), the fabric's create and the two
 	// status writes are four webhooks; wait until they were all answered,
 	// then give the service time to misbehave (several resync passes, at
@@ -166,12 +158,7 @@ func TestOwnStatusWriteEcho(t *testing.T) {
 func TestRawFileAfterInit(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, harness.Options{}, fastArgs...)
-	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
-	first := s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
+	f, bare, first := s.initFabric(t)
 
 	vpc := "apiVersion: vpc.githedgehog.com/v1beta1\nkind: VPC\nmetadata:\n  name: dropped-vpc\n  namespace: default\nspec:\n  subnets:\n    s1:\n      subnet: 10.0.9.0/24\n      vlan: 1009\n"
 	seeded, err := s.env.GitHub.SeedFiles(harness.Owner, "fabric-config", "main",
@@ -245,12 +232,7 @@ func TestRawFileAfterInit(t *testing.T) {
 func TestNotInitializedFreshRun(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, harness.Options{})
-	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
-	first := s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
+	f, bare, first := s.initFabric(t)
 	// Let the service's own echoes arrive first, so that the user's write
 	// is the next webhook (4: the repository's create comes first).
 	if _, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 4); err != nil {
@@ -309,12 +291,7 @@ func TestOwnWriteByRequestID(t *testing.T) {
 	s := startStack(t, harness.Options{NetBox: netboxsim.Options{
 		HTTPClient: &http.Client{Transport: delayedDelivery{50 * time.Millisecond}},
 	}})
-	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
-	s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
+	_, bare, _ := s.initFabric(t)
 	// The repository's create, the fabric's and the two echoes.
 	if _, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 4); err != nil {
 		t.Fatal(err)

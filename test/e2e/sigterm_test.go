@@ -26,10 +26,7 @@ func TestSIGTERMDuringWork(t *testing.T) {
 	args := s.env.ServeArgs("--shutdown-timeout=" + bound.String())
 	first := startBinary(t, bin, args, nil)
 	s.setup(t, first.HTTPURL)
-	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-	if err != nil {
-		t.Fatal(err)
-	}
+	repoID, bare := s.newRepo(t)
 	s.env.GitHub.SetFaults(githubsim.Faults{LatencyMS: 300})
 	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
 	// In flight: the fabric shows initializing and GitHub has been asked.
@@ -118,10 +115,7 @@ func TestSIGTERMLetsWorkFinish(t *testing.T) {
 	s := startEnv(t, harness.Options{})
 	svc := startBinary(t, bin, s.env.ServeArgs("--shutdown-timeout="+bound.String()), nil)
 	s.setup(t, svc.HTTPURL)
-	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-	if err != nil {
-		t.Fatal(err)
-	}
+	repoID, bare := s.newRepo(t)
 	s.env.GitHub.SetFaults(githubsim.Faults{LatencyMS: 100})
 	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
 	s.waitStatus(t, f.ID, status.Initializing, 15*time.Second)

@@ -36,12 +36,7 @@ func TestNetBoxVersions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := startStack(t, tt.o)
-			repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-			if err != nil {
-				t.Fatal(err)
-			}
-			f := s.createFabric(t, "fabric-1", repoID, fgdPath)
-			s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
+			f, bare, _ := s.initFabric(t)
 			// The repository's create (ignored), the fabric's and the
 			// two echoes.
 			if _, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 4); err != nil {

@@ -20,10 +20,7 @@ import (
 func TestConcurrentWriter(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, harness.Options{})
-	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-	if err != nil {
-		t.Fatal(err)
-	}
+	repoID, bare := s.newRepo(t)
 	s.env.GitHub.SetFaults(githubsim.Faults{ConcurrentWriter: 2})
 	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
 	got := s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
@@ -67,10 +64,7 @@ func TestTimeoutsRetried(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := startStack(t, harness.Options{}, slices.Concat(fastArgs, []string{"--github-timeout=1s", "--netbox-timeout=1s"})...)
-			repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-			if err != nil {
-				t.Fatal(err)
-			}
+			repoID, bare := s.newRepo(t)
 			s.env.GitHub.SetFaults(tt.github)
 			s.env.NetBox.SetFaults(tt.netbox)
 			start := time.Now()
@@ -99,10 +93,7 @@ func TestPullRequestMode(t *testing.T) {
 	t.Parallel()
 	const prBranch = "hnp-gitops/updates"
 	s := startStack(t, harness.Options{}, "--pull-request-branch="+prBranch)
-	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-	if err != nil {
-		t.Fatal(err)
-	}
+	repoID, bare := s.newRepo(t)
 	if err := s.env.GitHub.Protect(harness.Owner, "fabric-config", "main"); err != nil {
 		t.Fatal(err)
 	}
@@ -133,10 +124,7 @@ func TestPullRequestMode(t *testing.T) {
 func TestChangeWhileInFlight(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, harness.Options{})
-	repoID, bare, err := s.env.NewRepo("fabric-config", rawSeed(t, fgdPath))
-	if err != nil {
-		t.Fatal(err)
-	}
+	repoID, bare := s.newRepo(t)
 	s.env.GitHub.SetFaults(githubsim.Faults{LatencyMS: 100})
 	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
 	s.waitStatus(t, f.ID, status.Initializing, 15*time.Second)

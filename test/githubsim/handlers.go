@@ -80,6 +80,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 // access authenticates the request and finds the repository; on failure it
 // has answered.
+// lockRepo is access, then the repository's lock; withCommits also
+// answers GitHub's 409 for a repository without commits. unlock is set
+// when ok.
+func (s *Server) lockRepo(w http.ResponseWriter, r *http.Request, withCommits bool) (rp *repo, unlock func(), ok bool) {
+	if rp, ok = s.access(w, r); !ok {
+		return nil, nil, false
+	}
+	rp.mu.Lock()
+	if withCommits && s.emptyRepo(w, rp) {
+		rp.mu.Unlock()
+		return nil, nil, false
+	}
+	return rp, rp.mu.Unlock, true
+}
+
 func (s *Server) access(w http.ResponseWriter, r *http.Request) (*repo, bool) {
 	rp := s.repo(r.PathValue("owner"), r.PathValue("repo"))
 	if s.opts.Token != "" || s.opts.App != nil {
@@ -210,15 +225,11 @@ func (s *Server) refJSON(r *http.Request, rp *repo, name plumbing.ReferenceName,
 }
 
 func (s *Server) getRef(w http.ResponseWriter, r *http.Request) {
-	rp, ok := s.access(w, r)
+	rp, unlock, ok := s.lockRepo(w, r, true)
 	if !ok {
 		return
 	}
-	rp.mu.Lock()
-	defer rp.mu.Unlock()
-	if s.emptyRepo(w, rp) {
-		return
-	}
+	defer unlock()
 	name := plumbing.ReferenceName("refs/" + r.PathValue("ref"))
 	h, err := rp.git.ref(name)
 	if err != nil || h.IsZero() {
@@ -376,15 +387,11 @@ func (s *Server) commitJSON(r *http.Request, rp *repo, h plumbing.Hash, c *objec
 }
 
 func (s *Server) getCommit(w http.ResponseWriter, r *http.Request) {
-	rp, ok := s.access(w, r)
+	rp, unlock, ok := s.lockRepo(w, r, true)
 	if !ok {
 		return
 	}
-	rp.mu.Lock()
-	defer rp.mu.Unlock()
-	if s.emptyRepo(w, rp) {
-		return
-	}
+	defer unlock()
 	h, ok := hashOf(r.PathValue("sha"))
 	c, err := rp.git.commit(h)
 	if !ok || err != nil {
@@ -494,15 +501,11 @@ func (s *Server) treeJSON(r *http.Request, rp *repo, h plumbing.Hash, entries []
 }
 
 func (s *Server) getTree(w http.ResponseWriter, r *http.Request) {
-	rp, ok := s.access(w, r)
+	rp, unlock, ok := s.lockRepo(w, r, true)
 	if !ok {
 		return
 	}
-	rp.mu.Lock()
-	defer rp.mu.Unlock()
-	if s.emptyRepo(w, rp) {
-		return
-	}
+	defer unlock()
 	ref := r.PathValue("sha")
 	h, isHash := hashOf(ref)
 	if _, err := rp.git.tree(h); !isHash || err != nil {
@@ -617,12 +620,11 @@ func (s *Server) createTree(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
-	rp, ok := s.access(w, r)
+	rp, unlock, ok := s.lockRepo(w, r, false)
 	if !ok {
 		return
 	}
-	rp.mu.Lock()
-	defer rp.mu.Unlock()
+	defer unlock()
 	h, ok := hashOf(r.PathValue("sha"))
 	b, err := rp.git.blob(h)
 	if !ok || err != nil {
@@ -701,12 +703,11 @@ func (rp *repo) fileAt(c *object.Commit, p string) (plumbing.Hash, bool) {
 }
 
 func (s *Server) getContents(w http.ResponseWriter, r *http.Request) {
-	rp, ok := s.access(w, r)
+	rp, unlock, ok := s.lockRepo(w, r, false)
 	if !ok {
 		return
 	}
-	rp.mu.Lock()
-	defer rp.mu.Unlock()
+	defer unlock()
 	if empty, _ := rp.git.isEmpty(); empty {
 		writeError(w, http.StatusNotFound, "This repository is empty.")
 		return
