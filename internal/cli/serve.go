@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -71,25 +70,6 @@ type app struct {
 	ctrl    *reconcile.Controller
 }
 
-// queueStats lets the metrics read the queue of a controller built after them.
-type queueStats struct {
-	c atomic.Pointer[reconcile.Controller]
-}
-
-func (q *queueStats) Len() int {
-	if c := q.c.Load(); c != nil {
-		return c.Len()
-	}
-	return 0
-}
-
-func (q *queueStats) OldestAge() time.Duration {
-	if c := q.c.Load(); c != nil {
-		return c.OldestAge()
-	}
-	return 0
-}
-
 func newApp(cfg *config.Config, env *Env) (*app, error) {
 	tokens, err := loadTokens(cfg)
 	if err != nil {
@@ -100,8 +80,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	qs := &queueStats{}
-	m := metrics.New(metrics.BuildInfo{Version: Version, Revision: Commit}, qs)
+	m := metrics.New(metrics.BuildInfo{Version: Version, Revision: Commit})
 	base, err := baseTransport(cfg.CAFile)
 	if err != nil {
 		return nil, err
@@ -143,7 +122,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	qs.c.Store(ctrl)
+	m.ObserveQueue(ctrl)
 	return &app{cfg: cfg, log: log, metrics: m, netbox: nb, github: gh, repos: repos, ctrl: ctrl}, nil
 }
 

@@ -46,7 +46,8 @@ func (fakeQueue) OldestAge() time.Duration { return 0 }
 // through each counting transport, so that every family has a series.
 func newTestMetrics(t *testing.T) *metrics.Metrics {
 	t.Helper()
-	m := metrics.New(metrics.BuildInfo{Version: "v0.0.0-test", Revision: "test"}, fakeQueue{})
+	m := metrics.New(metrics.BuildInfo{Version: "v0.0.0-test", Revision: "test"})
+	m.ObserveQueue(fakeQueue{})
 	// Families with a route label have no series until a request is made.
 	route := func(*http.Request) string { return "GET /route" }
 	for _, rt := range []http.RoundTripper{m.GitHubTransport(okTransport{}, route), m.NetBoxTransport(okTransport{}, route), m.GitTransport(okTransport{}, route)} {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,6 +50,7 @@ type Metrics struct {
 	leader             prometheus.Gauge
 	queueDepth         prometheus.GaugeFunc
 	queueOldestSeconds prometheus.GaugeFunc
+	queue              atomic.Pointer[QueueStats]
 }
 
 // QueueStats is what the work queue reports about itself.
@@ -59,14 +61,36 @@ type QueueStats interface {
 	OldestAge() time.Duration
 }
 
+// ObserveQueue makes the queue series report q. The controller is built
+// with its metrics, so the queue is named after both exist.
+func (m *Metrics) ObserveQueue(q QueueStats) {
+	if m != nil {
+		m.queue.Store(&q)
+	}
+}
+
+func (m *Metrics) observed() QueueStats {
+	if q := m.queue.Load(); q != nil {
+		return *q
+	}
+	return noQueue{}
+}
+
+// noQueue is the queue before ObserveQueue: empty.
+type noQueue struct{}
+
+func (noQueue) Len() int                 { return 0 }
+func (noQueue) OldestAge() time.Duration { return 0 }
+
 // BuildInfo is stamped into the hnp_gitops_build_info series.
 type BuildInfo struct {
 	Version, Revision string
 }
 
 // New creates the collectors and registers them, with the Go and process
-// collectors, on a new registry. queue may be nil (no queue series then).
-func New(info BuildInfo, queue QueueStats) *Metrics {
+// collectors, on a new registry. The queue series read 0 until
+// ObserveQueue names the queue.
+func New(info BuildInfo) *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{reg: reg}
 	m.webhooks = counterVec("webhook_deliveries_total", "NetBox webhook deliveries received, by result (accepted, ignored, self, bad_signature, bad_request, too_large).", "result")
@@ -102,17 +126,15 @@ func New(info BuildInfo, queue QueueStats) *Metrics {
 		m.resyncEnqueued, m.githubRequests, m.githubRateRemain, m.githubRateReset, m.commits,
 		m.pullRequests, m.documents, m.netboxRequests, m.gitRequests, m.statusWrites, m.statusWriteFails, m.netboxErrors, m.leader, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if queue != nil {
-		m.queueDepth = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Namespace: namespace, Name: "queue_depth",
-			Help: "Fabric keys waiting in the work queue.",
-		}, func() float64 { return float64(queue.Len()) })
-		m.queueOldestSeconds = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Namespace: namespace, Name: "queue_oldest_item_age_seconds",
-			Help: "How long the oldest waiting key has waited, in seconds.",
-		}, func() float64 { return queue.OldestAge().Seconds() })
-		reg.MustRegister(m.queueDepth, m.queueOldestSeconds)
-	}
+	m.queueDepth = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "queue_depth",
+		Help: "Fabric keys waiting in the work queue.",
+	}, func() float64 { return float64(m.observed().Len()) })
+	m.queueOldestSeconds = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "queue_oldest_item_age_seconds",
+		Help: "How long the oldest waiting key has waited, in seconds.",
+	}, func() float64 { return m.observed().OldestAge().Seconds() })
+	reg.MustRegister(m.queueDepth, m.queueOldestSeconds)
 
 	for _, v := range WebhookResults {
 		m.webhooks.WithLabelValues(v)

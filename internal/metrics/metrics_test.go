@@ -46,7 +46,8 @@ var wantNames = []string{
 
 func TestNamesAndLint(t *testing.T) {
 	t.Parallel()
-	m := New(BuildInfo{Version: "v1", Revision: "abc"}, fakeQueue{})
+	m := New(BuildInfo{Version: "v1", Revision: "abc"})
+	m.ObserveQueue(fakeQueue{})
 	mfs, err := m.Registry().Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +91,7 @@ func without(list []string, drop ...string) []string {
 
 func TestPreinitialisedSeries(t *testing.T) {
 	t.Parallel()
-	m := New(BuildInfo{}, nil)
+	m := New(BuildInfo{})
 	for _, tc := range []struct {
 		name   string
 		values []string
@@ -104,14 +105,19 @@ func TestPreinitialisedSeries(t *testing.T) {
 			t.Errorf("%s: %d series at start, want %d (%v)", tc.name, n, len(tc.values), tc.values)
 		}
 	}
-	if n := testutil.CollectAndCount(m.Registry(), "hnp_gitops_queue_depth"); n != 0 {
-		t.Errorf("queue series without a queue: %d", n)
+	// Before ObserveQueue the queue series exist and read an empty queue.
+	if n := testutil.CollectAndCount(m.Registry(), "hnp_gitops_queue_depth"); n != 1 {
+		t.Errorf("queue series before ObserveQueue: %d, want 1", n)
+	}
+	if v := testutil.ToFloat64(m.queueDepth); v != 0 {
+		t.Errorf("queue depth before ObserveQueue = %v, want 0", v)
 	}
 }
 
 func TestRecording(t *testing.T) {
 	t.Parallel()
-	m := New(BuildInfo{}, fakeQueue{})
+	m := New(BuildInfo{})
+	m.ObserveQueue(fakeQueue{})
 	now := time.Unix(1700000000, 0)
 	m.Webhook("accepted", now)
 	m.Webhook("bad_signature", now.Add(time.Hour))
@@ -155,7 +161,7 @@ func (s stubRT) RoundTrip(*http.Request) (*http.Response, error) { return s.resp
 
 func TestTransports(t *testing.T) {
 	t.Parallel()
-	m := New(BuildInfo{}, nil)
+	m := New(BuildInfo{})
 	route := func(*http.Request) string { return "GET /repos/{owner}/{repo}/git/trees/{sha}" }
 	rec := httptest.NewRecorder()
 	rec.Header().Set("X-Ratelimit-Remaining", "4321")

@@ -189,11 +189,6 @@ func New(o Options) (*Controller, error) {
 	return c, nil
 }
 
-// SetMetrics sets the metrics after New, for the wiring in which
-// metrics.New needs the controller as its QueueStats. Call it before Run,
-// RunResync or ReconcileNow.
-func (c *Controller) SetMetrics(m *metrics.Metrics) { c.o.Metrics = m }
-
 // backoff is the delay before retry number failures (1-based): exponential
 // from RetryBase up to RetryMax, with jitter in its upper half, and never
 // shorter than what the error asked for.

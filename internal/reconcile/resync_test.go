@@ -71,7 +71,7 @@ func TestResyncQueuesFabricsNotInitialized(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			m := metrics.New(metrics.BuildInfo{}, nil)
+			m := metrics.New(metrics.BuildInfo{})
 			h := newHarness(t, func(o *Options) { o.Metrics = m })
 			h.nb.addFabric(1, 1, "/", "")
 			h.nb.addFabric(2, 1, "/", status.Initialized)
@@ -106,7 +106,7 @@ func TestResyncQueuesFabricsNotInitialized(t *testing.T) {
 // The loop resyncs at once, then every interval; every Nth pass is full.
 func TestRunResyncEveryNthPassIsFull(t *testing.T) {
 	t.Parallel()
-	m := metrics.New(metrics.BuildInfo{}, nil)
+	m := metrics.New(metrics.BuildInfo{})
 	h := newHarness(t, func(o *Options) {
 		o.Rand = func() float64 { return 0.5 }
 		o.Metrics = m
@@ -144,7 +144,7 @@ func TestRunResyncEveryNthPassIsFull(t *testing.T) {
 // run through the webhook that follows.
 func TestNotInitializedTriggersRun(t *testing.T) {
 	t.Parallel()
-	m := metrics.New(metrics.BuildInfo{}, nil)
+	m := metrics.New(metrics.BuildInfo{})
 	h := newHarness(t, func(o *Options) { o.Metrics = m })
 	h.nb.addRepo(1, "https://github.com/o/a")
 	h.nb.addFabric(10, 1, "/", "")

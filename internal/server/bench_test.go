@@ -49,7 +49,7 @@ func benchRun(b *testing.B, h http.Handler) {
 func BenchmarkWebhook(b *testing.B) {
 	h, err := server.New(server.Options{
 		WebhookSecret: []byte(testSecret), Queue: nopQueue{},
-		Metrics: metrics.New(metrics.BuildInfo{}, nil),
+		Metrics: metrics.New(metrics.BuildInfo{}),
 	})
 	if err != nil {
 		b.Fatal(err)

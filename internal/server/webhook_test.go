@@ -34,7 +34,7 @@ type harness struct {
 
 func newHarness(t *testing.T, mod func(*server.Options)) *harness {
 	t.Helper()
-	hs := &harness{queue: &fakeQueue{}, metrics: metrics.New(metrics.BuildInfo{}, nil), logs: &testkit.SyncBuffer{}}
+	hs := &harness{queue: &fakeQueue{}, metrics: metrics.New(metrics.BuildInfo{}), logs: &testkit.SyncBuffer{}}
 	o := server.Options{
 		WebhookSecret: []byte(testSecret),
 		APIToken:      testToken,

@@ -94,7 +94,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	real, err := server.New(server.Options{
 		WebhookSecret: []byte(secret),
 		Queue:         countingQueue{&queued},
-		Metrics:       metrics.New(metrics.BuildInfo{Version: "hookload"}, nil),
+		Metrics:       metrics.New(metrics.BuildInfo{Version: "hookload"}),
 	})
 	if err != nil {
 		return err
