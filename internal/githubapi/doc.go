@@ -8,7 +8,7 @@
 // Server is the same API under another base URL. The GitHub App credential
 // source is its subpackage githubapp.
 //
-// It must not log, must never issue two writes to one repository at once,
+// It must not log, must never issue two writes to one branch at once,
 // and no error it returns contains a token. It maps GitHub's answers onto
 // the port's error classes.
 package githubapi

@@ -67,9 +67,9 @@ type GitHubOptions struct {
 	Rand func() float64
 }
 
-// GitHub is the repository port on the GitHub REST API (github.com and
-// GitHub Enterprise). It is safe for concurrent use; work on one repository
-// is serialised.
+// GitHub is the GitHub adapter of the repository port (github.com and
+// GitHub Enterprise). It is safe for concurrent use; work on one branch is
+// serialised (gitport.Target.WriterKey).
 type GitHub struct {
 	opts   GitHubOptions
 	http   *http.Client
