@@ -11,6 +11,7 @@ FUZZTIME ?= 60s
 BENCHCOUNT ?= 6
 
 export HNP_GITOPS_HELM := $(BIN)/helm
+export HNP_GITOPS_PROMTOOL := $(BIN)/promtool
 
 .PHONY: all build test test-real unit lint tools bench fuzz fuzz-short soak soak-short demo clean
 
@@ -19,11 +20,15 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/hnp-gitops ./cmd/hnp-gitops
 
-## tools: the helm binary the chart tests run, built from the Go module proxy.
-tools: $(BIN)/helm
+## tools: the helm binary the chart tests run, built from the Go module
+## proxy, and promtool for the alert-rule unit tests (scripts/promtool.sh).
+tools: $(BIN)/helm $(BIN)/promtool
 
 $(BIN)/helm:
 	GOBIN=$(BIN) $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+$(BIN)/promtool:
+	./scripts/promtool.sh $(BIN)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

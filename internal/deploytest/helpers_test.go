@@ -39,28 +39,31 @@ const (
 	releaseNS   = "netbox"
 )
 
-// helmPath finds the helm binary: $HNP_GITOPS_HELM (set by the Makefile),
-// then bin/helm of the repository, then PATH. A missing helm fails the test:
-// the chart is a deliverable, not an optional extra.
-func helmPath(t *testing.T) string {
+// toolPath finds a tool the tests run: $env (set by the Makefile), then
+// bin/name of the repository, then PATH. A missing tool fails the test with
+// how to get it: the chart and its alert rules are deliverables, not
+// optional extras.
+func toolPath(t *testing.T, name, env string) string {
 	t.Helper()
-	if p := os.Getenv("HNP_GITOPS_HELM"); p != "" {
+	if p := os.Getenv(env); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("helm not found: HNP_GITOPS_HELM=%s: %v; run `make tools`", p, err)
+			t.Fatalf("%s not found: %s=%s: %v; run `make tools`", name, env, p, err)
 		}
 		return p
 	}
-	if p, err := filepath.Abs(repoRoot + "/bin/helm"); err == nil {
+	if p, err := filepath.Abs(repoRoot + "/bin/" + name); err == nil {
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}
 	}
-	if p, err := exec.LookPath("helm"); err == nil {
+	if p, err := exec.LookPath(name); err == nil {
 		return p
 	}
-	t.Fatal("helm not found: run `make tools` (it builds bin/helm), or set HNP_GITOPS_HELM")
+	t.Fatalf("%s not found: run `make tools` (it puts it in bin/), or set %s", name, env)
 	return ""
 }
+
+func helmPath(t *testing.T) string { return toolPath(t, "helm", "HNP_GITOPS_HELM") }
 
 // runHelm runs helm with args and returns its stdout, stderr and error.
 func runHelm(t *testing.T, args ...string) (stdout, stderr string, err error) {

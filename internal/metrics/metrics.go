@@ -48,6 +48,8 @@ type Metrics struct {
 	statusWriteFails   *prometheus.CounterVec
 	netboxErrors       *prometheus.CounterVec
 	leader             prometheus.Gauge
+	resyncLastSuccess  prometheus.Gauge
+	resyncInterval     prometheus.Gauge
 	queueDepth         prometheus.GaugeFunc
 	queueOldestSeconds prometheus.GaugeFunc
 	queue              atomic.Pointer[QueueStats]
@@ -115,6 +117,8 @@ func New(info BuildInfo) *Metrics {
 	m.statusWriteFails = counterVec("status_write_failures_total", "Status writes NetBox refused or did not answer, by HTTP status code (\"error\": no answer). The directory is reconciled anyway and the write retried.", "code")
 	m.netboxErrors = counterVec("netbox_errors_total", "NetBox REST API answers with a 4xx or 5xx status, by exact code, so that 401 and 403 stay apart (NetBox 4.3 answers 403 \"Invalid token\" to a revoked token).", "code")
 	m.leader = gauge("resync_leader", "1 while this replica runs the resync (always 1 without --leader-election).")
+	m.resyncLastSuccess = gauge("resync_last_success_timestamp_seconds", "Unix time of this replica's last resync pass that listed the fabrics; 0 before the first.")
+	m.resyncInterval = gauge("resync_interval_seconds", "The configured --resync-interval, in seconds; 0 until the resync loop starts.")
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "build_info",
 		Help:        "Build information; always 1.",
@@ -124,7 +128,7 @@ func New(info BuildInfo) *Metrics {
 
 	reg.MustRegister(m.webhooks, m.webhookLast, m.reconciles, m.reconcileDuration, m.fabrics,
 		m.resyncEnqueued, m.githubRequests, m.githubRateRemain, m.githubRateReset, m.commits,
-		m.pullRequests, m.documents, m.netboxRequests, m.gitRequests, m.statusWrites, m.statusWriteFails, m.netboxErrors, m.leader, build,
+		m.pullRequests, m.documents, m.netboxRequests, m.gitRequests, m.statusWrites, m.statusWriteFails, m.netboxErrors, m.leader, m.resyncLastSuccess, m.resyncInterval, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.queueDepth = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "queue_depth",
@@ -243,9 +247,29 @@ func (m *Metrics) ResyncLeader(leading bool) {
 	}
 	if leading {
 		m.leader.Set(1)
-	} else {
-		m.leader.Set(0)
+		return
 	}
+	m.leader.Set(0)
+	// A replica that does not run the resync does not know the fabrics'
+	// statuses: it exports none, so that its last counts never add to or
+	// outlive the leader's.
+	m.fabrics.Reset()
+}
+
+// ResyncPassed records a resync pass that listed the fabrics.
+func (m *Metrics) ResyncPassed(at time.Time) {
+	if m == nil {
+		return
+	}
+	m.resyncLastSuccess.Set(float64(at.UnixNano()) / 1e9)
+}
+
+// ResyncInterval records the resync loop's interval.
+func (m *Metrics) ResyncInterval(d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.resyncInterval.Set(d.Seconds())
 }
 
 // StatusWrite counts a write of a fabric's status custom fields.

@@ -37,6 +37,8 @@ var wantNames = []string{
 	"hnp_gitops_reconcile_duration_seconds",
 	"hnp_gitops_reconciles_total",
 	"hnp_gitops_resync_enqueued_total",
+	"hnp_gitops_resync_interval_seconds",
+	"hnp_gitops_resync_last_success_timestamp_seconds",
 	"hnp_gitops_resync_leader",
 	"hnp_gitops_status_write_failures_total",
 	"hnp_gitops_status_writes_total",
@@ -193,5 +195,33 @@ func TestTransports(t *testing.T) {
 	nilM.Webhook("accepted", time.Now()) // a nil *Metrics records nothing and does not panic
 	if nilM.GitHubTransport(http.DefaultTransport, route) != http.DefaultTransport {
 		t.Error("a nil *Metrics must return the base transport")
+	}
+}
+
+// A replica that stops leading the resync drops its fabric gauges, so that
+// its last counts neither add to the new leader's nor linger; leading
+// again, the next pass sets them.
+func TestFabricGaugesFollowTheLead(t *testing.T) {
+	t.Parallel()
+	m := New(BuildInfo{})
+	m.ResyncLeader(true)
+	m.FabricStatuses(map[string]int{"error": 2})
+	m.ResyncInterval(5 * time.Minute)
+	m.ResyncPassed(time.Unix(1700000000, 0))
+	if n := testutil.CollectAndCount(m.Registry(), "hnp_gitops_fabrics"); n != len(GitOpsStatuses) {
+		t.Fatalf("leader exports %d fabric series, want %d", n, len(GitOpsStatuses))
+	}
+	if v := testutil.ToFloat64(m.resyncLastSuccess); v != 1700000000 {
+		t.Errorf("last success = %v", v)
+	}
+	if v := testutil.ToFloat64(m.resyncInterval); v != 300 {
+		t.Errorf("interval = %v", v)
+	}
+	m.ResyncLeader(false)
+	if n := testutil.CollectAndCount(m.Registry(), "hnp_gitops_fabrics"); n != 0 {
+		t.Errorf("after losing the lead: %d fabric series, want none", n)
+	}
+	if v := testutil.ToFloat64(m.leader); v != 0 {
+		t.Errorf("leader = %v", v)
 	}
 }

@@ -40,6 +40,7 @@ func (c *Controller) Resync(ctx context.Context, full bool) (int, error) {
 	}
 	c.o.Metrics.FabricStatuses(counts)
 	c.o.Metrics.ResyncEnqueued(n)
+	c.o.Metrics.ResyncPassed(c.o.Now())
 	return n, nil
 }
 
@@ -54,6 +55,7 @@ func (c *Controller) RunResync(ctx context.Context, interval time.Duration, full
 	if interval <= 0 {
 		return fmt.Errorf("reconcile: resync interval must be positive, not %s", interval)
 	}
+	c.o.Metrics.ResyncInterval(interval)
 	for {
 		c.mu.Lock()
 		pass := c.passes
