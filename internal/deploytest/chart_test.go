@@ -39,7 +39,7 @@ var valueSets = []struct {
 	{
 		name: "all options",
 		args: []string{"-f", allValuesFile},
-		kinds: []string{"ConfigMap", "Deployment", "NetworkPolicy", "PodDisruptionBudget",
+		kinds: []string{"ConfigMap", "Deployment", "Ingress", "NetworkPolicy", "PodDisruptionBudget",
 			"PrometheusRule", "Role", "RoleBinding", "Service", "Service", "ServiceAccount", "ServiceMonitor"},
 		leaderElection: true,
 	},
@@ -94,6 +94,8 @@ func TestHelmTemplateKinds(t *testing.T) {
 					strict(t, m, &corev1.ConfigMap{})
 				case "NetworkPolicy":
 					strict(t, m, &networkingv1.NetworkPolicy{})
+				case "Ingress":
+					strict(t, m, &networkingv1.Ingress{})
 				case "PodDisruptionBudget":
 					strict(t, m, &policyv1.PodDisruptionBudget{})
 				case "Role":

@@ -141,6 +141,10 @@ internal/deploytest checks it.
 - {{ printf "--github-app-installation-id=%v" (int64 $v.github.app.installationID) | quote }}
 {{- end }}
 {{- end }}
+{{- if $v.git.ssh.existingSecret }}
+- {{ printf "--git-ssh-key-file=%s/git-ssh-key" $dir | quote }}
+- {{ printf "--git-known-hosts-file=%s/git-known-hosts" $dir | quote }}
+{{- end }}
 {{- if $v.leaderElection.enabled }}
 - "--leader-election=true"
 - {{ printf "--leader-election-namespace=%s" $.Release.Namespace | quote }}
