@@ -11,6 +11,7 @@ package fabric
 import (
 	"errors"
 	"strconv"
+	"time"
 )
 
 // Fabric is a fabric as the core reconciles it.
@@ -92,4 +93,24 @@ func answerCode(err error) (int, bool) {
 		return a.AnswerCode(), true
 	}
 	return 0, false
+}
+
+// ChangeKind names what a change-log entry changed.
+type ChangeKind string
+
+// The objects whose changes the core acts on.
+const (
+	FabricChanged     ChangeKind = "fabric"
+	RepositoryChanged ChangeKind = "repository"
+)
+
+// Change is one entry of the store's change log: an object written at Time.
+type Change struct {
+	Kind ChangeKind
+	ID   int64
+	Time time.Time
+	// StatusOnly: the write touched nothing but the service's status
+	// fields (the service's own writes, or a user resetting the status,
+	// which the resync sees anyway).
+	StatusOnly bool
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -71,6 +72,8 @@ type Client struct {
 	userAgent  string
 	http       *retryablehttp.Client // GET, PATCH: retried
 	httpOnce   *retryablehttp.Client // POST: never retried
+	// legacyChanges: NetBox 4.0, whose change log is under extras.
+	legacyChanges atomic.Bool
 }
 
 // New checks the options and builds a Client.

@@ -22,10 +22,10 @@ type NetBox interface {
 
 // Default names of the objects Run manages.
 const (
-	DefaultObjectType = "netbox_hedgehog.hedgehogfabric"
+	DefaultObjectType = netbox.FabricObjectType
 	// DefaultRepositoryObjectType is the plugin's git repository: a
 	// change to one reconciles the fabrics that use it.
-	DefaultRepositoryObjectType = "netbox_hedgehog.gitrepository"
+	DefaultRepositoryObjectType = netbox.RepositoryObjectType
 	DefaultChoiceSetName        = "hnp_gitops_directory_status"
 	DefaultWebhookName          = "hnp-gitops"
 	DefaultEventRuleName        = "hnp-gitops fabric changes"

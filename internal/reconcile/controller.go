@@ -69,6 +69,9 @@ const (
 type Options struct {
 	NetBox     NetBox
 	Repository Repository
+	// ChangeLog lets the first resync pass of a run catch up with the
+	// changes made while no one listened; nil: no catch-up.
+	ChangeLog ChangeLog
 	Engine     Engine // default FGD{}
 	// ParseURL turns a GitRepository URL into a repository name; default
 	// gitport.ParseURL.

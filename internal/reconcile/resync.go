@@ -16,9 +16,18 @@ import (
 // field is not supported the same way by every NetBox version, and brief=1
 // would drop custom_fields.
 func (c *Controller) Resync(ctx context.Context, full bool) (int, error) {
+	return c.resync(ctx, full, false)
+}
+
+// resync is Resync, with catchUp also queueing the initialized fabrics
+// that changed in NetBox since their last sync (catchUp).
+func (c *Controller) resync(ctx context.Context, full, catchUp bool) (int, error) {
 	fabrics, err := c.o.NetBox.Fabrics(ctx, 0)
 	if err != nil {
 		return 0, fmt.Errorf("reconcile: resync: %w", err)
+	}
+	if catchUp && !full {
+		c.catchUp(ctx, fabrics)
 	}
 	counts := map[string]int{}
 	n := 0
@@ -56,14 +65,16 @@ func (c *Controller) RunResync(ctx context.Context, interval time.Duration, full
 		return fmt.Errorf("reconcile: resync interval must be positive, not %s", interval)
 	}
 	c.o.Metrics.ResyncInterval(interval)
-	for {
+	for first := true; ; first = false {
 		c.mu.Lock()
 		pass := c.passes
 		c.passes++
 		c.mu.Unlock()
 		full := fullEvery > 0 && pass > 0 && pass%fullEvery == 0
 		start := time.Now()
-		n, err := c.Resync(ctx, full)
+		// The first pass of a run (at start, and on becoming the leader)
+		// catches up with what changed while no one was listening.
+		n, err := c.resync(ctx, full, first)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil

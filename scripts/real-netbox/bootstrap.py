@@ -35,16 +35,18 @@ svc = user("hnp-gitops", os.environ["RN_SERVICE_PASSWORD"], False)
 token(svc, os.environ["RN_SERVICE_TOKEN"])
 
 
-def permission(name, actions, models):
+def permission(name, actions, models, app_label="netbox_hedgehog"):
     perm, _ = ObjectPermission.objects.get_or_create(name=name, defaults={"actions": actions})
     perm.actions = actions
     perm.save()
     perm.object_types.set(
-        ObjectType.objects.filter(app_label="netbox_hedgehog", model__in=models)
+        ObjectType.objects.filter(app_label=app_label, model__in=models)
     )
     perm.users.set([svc])
 
 
 permission("hnp-gitops view", ["view"], ["hedgehogfabric", "gitrepository"])
 permission("hnp-gitops change fabric", ["change"], ["hedgehogfabric"])
+# The change log, which the service reads to catch up after a restart.
+permission("hnp-gitops view change log", ["view"], ["objectchange"], app_label="core")
 print("bootstrap: admin and hnp-gitops users and tokens ready")

@@ -70,6 +70,7 @@ type resource struct {
 	// unfiltered, when set and true, makes the list ignore every filter.
 	unfiltered func() bool
 	writeRoute Route
+	readOnly   bool // GET only: no create, update or delete
 	ids        func() []int64
 	rest       func(id int64) object
 	snapshot   func(id int64) object
@@ -85,12 +86,15 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/status/", s.endpoint(RouteStatus, false, s.handleStatus))
 	for _, res := range s.resources() {
 		mux.HandleFunc("GET "+res.path, s.endpoint(res.listRoute, true, s.listHandler(res)))
+		mux.HandleFunc("GET "+res.path+"{id}/", s.endpoint(res.getRoute, true, s.getHandler(res)))
+		if res.readOnly {
+			continue
+		}
 		mux.HandleFunc("POST "+res.path, s.endpoint(res.writeRoute, true, s.createHandler(res)))
 		mux.HandleFunc("PATCH "+res.path, s.endpoint(res.writeRoute, true, s.bulkUpdateHandler(res, true)))
 		mux.HandleFunc("PUT "+res.path, s.endpoint(res.writeRoute, true, s.bulkUpdateHandler(res, false)))
 		mux.HandleFunc("DELETE "+res.path, s.endpoint(res.writeRoute, true, s.bulkDeleteHandler(res)))
 		one := res.path + "{id}/"
-		mux.HandleFunc("GET "+one, s.endpoint(res.getRoute, true, s.getHandler(res)))
 		mux.HandleFunc("PATCH "+one, s.endpoint(res.writeRoute, true, s.updateHandler(res, true)))
 		mux.HandleFunc("PUT "+one, s.endpoint(res.writeRoute, true, s.updateHandler(res, false)))
 		mux.HandleFunc("DELETE "+one, s.endpoint(res.writeRoute, true, s.deleteHandler(res)))

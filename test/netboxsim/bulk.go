@@ -23,6 +23,7 @@ func (st *store) clone() *store {
 		links:      cloneTable(st.links),
 		patchLog:   make(map[int64][]PatchEntry, len(st.patchLog)),
 		patches:    maps.Clone(st.patches),
+		changes:    maps.Clone(st.changes),
 	}
 	for id, f := range st.fabrics {
 		v := f.clone()

@@ -37,7 +37,7 @@ var authTypeChoices = []choice{
 var credentialKeys = []string{"credentials", "token", "password", "ssh_private_key", "ssh_key"}
 
 func (s *Server) resources() []resource {
-	return append([]resource{s.fabricResource(), s.repoResource()}, s.extrasResources()...)
+	return append([]resource{s.fabricResource(), s.repoResource(), s.changeLogResource()}, s.extrasResources()...)
 }
 
 func (s *Server) fabricResource() resource {

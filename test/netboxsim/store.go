@@ -142,6 +142,7 @@ type store struct {
 	links      map[int64]*customLink
 	patchLog   map[int64][]PatchEntry
 	patches    map[int64]int
+	changes    map[int64]*objectChange
 }
 
 func newStore() *store {
@@ -156,6 +157,7 @@ func newStore() *store {
 		links:      map[int64]*customLink{},
 		patchLog:   map[int64][]PatchEntry{},
 		patches:    map[int64]int{},
+		changes:    map[int64]*objectChange{},
 	}
 }
 

@@ -73,6 +73,7 @@ func (s *Server) event(rq *request, res resource, kind string, id int64, data, p
 	if post != nil {
 		ev.post = post
 	}
+	s.logChange(&ev)
 	rq.events = append(rq.events, ev)
 }
 

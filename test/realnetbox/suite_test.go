@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/cli"
+	corefabric "github.com/githedgehog/hnp-gitops/internal/fabric"
+	"github.com/githedgehog/hnp-gitops/internal/netbox"
 	"github.com/githedgehog/hnp-gitops/internal/status"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 	"github.com/githedgehog/hnp-gitops/test/harness"
@@ -222,6 +224,7 @@ func (s *suite) caseFabricCreated(t *testing.T) {
 
 	t.Run("no-change update", func(t *testing.T) { s.noChangeUpdate(t, id, bare) })
 	t.Run("bulk edit", func(t *testing.T) { s.bulkEdit(t, id, bare) })
+	t.Run("change log", func(t *testing.T) { s.changeLog(t, id) })
 	t.Run("re-init by editing the status", func(t *testing.T) { s.reinit(t, id, bare) })
 	t.Run("deleted", func(t *testing.T) { s.deleted(t, id, bare, dir) })
 }
@@ -306,6 +309,41 @@ func (s *suite) bulkEdit(t *testing.T, id int64, bare string) {
 	}
 	if after := s.commits(t, bare); after != before {
 		t.Errorf("a bulk edit that changes nothing made %d commit(s)", after-before)
+	}
+}
+
+// changeLog reads NetBox's change log with the service's token, as the
+// catch-up after a restart does: the fabric's create and the users' edits
+// are there, the service's own status writes are marked status-only.
+// Stock HNP refuses API writes of a fabric (it was made through the ORM,
+// which logs no change): there the read itself is what is checked.
+func (s *suite) changeLog(t *testing.T, id int64) {
+	c, err := netbox.New(netbox.Options{BaseURL: s.tg.url, Token: s.tg.serviceToken, RetryMax: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, err := netbox.Fabrics{Client: c}.Changes(s.ctx, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatalf("Changes with the service's token: %v", err)
+	}
+	var edits, own int
+	for _, ch := range changes {
+		if ch.Kind != corefabric.FabricChanged || ch.ID != id {
+			continue
+		}
+		if ch.StatusOnly {
+			own++
+		} else {
+			edits++
+		}
+	}
+	if s.tg.stockHNP {
+		return
+	}
+	// The create, the description edit and the bulk edit; at least the
+	// initializing and initialized writes of the service.
+	if edits < 3 || own < 2 {
+		t.Errorf("change log of fabric %d: %d edits, %d status-only writes; want >= 3 and >= 2 (%d entries in all)", id, edits, own, len(changes))
 	}
 }
 

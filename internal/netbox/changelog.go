@@ -1,0 +1,105 @@
+package netbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/url"
+	"reflect"
+	"time"
+
+	"github.com/githedgehog/hnp-gitops/internal/fabric"
+	"github.com/githedgehog/hnp-gitops/internal/status"
+)
+
+// The HNP models whose change-log entries the service reads.
+const (
+	FabricObjectType     = "netbox_hedgehog.hedgehogfabric"
+	RepositoryObjectType = "netbox_hedgehog.gitrepository"
+)
+
+// Change-log endpoints: core since NetBox 4.1, extras on 4.0.
+const (
+	changesPath       = "core/object-changes/"
+	legacyChangesPath = "extras/object-changes/"
+)
+
+// objectChange is the part of a change-log entry the service reads.
+type objectChange struct {
+	Time     time.Time       `json:"time"`
+	ObjectID int64           `json:"changed_object_id"`
+	Pre      json.RawMessage `json:"prechange_data"`
+	Post     json.RawMessage `json:"postchange_data"`
+}
+
+// Changes lists the change-log entries of fabrics and git repositories
+// written at or after since, with StatusOnly set for the writes that
+// touched nothing but the service's status custom fields.
+func (s Fabrics) Changes(ctx context.Context, since time.Time) ([]fabric.Change, error) {
+	var out []fabric.Change
+	for _, t := range []struct {
+		objectType string
+		kind       fabric.ChangeKind
+	}{{FabricObjectType, fabric.FabricChanged}, {RepositoryObjectType, fabric.RepositoryChanged}} {
+		filter := url.Values{"changed_object_type": {t.objectType}, "time_after": {FormatTime(since)}}
+		err := s.Client.changeLog(ctx, filter, func(ch objectChange) {
+			out = append(out, fabric.Change{Kind: t.kind, ID: ch.ObjectID, Time: ch.Time, StatusOnly: statusOnly(ch.Pre, ch.Post)})
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// changeLog walks the change log with filter, at the core endpoint or, on
+// NetBox 4.0, the extras one.
+func (c *Client) changeLog(ctx context.Context, filter url.Values, each func(objectChange)) error {
+	walk := func(path string) error {
+		return c.list(ctx, path, filter, func(raw json.RawMessage) error {
+			var ch objectChange
+			if err := json.Unmarshal(raw, &ch); err != nil {
+				return err
+			}
+			each(ch)
+			return nil
+		})
+	}
+	if !c.legacyChanges.Load() {
+		err := walk(changesPath)
+		if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		c.legacyChanges.Store(true)
+	}
+	if err := walk(legacyChangesPath); err != nil {
+		return fmt.Errorf("netbox: change log: %w", err)
+	}
+	return nil
+}
+
+// statusOnly reports whether a change's snapshots differ in nothing but
+// the service's status custom fields and the last_updated stamp. A create
+// or delete (one snapshot missing) is never status-only.
+func statusOnly(pre, post json.RawMessage) bool {
+	var a, b map[string]any
+	if json.Unmarshal(pre, &a) != nil || json.Unmarshal(post, &b) != nil || a == nil || b == nil {
+		return false
+	}
+	return reflect.DeepEqual(withoutStatus(a), withoutStatus(b))
+}
+
+func withoutStatus(snap map[string]any) map[string]any {
+	out := maps.Clone(snap)
+	delete(out, "last_updated")
+	if cf, ok := out["custom_fields"].(map[string]any); ok {
+		cf = maps.Clone(cf)
+		for _, name := range status.Fields {
+			delete(cf, name)
+		}
+		out["custom_fields"] = cf
+	}
+	return out
+}
