@@ -37,6 +37,7 @@ type NetBox interface {
 	netboxsetup.NetBox
 	ListFabrics(ctx context.Context, filter url.Values) ([]netbox.Fabric, error)
 	GetGitRepository(ctx context.Context, id int64) (*netbox.GitRepository, error)
+	ProbeChangeLog(ctx context.Context) error
 }
 
 // Options say what the doctor compares NetBox's objects with; without a
@@ -53,7 +54,7 @@ func Run(ctx context.Context, nb NetBox, o Options) []Check {
 	st, err := nb.Status(ctx)
 	if err != nil {
 		out = append(out, Check{"netbox reachable", Fail, explain(err)})
-		for _, name := range []string{"netbox version", "rq worker", "hedgehog plugin", "token reads fabrics", "netbox setup", "git repositories readable"} {
+		for _, name := range []string{"netbox version", "rq worker", "hedgehog plugin", "token reads fabrics", "change log readable", "netbox setup", "git repositories readable"} {
 			out = append(out, Check{name, NotChecked, "NetBox did not answer"})
 		}
 		return append(out, blankCheck())
@@ -65,6 +66,7 @@ func Run(ctx context.Context, nb NetBox, o Options) []Check {
 	} else {
 		out = append(out, Check{"token reads fabrics", OK, fmt.Sprintf("%d fabrics", len(fabrics))})
 	}
+	out = append(out, changeLogCheck(ctx, nb))
 	out = append(out, setupCheck(ctx, nb, o))
 	if err != nil {
 		out = append(out, Check{"git repositories readable", NotChecked, "the fabrics could not be read"})
@@ -165,6 +167,18 @@ func repoCheck(ctx context.Context, nb NetBox, fabrics []netbox.Fabric) Check {
 		return Check{"git repositories readable", Fail, strings.Join(bad, "; ")}
 	}
 	return Check{"git repositories readable", OK, fmt.Sprintf("%d of the fabrics' repositories", len(seen))}
+}
+
+// changeLogCheck: the catch-up after a start reads NetBox's change log.
+func changeLogCheck(ctx context.Context, nb NetBox) Check {
+	if err := nb.ProbeChangeLog(ctx); err != nil {
+		hint := explain(err)
+		if errors.Is(err, netbox.ErrAuth) {
+			hint = err.Error() + ": give the token view on object changes (core.objectchange), or changes made while the service was down wait for the full resync (docs/credentials.md)"
+		}
+		return Check{"change log readable", Fail, hint}
+	}
+	return Check{"change log readable", OK, "the catch-up after a restart can run"}
 }
 
 // blankCheck is HNP's blank=True prerequisite, which only a write shows.

@@ -78,8 +78,8 @@ func TestHealthy(t *testing.T) {
 			t.Errorf("%s: %s (%s), want %s", name, ch.Result, ch.Detail, want)
 		}
 	}
-	if len(by) != 8 {
-		t.Errorf("%d checks, want 8", len(by))
+	if len(by) != 9 {
+		t.Errorf("%d checks, want 9", len(by))
 	}
 }
 
@@ -107,6 +107,10 @@ func TestEachBroken(t *testing.T) {
 			}
 		}, ""},
 		{"netbox down", "netbox reachable", "check --netbox-url", netboxsim.Options{}, func(nb *netboxsim.Server) { nb.SetDown(true) }, ""},
+		// A token without view on object changes.
+		{"change log forbidden", "change log readable", "core.objectchange", netboxsim.Options{}, func(nb *netboxsim.Server) {
+			nb.SetFaults(netboxsim.Faults{Routes: map[netboxsim.Route]netboxsim.RouteFault{netboxsim.RouteChangeLog: {ErrorRate: 1, ErrorStatus: 403}}})
+		}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -54,6 +54,21 @@ func (s Fabrics) Changes(ctx context.Context, since time.Time) ([]fabric.Change,
 	return out, nil
 }
 
+// ProbeChangeLog reads one page of one entry of the fabrics' change log:
+// nil when the token may read it (what the catch-up after a start needs).
+func (c *Client) ProbeChangeLog(ctx context.Context) error {
+	q := url.Values{"changed_object_type": {FabricObjectType}, "limit": {"1"}}
+	get := func(path string) error { return c.getJSON(ctx, c.apiURL(path, q), &page{}) }
+	if !c.legacyChanges.Load() {
+		err := get(changesPath)
+		if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		c.legacyChanges.Store(true)
+	}
+	return get(legacyChangesPath)
+}
+
 // changeLog walks the change log with filter, at the core endpoint or, on
 // NetBox 4.0, the extras one.
 func (c *Client) changeLog(ctx context.Context, filter url.Values, each func(objectChange)) error {
