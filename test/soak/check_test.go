@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path"
 	"path/filepath"
@@ -249,17 +248,7 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// freePort returns a loopback port that was free a moment ago, so that the
-// service can come back on the same address NetBox's webhook points at.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-}
+func freePort(t *testing.T) string { return testkit.FreePort(t) }
 
 // waitAll polls until every fabric is initialized or the deadline passes;
 // it returns the fabrics not initialized at the end.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"testing"
 )
 
@@ -43,4 +44,14 @@ func JSONRequest(t testing.TB, ctx context.Context, method, url, auth string, bo
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	return req
+}
+
+// FreePort returns a loopback port that was free a moment ago, so that a
+// restarted service can come back on the address NetBox's webhook points
+// at.
+func FreePort(t testing.TB) string {
+	t.Helper()
+	ln := Listen(t)
+	defer ln.Close()
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 }
