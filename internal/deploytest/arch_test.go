@@ -1,7 +1,12 @@
 package deploytest
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -100,4 +105,42 @@ func TestServiceImportsNoTestCode(t *testing.T) {
 			}
 		}
 	}
+}
+
+// No function of the service (outside tests and test/) is longer than 80
+// lines: a function does one job and fits on a screen.
+func TestProductionFunctionsFitOnAScreen(t *testing.T) {
+	t.Parallel()
+	const maxLines = 80
+	fset := token.NewFileSet()
+	n := 0
+	for _, dir := range []string{"cmd", "internal", "pkg"} {
+		err := filepath.WalkDir(filepath.Join(repoRoot, dir), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+				return err
+			}
+			f, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution)
+			if err != nil {
+				return err
+			}
+			for _, decl := range f.Decls {
+				fn, ok := decl.(*ast.FuncDecl)
+				if !ok {
+					continue
+				}
+				n++
+				if lines := fset.Position(fn.End()).Line - fset.Position(fn.Pos()).Line + 1; lines > maxLines {
+					t.Errorf("%s: %s is %d lines long, over %d", p, fn.Name.Name, lines, maxLines)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n < 100 {
+		t.Fatalf("only %d functions found: the walk missed the source", n)
+	}
+	t.Logf("%d production functions, none over %d lines", n, maxLines)
 }
