@@ -88,12 +88,16 @@ need_packages() {
 
 # ---- sources ------------------------------------------------------------
 
-# fetch SRC DEST: copy or download a .tar.gz.
+# fetch SRC DEST: copy or download a .tar.gz, and refuse it unless its
+# SHA-256 is listed in real-netbox/SHA256SUMS.
 fetch() {
   case $1 in
     http://* | https://*) log "downloading $1"; curl -fsSL --retry 3 -o "$2" "$1" ;;
     *) [ -f "$1" ] || die "no archive at $1 (set NETBOX_SRC / HNP_SRC)"; cp "$1" "$2" ;;
   esac
+  local sum; sum=$(sha256sum "$2" | cut -d' ' -f1)
+  grep -q "^$sum " "$HERE/SHA256SUMS" ||
+    { rm -f "$2"; die "$1: SHA-256 $sum is not in $HERE/SHA256SUMS; check the archive's provenance, then add it"; }
 }
 
 # unpack ARCHIVE DEST: the archive's single top folder becomes DEST.
