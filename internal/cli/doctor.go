@@ -15,8 +15,7 @@ var errDoctorFailed = errors.New("doctor: some checks failed")
 
 func newDoctorCmd(env *Env) *cobra.Command {
 	var (
-		cfg        config.Config
-		serviceURL string
+		cfg config.Config
 	)
 	cmd := &cobra.Command{
 		Use:   "doctor",
@@ -31,11 +30,11 @@ shows a repository only to its creator and superusers). It exits 1 when a
 check failed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			client, serviceURL, err := netboxClient(&cfg, serviceURL)
+			client, err := netboxClient(&cfg)
 			if err != nil {
 				return err
 			}
-			checks := doctor.Run(cmd.Context(), client, doctor.Options{ServiceURL: serviceURL, WebhookSecret: cfg.WebhookSecret.Value()})
+			checks := doctor.Run(cmd.Context(), client, doctor.Options{ServiceURL: cfg.ServiceURL, WebhookSecret: cfg.WebhookSecret.Value()})
 			fmt.Fprint(env.Stdout, doctor.String(checks))
 			if doctor.Failed(checks) {
 				return errDoctorFailed
@@ -43,6 +42,6 @@ check failed.`,
 			return nil
 		},
 	}
-	netboxFlags(cmd, &cfg, &serviceURL)
+	netboxFlags(cmd, &cfg)
 	return cmd
 }

@@ -28,14 +28,13 @@ func newNetBoxCmd(env *Env) *cobra.Command {
 // as for `serve`.
 var setupConfigFlags = []string{
 	"netbox-url", "netbox-token", "netbox-token-file", "netbox-timeout",
-	"webhook-secret", "webhook-secret-file", "public-url", "ca-file",
+	"webhook-secret", "webhook-secret-file", "service-url", "public-url", "ca-file",
 }
 
 func newNetBoxSetupCmd(env *Env) *cobra.Command {
 	var (
-		cfg        config.Config
-		serviceURL string
-		dryRun     bool
+		cfg    config.Config
+		dryRun bool
 	)
 	cmd := &cobra.Command{
 		Use:   "setup",
@@ -47,8 +46,10 @@ func newNetBoxSetupCmd(env *Env) *cobra.Command {
     gitops_commit_url on Hedgehog fabrics (group "GitOps");
   - the webhook "hnp-gitops" posting to <service URL>/webhooks/netbox,
     signed with the webhook secret;
-  - the event rule "hnp-gitops fabric changes" firing it on fabric creates
-    and updates (event_types on NetBox 4.1+, booleans on 4.0);
+  - the event rule "hnp-gitops fabric changes" firing it on creates,
+    updates and deletes of Hedgehog fabrics and of the plugin's git
+    repositories (a repository's change reconciles its fabrics;
+    event_types on NetBox 4.1+, booleans on 4.0);
   - the custom link "GitOps commit" to the last commit.
 
 Objects are found by name. Missing ones are created, differing ones
@@ -57,10 +58,11 @@ of another type is reported as a conflict (exit 1). --dry-run only reports.
 The API token needs write permission on these extras objects.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			client, serviceURL, err := netboxClient(&cfg, serviceURL)
+			client, err := netboxClient(&cfg)
 			if err != nil {
 				return err
 			}
+			serviceURL := cfg.ServiceURL
 			if serviceURL == "" {
 				return usagef("--service-url is required (or set %s): where NetBox reaches hnp-gitops", EnvName("service-url"))
 			}
@@ -84,39 +86,32 @@ The API token needs write permission on these extras objects.`,
 			return nil
 		},
 	}
-	netboxFlags(cmd, &cfg, &serviceURL)
+	netboxFlags(cmd, &cfg)
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report what would change and write nothing")
 	return cmd
 }
 
 // netboxFlags adds the settings `netbox setup` and `doctor` share: those
-// of setupConfigFlags (named as for serve, so the same environment
-// variables fill them) and --service-url.
-func netboxFlags(cmd *cobra.Command, cfg *config.Config, serviceURL *string) {
+// of setupConfigFlags, named as for serve, so the same environment
+// variables fill them.
+func netboxFlags(cmd *cobra.Command, cfg *config.Config) {
 	tmp := pflag.NewFlagSet("config", pflag.ContinueOnError)
 	cfg.RegisterFlags(tmp)
 	for _, name := range setupConfigFlags {
 		cmd.Flags().AddFlag(tmp.Lookup(name))
 	}
-	cmd.Flags().Lookup("public-url").Usage = "same as --service-url, for deployments that already set it for serve"
-	cmd.Flags().StringVar(serviceURL, "service-url", "", "URL at which NetBox reaches hnp-gitops, e.g. http://hnp-gitops.netbox.svc:8080 (the webhook posts to <URL>/webhooks/netbox)")
 }
 
 // netboxClient loads the secrets, checks the common settings and builds the
-// NetBox client; it returns the service URL: --service-url, else
-// --public-url.
-func netboxClient(cfg *config.Config, serviceURL string) (*netbox.Client, string, error) {
+// NetBox client.
+func netboxClient(cfg *config.Config) (*netbox.Client, error) {
 	if err := cfg.LoadSecrets(nil); err != nil {
-		return nil, "", usagef("%w", err)
+		return nil, usagef("%w", err)
 	}
 	if err := cfg.ValidateCommon(); err != nil {
-		return nil, "", usagef("%w", err)
+		return nil, usagef("%w", err)
 	}
-	if serviceURL == "" {
-		serviceURL = cfg.PublicURL
-	}
-	client, err := setupClient(cfg)
-	return client, serviceURL, err
+	return setupClient(cfg)
 }
 
 // setupClient is the NetBox client of `netbox setup`.

@@ -68,7 +68,8 @@ fabric ends initialized, 1 otherwise.`,
 	// they stay accepted (a shared environment may set them) but hidden.
 	for _, name := range []string{"listen", "metrics-listen", "webhook-secret", "webhook-secret-file",
 		"insecure-skip-signature", "api-token", "api-token-file", "workers", "batch-window",
-		"resync-interval", "full-resync-every", "retry-base-delay", "retry-max-delay", "shutdown-timeout", "public-url"} {
+		"resync-interval", "full-resync-every", "retry-base-delay", "retry-max-delay", "shutdown-timeout", "service-url", "drain-period",
+		"leader-election", "leader-election-namespace", "leader-election-lease-name"} {
 		_ = cmd.Flags().MarkHidden(name)
 	}
 	cmd.Flags().Int64Var(&fabricID, "fabric", 0, "id of the fabric to reconcile (required)")

@@ -84,7 +84,7 @@ type Config struct {
 	LeaderElectionNamespace string
 	LeaderElectionLeaseName string
 	LogLevel                string
-	PublicURL               string
+	ServiceURL              string
 
 	netboxTokenFile   string
 	githubTokenFile   string
@@ -156,7 +156,9 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the Lease (default: the pod's own namespace)")
 	fs.StringVar(&c.LeaderElectionLeaseName, "leader-election-lease-name", "hnp-gitops-resync", "name of the Lease")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
-	fs.StringVar(&c.PublicURL, "public-url", "", "URL at which NetBox reaches this service (used by `netbox setup` for the webhook)")
+	fs.StringVar(&c.ServiceURL, "service-url", "", "URL at which NetBox reaches this service, e.g. http://hnp-gitops.netbox.svc:8080; netbox setup and doctor point the webhook at <URL>/webhooks/netbox")
+	fs.StringVar(&c.ServiceURL, "public-url", "", "the former name of --service-url")
+	_ = fs.MarkDeprecated("public-url", "use --service-url")
 }
 
 // RegisterGitFlags adds the settings of repository access (GitHub API,

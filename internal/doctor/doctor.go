@@ -121,7 +121,7 @@ func pluginCheck(st *netbox.Status) Check {
 // change is a failure.
 func setupCheck(ctx context.Context, nb NetBox, o Options) Check {
 	if o.ServiceURL == "" || o.WebhookSecret == "" {
-		return Check{"netbox setup", NotChecked, "give --service-url (or --public-url) and the webhook secret to compare the webhook"}
+		return Check{"netbox setup", NotChecked, "give --service-url and the webhook secret to compare the webhook"}
 	}
 	rep, err := netboxsetup.Run(ctx, readOnly{nb}, netboxsetup.Options{ServiceURL: o.ServiceURL, WebhookSecret: o.WebhookSecret, DryRun: true})
 	switch {

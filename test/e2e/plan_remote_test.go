@@ -38,7 +38,7 @@ func TestPlanRemote(t *testing.T) {
 	var out, errb bytes.Buffer
 	code := cli.Run(context.Background(), []string{"plan",
 		"--repo-url=" + harness.RepoURL("fabric-config"), "--branch=main", "--path=/" + fgdPath + "/",
-		"--fabric-name=fabric-1", "--fabric-id=7", "--output=json",
+		"--fabric-name=fabric-1", "--fabric=7", "--output=json",
 		"--github-api-url=" + env.GitHub.URL() + "/", "--github-token=" + harness.GitHubToken,
 	}, cli.Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }})
 	if code != 0 {

@@ -176,7 +176,7 @@ internal/deploytest checks it.
 - "--create-missing-branch=true"
 {{- end }}
 {{- include "hnp-gitops.flag" (list "log-level" $v.logLevel) }}
-{{- include "hnp-gitops.flag" (list "public-url" $v.publicURL) }}
+{{- include "hnp-gitops.flag" (list "service-url" (coalesce $v.serviceURL $v.publicURL)) }}
 {{- include "hnp-gitops.flag" (list "shutdown-timeout" $v.shutdownTimeout) }}
 {{- range $v.extraArgs }}
 - {{ . | quote }}
