@@ -247,10 +247,26 @@ func writePlanText(w io.Writer, o planOptions, res *fgd.Result) {
 	case len(res.Changes) == 0:
 		fmt.Fprintln(w, "Nothing to change.")
 	case o.apply:
-		fmt.Fprintf(w, "Applied %d changes to %s.\n", len(res.Changes), o.dir)
+		fmt.Fprintf(w, "Applied %s to %s.\n", changes(len(res.Changes)), o.dir)
 	case o.repoURL != "":
-		fmt.Fprintf(w, "Dry run: a reconcile would commit these %d changes in one commit.\n", len(res.Changes))
+		fmt.Fprintf(w, "Dry run: a reconcile would commit %s in one commit.\n", these(len(res.Changes)))
 	default:
-		fmt.Fprintf(w, "Run again with --apply to write these %d changes.\n", len(res.Changes))
+		fmt.Fprintf(w, "Run again with --apply to write %s.\n", these(len(res.Changes)))
 	}
+}
+
+// changes is "1 change" or "n changes".
+func changes(n int) string {
+	if n == 1 {
+		return "1 change"
+	}
+	return fmt.Sprintf("%d changes", n)
+}
+
+// these is "this change" or "these n changes".
+func these(n int) string {
+	if n == 1 {
+		return "this change"
+	}
+	return "these " + changes(n)
 }

@@ -3,10 +3,12 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/githedgehog/hnp-gitops/internal/config"
+	"github.com/githedgehog/hnp-gitops/internal/reconcile"
 )
 
 func newReconcileCmd(env *Env) *cobra.Command {
@@ -35,6 +37,13 @@ fabric ends initialized, 1 otherwise.`,
 				return usageError{err}
 			}
 			cfg.CommitIdentitySet = commitIdentitySet(cmd)
+			// One attempt and one retry: the person waiting is told at once.
+			cfg.NetBoxRetryMax = 1
+			// The outcome is printed; the log says only what went wrong
+			// beyond it, unless a level was asked for.
+			if !cmd.Flags().Changed("log-level") {
+				cfg.LogLevel = "error"
+			}
 			if err := cfg.ValidateCommon(); err != nil {
 				return usageError{err}
 			}
@@ -47,18 +56,7 @@ fabric ends initialized, 1 otherwise.`,
 				b, _ := json.MarshalIndent(out, "", "  ")
 				fmt.Fprintln(env.Stdout, string(b))
 			} else {
-				fmt.Fprintf(env.Stdout, "fabric:     %d %s\n", out.FabricID, out.FabricName)
-				fmt.Fprintf(env.Stdout, "repository: %s (branch %s, directory %q)\n", out.Repository, out.Branch, out.Directory)
-				fmt.Fprintf(env.Stdout, "result:     %s, status %s, %d changes\n", out.Result, out.Status, out.Changes)
-				if out.CommitURL != "" {
-					fmt.Fprintf(env.Stdout, "commit:     %s\n", out.CommitURL)
-				}
-				if out.PullRequestURL != "" {
-					fmt.Fprintf(env.Stdout, "pull:       %s\n", out.PullRequestURL)
-				}
-				for _, c := range out.Conflicts {
-					fmt.Fprintf(env.Stdout, "conflict:   %s\n", c)
-				}
+				printOutcome(env.Stdout, out)
 			}
 			return rerr
 		},
@@ -75,4 +73,32 @@ fabric ends initialized, 1 otherwise.`,
 	cmd.Flags().Int64Var(&fabricID, "fabric", 0, "id of the fabric to reconcile (required)")
 	cmd.Flags().StringVar(&output, "output", "text", "output format: text or json")
 	return cmd
+}
+
+// printOutcome prints what a reconcile did, leaving out what it never
+// learned (the repository of a fabric it could not read).
+func printOutcome(w io.Writer, out reconcile.Outcome) {
+	fmt.Fprintf(w, "fabric:     %d %s\n", out.FabricID, out.FabricName)
+	if out.Repository != "" {
+		fmt.Fprintf(w, "repository: %s (branch %s, directory %q)\n", out.Repository, out.Branch, out.Directory)
+	}
+	result := out.Result
+	if result == reconcile.ResultRetry {
+		result = "failed for now (serve would retry; run reconcile again later)"
+	}
+	if out.Status != "" {
+		result += fmt.Sprintf(", status %s", out.Status)
+	}
+	if out.Result == reconcile.ResultCommitted || out.Result == reconcile.ResultUnchanged {
+		result += ", " + changes(out.Changes)
+	}
+	fmt.Fprintf(w, "result:     %s\n", result)
+	for _, l := range []struct{ label, value string }{{"commit", out.CommitURL}, {"pull", out.PullRequestURL}, {"status", out.StatusWriteError}} {
+		if l.value != "" {
+			fmt.Fprintf(w, "%-11s %s\n", l.label+":", l.value)
+		}
+	}
+	for _, c := range out.Conflicts {
+		fmt.Fprintf(w, "conflict:   %s\n", c)
+	}
 }

@@ -164,8 +164,17 @@ func newVersionCmd(env *Env) *cobra.Command {
 		Short: "Print the version, commit and Go version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(env.Stdout, "hnp-gitops %s (commit %s, %s)\n", Version, Commit, runtime.Version())
+			fmt.Fprintln(env.Stdout, versionLine(Version, Commit, runtime.Version()))
 			return nil
 		},
 	}
+}
+
+// versionLine names the version, the commit unless the version already
+// says it (a `git describe` of an untagged tree is the commit), and Go's.
+func versionLine(version, commit, goVersion string) string {
+	if commit == "" || commit == "unknown" || strings.Contains(version, commit) {
+		return fmt.Sprintf("hnp-gitops %s (%s)", version, goVersion)
+	}
+	return fmt.Sprintf("hnp-gitops %s (commit %s, %s)", version, commit, goVersion)
 }

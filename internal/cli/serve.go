@@ -95,6 +95,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 		Timeout:       cfg.NetBoxTimeout,
 		Transport:     m.NetBoxTransport(base.Clone(), netbox.Route),
 		UserAgent:     "hnp-gitops/" + Version,
+		RetryMax:      cfg.NetBoxRetryMax,
 	})
 	if err != nil {
 		return nil, usageError{err}

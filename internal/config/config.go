@@ -85,6 +85,10 @@ type Config struct {
 	LeaderElectionLeaseName string
 	LogLevel                string
 	ServiceURL              string
+	// NetBoxRetryMax is the retries of one NetBox request (0: the
+	// client's default; negative: none). Not a flag: one-shot commands
+	// set it low, so that an unreachable NetBox is reported at once.
+	NetBoxRetryMax int
 
 	netboxTokenFile   string
 	githubTokenFile   string
@@ -218,43 +222,68 @@ func (c *Config) LoadSecrets(readFile func(string) ([]byte, error)) error {
 }
 
 // ValidateCommon checks what every command that talks to NetBox needs.
-func (c *Config) ValidateCommon() error {
+func (c *Config) ValidateCommon() error { return join(c.commonProblems()) }
+
+func (c *Config) commonProblems() []error {
+	var out []error
 	if c.NetBoxURL == "" {
-		return RequiredError{"netbox-url"}
-	}
-	if u, err := url.Parse(c.NetBoxURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("--netbox-url %q is not an http(s) URL", c.NetBoxURL)
+		out = append(out, RequiredError{"netbox-url"})
+	} else if u, err := url.Parse(c.NetBoxURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		out = append(out, fmt.Errorf("--netbox-url %q is not an http(s) URL", c.NetBoxURL))
 	}
 	if c.NetBoxToken == "" {
-		return RequiredError{"netbox-token-file"}
+		out = append(out, RequiredError{"netbox-token-file"})
 	}
 	if c.ArchiveStrategy != "delete" && c.ArchiveStrategy != "rename_with_extension" {
-		return fmt.Errorf("--archive-strategy %q: want delete or rename_with_extension", c.ArchiveStrategy)
+		out = append(out, fmt.Errorf("--archive-strategy %q: want delete or rename_with_extension", c.ArchiveStrategy))
 	}
 	if (c.GitHubAppID == "") != (c.GitHubAppPrivateKeyFile == "") {
-		return fmt.Errorf("--github-app-id and --github-app-private-key-file go together (or set HNP_GITOPS_GITHUB_APP_ID and HNP_GITOPS_GITHUB_APP_PRIVATE_KEY_FILE)")
+		out = append(out, fmt.Errorf("--github-app-id and --github-app-private-key-file go together (or set HNP_GITOPS_GITHUB_APP_ID and HNP_GITOPS_GITHUB_APP_PRIVATE_KEY_FILE)"))
 	}
 	if c.GitSSHKeyFile != "" && c.GitKnownHostsFile == "" {
-		return fmt.Errorf("--git-ssh-key-file needs --git-known-hosts-file (or HNP_GITOPS_GIT_KNOWN_HOSTS_FILE): host keys are always checked")
+		out = append(out, fmt.Errorf("--git-ssh-key-file needs --git-known-hosts-file (or HNP_GITOPS_GIT_KNOWN_HOSTS_FILE): host keys are always checked"))
 	}
 	if c.Workers < 1 {
-		return fmt.Errorf("--workers must be at least 1")
+		out = append(out, fmt.Errorf("--workers must be at least 1"))
 	}
-	return nil
+	return out
 }
 
-// ValidateServe checks everything `serve` needs.
+// ValidateServe checks everything `serve` needs, and reports every problem
+// at once.
 func (c *Config) ValidateServe() error {
-	if err := c.ValidateCommon(); err != nil {
-		return err
-	}
+	out := c.commonProblems()
 	if c.WebhookSecret == "" && !c.InsecureSkipSignature {
-		return ErrNoWebhookSecret
+		out = append(out, ErrNoWebhookSecret)
 	}
 	if c.ResyncInterval <= 0 {
-		return fmt.Errorf("--resync-interval must be positive")
+		out = append(out, fmt.Errorf("--resync-interval must be positive"))
 	}
-	return nil
+	return join(out)
+}
+
+// Problems are several settings' errors, reported together; errors.Is and
+// errors.As see each.
+type Problems []error
+
+func (p Problems) Error() string {
+	msgs := make([]string, len(p))
+	for i, e := range p {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (p Problems) Unwrap() []error { return p }
+
+func join(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return Problems(errs)
 }
 
 // Committer returns the committer identity, defaulting to the author.

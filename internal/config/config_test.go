@@ -101,3 +101,24 @@ func TestCommitterDefaultsToAuthor(t *testing.T) {
 		t.Fatalf("committer %s <%s>", n, e)
 	}
 }
+
+// serve names every missing setting at once, not one per attempt.
+func TestValidateServeReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	var c Config
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	c.RegisterFlags(fs)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	err := c.ValidateServe()
+	var req RequiredError
+	if !errors.As(err, &req) || !errors.Is(err, ErrNoWebhookSecret) {
+		t.Fatalf("ValidateServe = %v; want the missing settings and the webhook secret", err)
+	}
+	for _, want := range []string{"--netbox-url is required", "--netbox-token-file is required", "no webhook secret"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not name %q", err, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package githubapi
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -45,6 +46,9 @@ func classify(repo gitport.Repo, op string, err error) *gitport.Error {
 		var te interface{ Timeout() bool }
 		if errors.As(err, &te) && te.Timeout() {
 			e.Message = "request timed out"
+		}
+		if cause := networkCause(err); cause != "" {
+			e.Message += ": " + cause
 		}
 	}
 	return e
@@ -95,4 +99,18 @@ func statusOf(r *http.Response) int {
 		return 0
 	}
 	return r.StatusCode
+}
+
+// networkCause is what the network said, without the request's URL: the
+// dial or read that failed, or the name that did not resolve.
+func networkCause(err error) string {
+	var dns *net.DNSError
+	var op *net.OpError
+	switch {
+	case errors.As(err, &dns):
+		return dns.Error()
+	case errors.As(err, &op):
+		return op.Error()
+	}
+	return ""
 }
