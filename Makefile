@@ -6,11 +6,14 @@ BIN := $(CURDIR)/bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X github.com/githedgehog/hnp-gitops/internal/cli.Version=$(VERSION) -X github.com/githedgehog/hnp-gitops/internal/cli.Commit=$(COMMIT)
-HELM_VERSION := v3.22.0
+# helm v3.21.4: the newest v3 the module proxy's approved list names (v3.22.0
+# is served but not approved).
+HELM_VERSION := v3.21.4
+HELM := $(BIN)/helm-$(HELM_VERSION)
 FUZZTIME ?= 60s
 BENCHCOUNT ?= 6
 
-export HNP_GITOPS_HELM := $(BIN)/helm
+export HNP_GITOPS_HELM := $(HELM)
 export HNP_GITOPS_PROMTOOL := $(BIN)/promtool
 
 .PHONY: all build test test-real unit lint tools bench fuzz fuzz-short soak soak-short demo clean
@@ -22,15 +25,21 @@ build:
 
 ## tools: the helm binary the chart tests run, built from the Go module
 ## proxy, and promtool for the alert-rule unit tests (scripts/promtool.sh).
-tools: $(BIN)/helm $(BIN)/promtool
+tools: $(HELM) $(BIN)/promtool
 
-$(BIN)/helm:
-	GOBIN=$(BIN) $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+$(HELM):
+	@echo "make tools: building helm $(HELM_VERSION) from the Go module proxy for the chart tests (a few minutes, once)"
+	@rm -rf $(BIN)/.helm-build && mkdir -p $(BIN)/.helm-build
+	GOBIN=$(BIN)/.helm-build $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	mv $(BIN)/.helm-build/helm $@ && rmdir $(BIN)/.helm-build
+	ln -sf $(notdir $@) $(BIN)/helm
 
 $(BIN)/promtool:
+	@echo "make tools: fetching promtool (Debian's prometheus package) for the alert-rule tests"
 	./scripts/promtool.sh $(BIN)
 
 lint:
+	@echo "make lint: gofmt and go vet"
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
@@ -38,6 +47,7 @@ lint:
 ## test: lint, the tools, and every test but the soak (its own targets:
 ## soak-short in CI, soak for the long form).
 test: lint tools
+	@echo "make test: every package's tests but the soak (about two minutes on two cores)"
 	$(GO) test -count=1 -timeout 15m $$($(GO) list ./... | grep -v /test/soak)
 
 ## test-real: the end-to-end cases against a real NetBox 4.3.7 with the real
