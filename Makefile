@@ -76,8 +76,9 @@ soak: build
 soak-short: build
 	$(GO) test -count=1 -timeout 10m -run 'TestSoak|TestBurst' ./test/soak -v
 
+## demo: KEEP=1 keeps the bare repository to look at (the demo says where).
 demo:
-	$(GO) run ./test/cmd/demo
+	$(GO) run ./test/cmd/demo $(if $(KEEP),-keep)
 
 clean:
 	rm -rf $(BIN)

@@ -7,6 +7,12 @@
 // what Argo CD or Flux would now see: the tree at the branch head (from a
 // `git clone`), the commit, and the fabric's custom fields.
 //
+// It narrates: the webhooks NetBox sent and what the service did with
+// them, where the commit is (in the emulator: the fabric's commit URL names
+// github.com, as it would in a real install), and how to look at the
+// result. It removes its temporary folder at the end unless -keep (make
+// demo KEEP=1) is given, and then says where it is.
+//
 // Its last two lines are `repo: <bare repository>` and
 // `github-requests: <n> (writes <w>, commits <c>)`. It exits 0 on success
 // and non-zero with the reason otherwise, and leaves no process running.
@@ -14,6 +20,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -32,7 +40,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Stdout, "examples/fgd/raw")
+	keep := flag.Bool("keep", false, "keep the temporary folder (the bare repository) and say where it is")
+	flag.Parse()
+	err := run(ctx, os.Stdout, "examples/fgd/raw", *keep)
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
@@ -47,7 +57,7 @@ const (
 	fgdDir     = "gitops/hedgehog/lab-fabric"
 )
 
-func run(ctx context.Context, out io.Writer, exampleRaw string) error {
+func run(ctx context.Context, out io.Writer, exampleRaw string, keep bool) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	step := func(format string, args ...any) { fmt.Fprintf(out, "==> "+format+"\n", args...) }
@@ -63,6 +73,9 @@ func run(ctx context.Context, out io.Writer, exampleRaw string) error {
 	if err != nil {
 		return err
 	}
+	if !keep {
+		defer os.RemoveAll(dir)
+	}
 	step("starting the NetBox emulator and the GitHub emulator (bare repositories under %s)", dir)
 	env, err := harness.Start(harness.Options{Dir: dir})
 	if err != nil {
@@ -71,7 +84,7 @@ func run(ctx context.Context, out io.Writer, exampleRaw string) error {
 	defer env.Close()
 
 	step("starting hnp-gitops serve")
-	svc, err := harness.StartInProcess(ctx, env.ServeArgs("--log-level=info"))
+	svc, err := harness.StartInProcess(ctx, env.ServeArgs("--log-level=debug"))
 	if err != nil {
 		return err
 	}
@@ -115,6 +128,9 @@ func run(ctx context.Context, out io.Writer, exampleRaw string) error {
 	}
 	fmt.Fprintf(out, "    initialized %s after the fabric was created\n", time.Since(start).Round(time.Millisecond))
 
+	step("what happened: NetBox's webhooks and the service's log")
+	narrate(out, env.NetBox.Deliveries(), svc.LogLines())
+
 	clone, err := harness.Clone(ctx, bare, "main", dir)
 	if err != nil {
 		return err
@@ -139,6 +155,14 @@ func run(ctx context.Context, out io.Writer, exampleRaw string) error {
 	}
 	fmt.Fprintf(out, "    commits on main: %s (the seed and this one)\n", count)
 
+	head, err := harness.Git(ctx, clone, "rev-parse", "HEAD")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "    the fabric's gitops_commit_url names github.com, as in a real install; here the\n")
+	fmt.Fprintf(out, "    commit is in the GitHub emulator (%s/repos/%s/%s/git/commits/%s while\n", env.GitHub.URL(), harness.Owner, repoName, head)
+	fmt.Fprintf(out, "    the demo runs) and its bare repository %s\n", bare)
+
 	step("the fabric's custom fields in NetBox")
 	for _, name := range status.Fields {
 		v := f.CustomFields[name]
@@ -151,14 +175,67 @@ func run(ctx context.Context, out io.Writer, exampleRaw string) error {
 		fmt.Fprintf(out, "    %-24s %v\n", name, v)
 	}
 
+	if keep {
+		step("kept: look at it yourself")
+		fmt.Fprintf(out, "    git clone %s /tmp/fabric-config && git -C /tmp/fabric-config log --stat\n", bare)
+		fmt.Fprintf(out, "    rm -rf %s   # when done\n", dir)
+	} else {
+		step("cleaned up %s (make demo KEEP=1 keeps the repository to look at)", dir)
+	}
 	st := env.GitHub.Stats()
 	total := 0
 	for _, n := range st.Requests {
 		total += n
 	}
-	fmt.Fprintf(out, "repo: %s\n", bare)
+	if keep {
+		fmt.Fprintf(out, "repo: %s\n", bare)
+	} else {
+		fmt.Fprintf(out, "repo: %s (removed; KEEP=1 keeps it)\n", bare)
+	}
 	fmt.Fprintf(out, "github-requests: %d (writes %d, commits %d)\n", total, st.Writes, st.Commits)
 	return nil
+}
+
+// logLine is what the narration reads of the service's JSON log lines.
+type logLine struct {
+	Msg       string  `json:"msg"`
+	Fabrics   []int64 `json:"fabrics"`
+	Result    string  `json:"result"`
+	Reason    string  `json:"reason"`
+	RequestID string  `json:"request_id"`
+	Commit    string  `json:"commit"`
+}
+
+// narrate prints each webhook NetBox sent with what the service made of
+// it, then the service's reconciles, in a few words each.
+func narrate(out io.Writer, deliveries []netboxsim.Delivery, logs []string) {
+	var lines []logLine
+	answer := map[string]string{}
+	for _, raw := range logs {
+		var l logLine
+		if json.Unmarshal([]byte(raw), &l) != nil {
+			continue
+		}
+		lines = append(lines, l)
+		if l.Msg == "webhook delivery" {
+			answer[l.RequestID] = l.Result + ", " + l.Reason
+		}
+	}
+	for _, d := range deliveries {
+		what := fmt.Sprint(d.StatusCode)
+		if a := answer[d.RequestID]; a != "" {
+			what += " " + a
+		}
+		if d.Err != "" {
+			what = d.Err
+		}
+		fmt.Fprintf(out, "    NetBox -> webhook: %s %s %d: %s\n", d.Event, d.ObjectType, d.ObjectID, what)
+	}
+	for _, l := range lines {
+		if l.Msg == "reconcile" {
+			fmt.Fprintf(out, "    service: reconciled fabrics %v: %s, commit %.12s\n", l.Fabrics, l.Result, l.Commit)
+		}
+	}
 }
 
 // readExample reads the example FGD's YAML files (relative names).

@@ -13,7 +13,7 @@ import (
 // two lines, and that the bare repository it names holds the laid-out FGD.
 func TestDemo(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), &out, "../../../examples/fgd/raw"); err != nil {
+	if err := run(context.Background(), &out, "../../../examples/fgd/raw", true); err != nil {
 		t.Fatalf("demo failed: %v\n%s", err, out.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -32,7 +32,8 @@ func TestDemo(t *testing.T) {
 	if m == nil {
 		t.Fatalf("last line %q is not `github-requests: <n> (writes <w>, commits 1)`", lines[len(lines)-1])
 	}
-	for _, want := range []string{"managed/kustomization.yaml", "managed/switches/", "raw/.gitkeep", ".hnp/manifest.yaml",
+	for _, want := range []string{"NetBox -> webhook: created netbox_hedgehog.hedgehogfabric", "service: reconciled fabrics", "git clone " + repo[1],
+		"commit is in the GitHub emulator (http://", "managed/kustomization.yaml", "managed/switches/", "raw/.gitkeep", ".hnp/manifest.yaml",
 		"gitops_directory_status  initialized", "NetBox-Object: netbox_hedgehog.hedgehogfabric:"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q", want)
