@@ -28,6 +28,7 @@ func newNetBoxCmd(env *Env) *cobra.Command {
 // as for `serve`.
 var setupConfigFlags = []string{
 	"netbox-url", "netbox-token", "netbox-token-file", "netbox-timeout",
+	"netbox-plugin-path", "netbox-fabrics-prefix", "netbox-repos-prefix",
 	"webhook-secret", "webhook-secret-file", "service-url", "public-url", "ca-file",
 }
 
@@ -105,6 +106,7 @@ func netboxFlags(cmd *cobra.Command, cfg *config.Config) {
 // netboxClient loads the secrets, checks the common settings and builds the
 // NetBox client.
 func netboxClient(cfg *config.Config) (*netbox.Client, error) {
+	cfg.NetBoxRetryMax = 1 // one-shot: an unreachable NetBox is reported at once
 	if err := cfg.LoadSecrets(nil); err != nil {
 		return nil, usagef("%w", err)
 	}
@@ -121,11 +123,15 @@ func setupClient(cfg *config.Config) (*netbox.Client, error) {
 		return nil, err
 	}
 	client, err := netbox.New(netbox.Options{
-		BaseURL:   cfg.NetBoxURL,
-		Token:     cfg.NetBoxToken.Value(),
-		Timeout:   cfg.NetBoxTimeout,
-		Transport: base,
-		UserAgent: "hnp-gitops/" + Version,
+		BaseURL:       cfg.NetBoxURL,
+		Token:         cfg.NetBoxToken.Value(),
+		PluginPath:    cfg.NetBoxPluginPath,
+		FabricsPrefix: cfg.NetBoxFabricsPrefix,
+		ReposPrefix:   cfg.NetBoxReposPrefix,
+		Timeout:       cfg.NetBoxTimeout,
+		Transport:     base,
+		UserAgent:     "hnp-gitops/" + Version,
+		RetryMax:      cfg.NetBoxRetryMax,
 	})
 	if err != nil {
 		return nil, usagef("%w", err)

@@ -34,12 +34,12 @@ var valueSets = []struct {
 }{
 	{
 		name:  "defaults",
-		kinds: []string{"Deployment", "Service", "Service", "ServiceAccount"},
+		kinds: []string{"Deployment", "Pod", "Service", "Service", "ServiceAccount"},
 	},
 	{
 		name: "all options",
 		args: []string{"-f", allValuesFile},
-		kinds: []string{"ConfigMap", "Deployment", "Ingress", "NetworkPolicy", "PodDisruptionBudget",
+		kinds: []string{"ConfigMap", "Deployment", "Ingress", "NetworkPolicy", "Pod", "PodDisruptionBudget",
 			"PrometheusRule", "Role", "RoleBinding", "Service", "Service", "ServiceAccount", "ServiceMonitor"},
 		leaderElection: true,
 	},
@@ -96,6 +96,8 @@ func TestHelmTemplateKinds(t *testing.T) {
 					strict(t, m, &networkingv1.NetworkPolicy{})
 				case "Ingress":
 					strict(t, m, &networkingv1.Ingress{})
+				case "Pod":
+					strict(t, m, &corev1.Pod{})
 				case "PodDisruptionBudget":
 					strict(t, m, &policyv1.PodDisruptionBudget{})
 				case "Role":

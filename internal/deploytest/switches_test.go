@@ -2,10 +2,12 @@ package deploytest
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/githedgehog/hnp-gitops/internal/cli"
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -67,7 +69,7 @@ func decodeKind(t *testing.T, m manifest) {
 	t.Helper()
 	into := map[string]any{
 		"Deployment": &appsv1.Deployment{}, "Service": &corev1.Service{}, "ServiceAccount": &corev1.ServiceAccount{},
-		"ConfigMap": &corev1.ConfigMap{}, "NetworkPolicy": &networkingv1.NetworkPolicy{}, "Ingress": &networkingv1.Ingress{},
+		"ConfigMap": &corev1.ConfigMap{}, "NetworkPolicy": &networkingv1.NetworkPolicy{}, "Ingress": &networkingv1.Ingress{}, "Pod": &corev1.Pod{},
 		"PodDisruptionBudget": &policyv1.PodDisruptionBudget{}, "Role": &rbacv1.Role{}, "RoleBinding": &rbacv1.RoleBinding{},
 	}[m.Kind]
 	switch {
@@ -117,5 +119,46 @@ func TestGitSSHEnvFromAndIngress(t *testing.T) {
 	if p.Path != "/webhooks/netbox" || *p.PathType != networkingv1.PathTypeExact ||
 		p.Backend.Service.Name != releaseName || p.Backend.Service.Port.Name != "http" {
 		t.Errorf("ingress path = %+v", p)
+	}
+}
+
+// `helm test` runs doctor with real flags, the service's secrets and, by
+// default, the in-cluster Service as the service URL.
+func TestHelmTestRunsDoctor(t *testing.T) {
+	t.Parallel()
+	for _, vs := range valueSets {
+		t.Run(vs.name, func(t *testing.T) {
+			t.Parallel()
+			var pod corev1.Pod
+			m := only(t, render(t, vs.args...), "Pod", "")
+			strict(t, m, &pod)
+			if pod.Annotations["helm.sh/hook"] != "test" || pod.Spec.RestartPolicy != corev1.RestartPolicyNever {
+				t.Errorf("the doctor pod is not a Helm test: %v, restart %s", pod.Annotations, pod.Spec.RestartPolicy)
+			}
+			c := pod.Spec.Containers[0]
+			if len(c.Args) == 0 || c.Args[0] != "doctor" {
+				t.Fatalf("args %v do not run doctor", c.Args)
+			}
+			root := cli.NewRoot(&cli.Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }})
+			doctor, _, err := root.Find([]string{"doctor"})
+			if err != nil || doctor.Name() != "doctor" {
+				t.Fatalf("no doctor command: %v", err)
+			}
+			for _, arg := range c.Args[1:] {
+				name, _ := splitArg(t, arg)
+				if doctor.Flags().Lookup(name) == nil {
+					t.Errorf("the test pod passes --%s, which doctor does not have", name)
+				}
+			}
+			if vs.name == "defaults" && !slices.Contains(c.Args, "--service-url=http://hnp-gitops.netbox.svc:8080") {
+				t.Errorf("args %v lack the in-cluster service URL", c.Args)
+			}
+			if len(pod.Spec.Volumes) == 0 || pod.Spec.Volumes[0].Projected == nil {
+				t.Errorf("the test pod does not mount the service's secrets")
+			}
+		})
+	}
+	if kinds := render(t, "--set", "tests.enabled=false"); slices.ContainsFunc(kinds, func(m manifest) bool { return m.Kind == "Pod" }) {
+		t.Error("tests.enabled=false still renders the test pod")
 	}
 }

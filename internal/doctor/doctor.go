@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
 	"github.com/githedgehog/hnp-gitops/internal/netboxsetup"
@@ -45,7 +46,20 @@ type NetBox interface {
 type Options struct {
 	ServiceURL    string
 	WebhookSecret string
+	Now           func() time.Time // default time.Now
 }
+
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// maxClockSkew is how far this clock may be from NetBox's: GitHub refuses
+// an App's JWT dated too far off, and the catch-up compares NetBox's
+// change times with the sync times the service wrote.
+const maxClockSkew = 30 * time.Second
 
 // Run runs every check, in order; a check whose ground is missing (NetBox
 // unreachable) is not checked.
@@ -54,12 +68,12 @@ func Run(ctx context.Context, nb NetBox, o Options) []Check {
 	st, err := nb.Status(ctx)
 	if err != nil {
 		out = append(out, Check{"netbox reachable", Fail, explain(err)})
-		for _, name := range []string{"netbox version", "rq worker", "hedgehog plugin", "token reads fabrics", "change log readable", "netbox setup", "git repositories readable"} {
+		for _, name := range []string{"netbox version", "clock", "rq worker", "hedgehog plugin", "token reads fabrics", "change log readable", "netbox setup", "git repositories readable"} {
 			out = append(out, Check{name, NotChecked, "NetBox did not answer"})
 		}
 		return append(out, blankCheck())
 	}
-	out = append(out, Check{"netbox reachable", OK, "NetBox " + st.NetBoxVersion}, versionCheck(st), workerCheck(st), pluginCheck(st))
+	out = append(out, Check{"netbox reachable", OK, "NetBox " + st.NetBoxVersion}, versionCheck(st), clockCheck(st, o.now()), workerCheck(st), pluginCheck(st))
 	fabrics, err := nb.ListFabrics(ctx, nil)
 	if err != nil {
 		out = append(out, Check{"token reads fabrics", Fail, explain(err)})
@@ -179,6 +193,18 @@ func changeLogCheck(ctx context.Context, nb NetBox) Check {
 		return Check{"change log readable", Fail, hint}
 	}
 	return Check{"change log readable", OK, "the catch-up after a restart can run"}
+}
+
+// clockCheck compares this clock with the Date of NetBox's answer.
+func clockCheck(st *netbox.Status, now time.Time) Check {
+	if st.Date.IsZero() {
+		return Check{"clock", NotChecked, "NetBox's answer had no Date header"}
+	}
+	skew := now.Sub(st.Date)
+	if skew.Abs() > maxClockSkew+time.Second { // Date has whole seconds
+		return Check{"clock", Fail, fmt.Sprintf("this clock is %s off NetBox's (more than %s): synchronise both with NTP; GitHub refuses App tokens dated off, and the catch-up after a restart compares NetBox's change times with the service's", skew.Round(time.Second), maxClockSkew)}
+	}
+	return Check{"clock", OK, fmt.Sprintf("within %s of NetBox's", max(skew.Abs().Round(time.Second), time.Second))}
 }
 
 // blankCheck is HNP's blank=True prerequisite, which only a write shows.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/doctor"
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
@@ -21,11 +22,11 @@ const (
 // repository the token can read; break changes one thing before the run.
 func run(t *testing.T, o netboxsim.Options, brk func(*netboxsim.Server)) (map[string]doctor.Check, bool) {
 	t.Helper()
-	return runAt(t, o, brk, serviceURL)
+	return runAt(t, o, brk, serviceURL, 0)
 }
 
 // runAt is run with the doctor told the service is at service.
-func runAt(t *testing.T, o netboxsim.Options, brk func(*netboxsim.Server), service string) (map[string]doctor.Check, bool) {
+func runAt(t *testing.T, o netboxsim.Options, brk func(*netboxsim.Server), service string, skew time.Duration) (map[string]doctor.Check, bool) {
 	t.Helper()
 	o.Token, o.HNPQuirks = token, true
 	if o.Version == "" {
@@ -54,7 +55,7 @@ func runAt(t *testing.T, o netboxsim.Options, brk func(*netboxsim.Server), servi
 	if brk != nil {
 		brk(nb)
 	}
-	checks := doctor.Run(ctx, c, doctor.Options{ServiceURL: service, WebhookSecret: secret})
+	checks := doctor.Run(ctx, c, doctor.Options{ServiceURL: service, WebhookSecret: secret, Now: func() time.Time { return time.Now().Add(skew) }})
 	by := map[string]doctor.Check{}
 	for _, ch := range checks {
 		by[ch.Name] = ch
@@ -78,8 +79,8 @@ func TestHealthy(t *testing.T) {
 			t.Errorf("%s: %s (%s), want %s", name, ch.Result, ch.Detail, want)
 		}
 	}
-	if len(by) != 9 {
-		t.Errorf("%d checks, want 9", len(by))
+	if len(by) != 10 {
+		t.Errorf("%d checks, want 10", len(by))
 	}
 }
 
@@ -92,11 +93,12 @@ func TestEachBroken(t *testing.T) {
 		o                   netboxsim.Options
 		brk                 func(*netboxsim.Server)
 		service             string // where the doctor is told the service is; "" = where setup pointed
+		skew                time.Duration
 	}{
-		{"no rq worker", "rq worker", "rqworker", netboxsim.Options{RQWorkers: -1}, nil, ""},
-		{"token revoked", "netbox reachable", "Invalid token", netboxsim.Options{}, func(nb *netboxsim.Server) { nb.RevokeToken() }, ""},
+		{"no rq worker", "rq worker", "rqworker", netboxsim.Options{RQWorkers: -1}, nil, "", 0},
+		{"token revoked", "netbox reachable", "Invalid token", netboxsim.Options{}, func(nb *netboxsim.Server) { nb.RevokeToken() }, "", 0},
 		// The webhook still posts to the old place.
-		{"service moved", "netbox setup", "run `hnp-gitops netbox setup`", netboxsim.Options{}, nil, "http://hnp-gitops.elsewhere.svc:8080"},
+		{"service moved", "netbox setup", "run `hnp-gitops netbox setup`", netboxsim.Options{}, nil, "http://hnp-gitops.elsewhere.svc:8080", 0},
 		{"repository of another user", "git repositories readable", "only to its creator", netboxsim.Options{}, func(nb *netboxsim.Server) {
 			r, err := nb.CreateRepository(netboxsim.Repository{Name: "theirs", URL: "https://github.com/o/theirs.git", CreatedBy: "someone-else"})
 			if err != nil {
@@ -105,12 +107,14 @@ func TestEachBroken(t *testing.T) {
 			if _, err := nb.CreateFabricDirect(netboxsim.Fabric{Name: "g", GitRepository: r.ID, GitOpsDirectory: "g"}); err != nil {
 				t.Fatal(err)
 			}
-		}, ""},
-		{"netbox down", "netbox reachable", "check --netbox-url", netboxsim.Options{}, func(nb *netboxsim.Server) { nb.SetDown(true) }, ""},
+		}, "", 0},
+		{"netbox down", "netbox reachable", "check --netbox-url", netboxsim.Options{}, func(nb *netboxsim.Server) { nb.SetDown(true) }, "", 0},
+		// This machine's clock two minutes ahead of NetBox's.
+		{"clock off", "clock", "synchronise both with NTP", netboxsim.Options{}, nil, "", 2 * time.Minute},
 		// A token without view on object changes.
 		{"change log forbidden", "change log readable", "core.objectchange", netboxsim.Options{}, func(nb *netboxsim.Server) {
 			nb.SetFaults(netboxsim.Faults{Routes: map[netboxsim.Route]netboxsim.RouteFault{netboxsim.RouteChangeLog: {ErrorRate: 1, ErrorStatus: 403}}})
-		}, ""},
+		}, "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,7 +123,7 @@ func TestEachBroken(t *testing.T) {
 			if tt.service != "" {
 				service = tt.service
 			}
-			by, failed := runAt(t, tt.o, tt.brk, service)
+			by, failed := runAt(t, tt.o, tt.brk, service, tt.skew)
 			ch := by[tt.check]
 			if !failed || ch.Result != doctor.Fail || !strings.Contains(ch.Detail, tt.detail) {
 				t.Errorf("%s: %s %q (run failed: %v); want FAIL naming %q", tt.check, ch.Result, ch.Detail, failed, tt.detail)

@@ -73,12 +73,18 @@ func (c *Client) UpdateFabricCustomFields(ctx context.Context, id int64, fields 
 	return r.requestID, nil
 }
 
-// Status reads /api/status/.
+// Status reads /api/status/, with the time NetBox's answer was dated.
 func (c *Client) Status(ctx context.Context) (*Status, error) {
-	var s Status
-	if err := c.getJSON(ctx, c.apiURL("status/", nil), &s); err != nil {
+	u := c.apiURL("status/", nil)
+	r, err := c.do(ctx, http.MethodGet, u, nil)
+	if err != nil {
 		return nil, err
 	}
+	var s Status
+	if err := json.Unmarshal(r.body, &s); err != nil {
+		return nil, fmt.Errorf("netbox: GET %s: decode answer: %w", u.Path, err)
+	}
+	s.Date, _ = http.ParseTime(r.date)
 	return &s, nil
 }
 

@@ -191,10 +191,11 @@ func (c *Client) apiURL(path string, query url.Values) *url.URL {
 	return &u
 }
 
-// response is a successful answer: its body and request id.
+// response is a successful answer: its body, request id and Date header.
 type response struct {
 	body      []byte
 	requestID string
+	date      string
 }
 
 // do sends one request (with retries) and returns the body of a 2xx answer,
@@ -238,7 +239,7 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, body any) (*
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.apiError(method, u.Path, resp.StatusCode, data)
 	}
-	return &response{body: data, requestID: resp.Header.Get("X-Request-ID")}, nil
+	return &response{body: data, requestID: resp.Header.Get("X-Request-ID"), date: resp.Header.Get("Date")}, nil
 }
 
 // getJSON GETs u and decodes the answer into v.

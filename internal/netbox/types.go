@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/fabric"
 )
@@ -74,6 +75,8 @@ type Status struct {
 	NetBoxVersion    string         `json:"netbox-version"`
 	Plugins          map[string]any `json:"plugins"`
 	RQWorkersRunning int            `json:"rq-workers-running"`
+	// Date is the answer's HTTP Date (whole seconds), zero when absent.
+	Date time.Time `json:"-"`
 }
 
 // Sentinel conditions; an *APIError matches them with errors.Is. They are

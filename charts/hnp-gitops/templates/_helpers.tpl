@@ -200,3 +200,67 @@ Validation that fails the render with a clear message.
 {{- fail "podDisruptionBudget: set minAvailable or maxUnavailable, not both" -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+The projected volume of every credential file, from existing Secrets; the
+Deployment and the Helm test mount it at hnp-gitops.secretDir.
+*/}}
+{{- define "hnp-gitops.secretsVolume" -}}
+# Every credential is a file from an existing Secret; the service
+# reads them at start (restart the pods after rotating one).
+- name: secrets
+  projected:
+    defaultMode: 0440
+    sources:
+      - secret:
+          name: {{ .Values.netbox.existingSecret }}
+          items:
+            - key: {{ .Values.netbox.tokenKey }}
+              path: netbox-token
+      {{- if .Values.github.existingSecret }}
+      - secret:
+          name: {{ .Values.github.existingSecret }}
+          items:
+            - key: {{ .Values.github.tokenKey }}
+              path: github-token
+      {{- end }}
+      {{- if .Values.github.tokenMap.existingSecret }}
+      - secret:
+          name: {{ .Values.github.tokenMap.existingSecret }}
+          items:
+            - key: {{ .Values.github.tokenMap.key }}
+              path: github-token-map
+      {{- end }}
+      {{- if .Values.github.app.id }}
+      - secret:
+          name: {{ required "github.app.existingSecret is required with github.app.id" .Values.github.app.existingSecret }}
+          items:
+            - key: {{ .Values.github.app.privateKeyKey }}
+              path: github-app-private-key
+      {{- end }}
+      {{- with .Values.git.ssh }}
+      {{- if .existingSecret }}
+      - secret:
+          name: {{ .existingSecret }}
+          items:
+            - key: {{ .privateKeyKey }}
+              path: git-ssh-key
+            - key: {{ .knownHostsKey }}
+              path: git-known-hosts
+      {{- end }}
+      {{- end }}
+      {{- if .Values.webhook.existingSecret }}
+      - secret:
+          name: {{ .Values.webhook.existingSecret }}
+          items:
+            - key: {{ .Values.webhook.secretKey }}
+              path: webhook-secret
+      {{- end }}
+      {{- if .Values.api.existingSecret }}
+      - secret:
+          name: {{ .Values.api.existingSecret }}
+          items:
+            - key: {{ .Values.api.tokenKey }}
+              path: api-token
+      {{- end }}
+{{- end }}
