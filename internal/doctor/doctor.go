@@ -14,8 +14,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
 	"github.com/githedgehog/hnp-gitops/internal/netboxsetup"
+	"github.com/githedgehog/hnp-gitops/internal/redact"
 )
 
 // The results of a check.
@@ -46,7 +48,10 @@ type NetBox interface {
 type Options struct {
 	ServiceURL    string
 	WebhookSecret string
-	Now           func() time.Time // default time.Now
+	// Repos reads what the fabrics' repositories grant the service's git
+	// credentials; nil: push rights are not checked.
+	Repos gitport.AccessChecker
+	Now   func() time.Time // default time.Now
 }
 
 func (o Options) now() time.Time {
@@ -68,7 +73,7 @@ func Run(ctx context.Context, nb NetBox, o Options) []Check {
 	st, err := nb.Status(ctx)
 	if err != nil {
 		out = append(out, Check{"netbox reachable", Fail, explain(err)})
-		for _, name := range []string{"netbox version", "clock", "rq worker", "hedgehog plugin", "token reads fabrics", "change log readable", "netbox setup", "git repositories readable"} {
+		for _, name := range []string{"netbox version", "clock", "rq worker", "hedgehog plugin", "token reads fabrics", "change log readable", "netbox setup", "git repositories readable", "push rights"} {
 			out = append(out, Check{name, NotChecked, "NetBox did not answer"})
 		}
 		return append(out, blankCheck())
@@ -83,9 +88,11 @@ func Run(ctx context.Context, nb NetBox, o Options) []Check {
 	out = append(out, changeLogCheck(ctx, nb))
 	out = append(out, setupCheck(ctx, nb, o))
 	if err != nil {
-		out = append(out, Check{"git repositories readable", NotChecked, "the fabrics could not be read"})
+		out = append(out, Check{"git repositories readable", NotChecked, "the fabrics could not be read"},
+			Check{"push rights", NotChecked, "the fabrics could not be read"})
 	} else {
-		out = append(out, repoCheck(ctx, nb, fabrics))
+		check, urls := repoCheck(ctx, nb, fabrics)
+		out = append(out, check, pushCheck(ctx, o.Repos, urls))
 	}
 	return append(out, blankCheck())
 }
@@ -158,29 +165,66 @@ func setupCheck(ctx context.Context, nb NetBox, o Options) Check {
 	return Check{"netbox setup", OK, "custom fields, webhook (to " + o.ServiceURL + "), event rule and link in place"}
 }
 
-// repoCheck reads each fabric's repository as the service does: HNP shows
-// a repository only to its creator and superusers.
-func repoCheck(ctx context.Context, nb NetBox, fabrics []netbox.Fabric) Check {
+// repoCheck reads each fabric's repository as the service does (HNP shows
+// a repository only to its creator and superusers), and returns the URLs
+// of those it read.
+func repoCheck(ctx context.Context, nb NetBox, fabrics []netbox.Fabric) (Check, []string) {
 	seen := map[int64]bool{}
-	var bad []string
+	var bad, urls []string
 	for _, f := range fabrics {
 		id := f.GitRepositoryID
 		if id == 0 || seen[id] {
 			continue
 		}
 		seen[id] = true
-		if _, err := nb.GetGitRepository(ctx, id); err != nil {
+		r, err := nb.GetGitRepository(ctx, id)
+		if err != nil {
 			hint := explain(err)
 			if errors.Is(err, netbox.ErrNotFound) {
 				hint = "not visible to the token: HNP shows a repository only to its creator and superusers (docs/install.md#hnp-prerequisites)"
 			}
 			bad = append(bad, fmt.Sprintf("repository %d (fabric %s): %s", id, f.Name, hint))
+			continue
 		}
+		urls = append(urls, r.URL)
 	}
 	if len(bad) > 0 {
-		return Check{"git repositories readable", Fail, strings.Join(bad, "; ")}
+		return Check{"git repositories readable", Fail, strings.Join(bad, "; ")}, urls
 	}
-	return Check{"git repositories readable", OK, fmt.Sprintf("%d of the fabrics' repositories", len(seen))}
+	return Check{"git repositories readable", OK, fmt.Sprintf("%d of the fabrics' repositories", len(seen))}, urls
+}
+
+// pushCheck asks each repository's host what it grants the service's git
+// credentials, without writing: GitHub names a token's push permission, a
+// git server offers receive-pack or refuses it.
+func pushCheck(ctx context.Context, repos gitport.AccessChecker, urls []string) Check {
+	if repos == nil {
+		return Check{"push rights", NotChecked, "give the service's git credentials (--github-token-file, --github-token-map-file or --github-app-id) to check them"}
+	}
+	var bad, unknown []string
+	for _, raw := range urls {
+		repo, err := gitport.ParseURL(raw)
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("%s: %v", redact.URL(raw), err))
+			continue
+		}
+		acc, err := repos.CheckAccess(ctx, repo)
+		switch {
+		case err != nil:
+			bad = append(bad, err.Error())
+		case !acc.Known:
+			unknown = append(unknown, repo.String()+": "+acc.Detail)
+		case !acc.Push:
+			bad = append(bad, repo.String()+": "+acc.Detail)
+		}
+	}
+	switch {
+	case len(bad) > 0:
+		return Check{"push rights", Fail, strings.Join(bad, "; ")}
+	case len(unknown) > 0:
+		return Check{"push rights", NotChecked, strings.Join(unknown, "; ")}
+	}
+	return Check{"push rights", OK, fmt.Sprintf("%d repositories accept pushes from the service's credentials", len(urls))}
 }
 
 // changeLogCheck: the catch-up after a start reads NetBox's change log.

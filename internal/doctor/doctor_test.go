@@ -7,8 +7,11 @@ import (
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/doctor"
+	"github.com/githedgehog/hnp-gitops/internal/githubapi"
+	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/netbox"
 	"github.com/githedgehog/hnp-gitops/internal/netboxsetup"
+	"github.com/githedgehog/hnp-gitops/test/githubsim"
 	"github.com/githedgehog/hnp-gitops/test/netboxsim"
 )
 
@@ -22,11 +25,13 @@ const (
 // repository the token can read; break changes one thing before the run.
 func run(t *testing.T, o netboxsim.Options, brk func(*netboxsim.Server)) (map[string]doctor.Check, bool) {
 	t.Helper()
-	return runAt(t, o, brk, serviceURL, 0)
+	return runAt(t, o, brk, serviceURL, 0, "")
 }
 
 // runAt is run with the doctor told the service is at service.
-func runAt(t *testing.T, o netboxsim.Options, brk func(*netboxsim.Server), service string, skew time.Duration) (map[string]doctor.Check, bool) {
+// runAt is run with the doctor told the service is at service, its clock
+// skew ahead, and gitToken as the GitHub token ("" = one that may push).
+func runAt(t *testing.T, o netboxsim.Options, brk func(*netboxsim.Server), service string, skew time.Duration, gitToken string) (map[string]doctor.Check, bool) {
 	t.Helper()
 	o.Token, o.HNPQuirks = token, true
 	if o.Version == "" {
@@ -55,7 +60,8 @@ func runAt(t *testing.T, o netboxsim.Options, brk func(*netboxsim.Server), servi
 	if brk != nil {
 		brk(nb)
 	}
-	checks := doctor.Run(ctx, c, doctor.Options{ServiceURL: service, WebhookSecret: secret, Now: func() time.Time { return time.Now().Add(skew) }})
+	checks := doctor.Run(ctx, c, doctor.Options{ServiceURL: service, WebhookSecret: secret, Now: func() time.Time { return time.Now().Add(skew) },
+		Repos: gitHub(t, gitToken)})
 	by := map[string]doctor.Check{}
 	for _, ch := range checks {
 		by[ch.Name] = ch
@@ -79,8 +85,8 @@ func TestHealthy(t *testing.T) {
 			t.Errorf("%s: %s (%s), want %s", name, ch.Result, ch.Detail, want)
 		}
 	}
-	if len(by) != 10 {
-		t.Errorf("%d checks, want 10", len(by))
+	if len(by) != 11 {
+		t.Errorf("%d checks, want 11", len(by))
 	}
 }
 
@@ -94,11 +100,12 @@ func TestEachBroken(t *testing.T) {
 		brk                 func(*netboxsim.Server)
 		service             string // where the doctor is told the service is; "" = where setup pointed
 		skew                time.Duration
+		gitToken            string
 	}{
-		{"no rq worker", "rq worker", "rqworker", netboxsim.Options{RQWorkers: -1}, nil, "", 0},
-		{"token revoked", "netbox reachable", "Invalid token", netboxsim.Options{}, func(nb *netboxsim.Server) { nb.RevokeToken() }, "", 0},
+		{"no rq worker", "rq worker", "rqworker", netboxsim.Options{RQWorkers: -1}, nil, "", 0, ""},
+		{"token revoked", "netbox reachable", "Invalid token", netboxsim.Options{}, func(nb *netboxsim.Server) { nb.RevokeToken() }, "", 0, ""},
 		// The webhook still posts to the old place.
-		{"service moved", "netbox setup", "run `hnp-gitops netbox setup`", netboxsim.Options{}, nil, "http://hnp-gitops.elsewhere.svc:8080", 0},
+		{"service moved", "netbox setup", "run `hnp-gitops netbox setup`", netboxsim.Options{}, nil, "http://hnp-gitops.elsewhere.svc:8080", 0, ""},
 		{"repository of another user", "git repositories readable", "only to its creator", netboxsim.Options{}, func(nb *netboxsim.Server) {
 			r, err := nb.CreateRepository(netboxsim.Repository{Name: "theirs", URL: "https://github.com/o/theirs.git", CreatedBy: "someone-else"})
 			if err != nil {
@@ -107,14 +114,16 @@ func TestEachBroken(t *testing.T) {
 			if _, err := nb.CreateFabricDirect(netboxsim.Fabric{Name: "g", GitRepository: r.ID, GitOpsDirectory: "g"}); err != nil {
 				t.Fatal(err)
 			}
-		}, "", 0},
-		{"netbox down", "netbox reachable", "check --netbox-url", netboxsim.Options{}, func(nb *netboxsim.Server) { nb.SetDown(true) }, "", 0},
+		}, "", 0, ""},
+		{"netbox down", "netbox reachable", "check --netbox-url", netboxsim.Options{}, func(nb *netboxsim.Server) { nb.SetDown(true) }, "", 0, ""},
 		// This machine's clock two minutes ahead of NetBox's.
-		{"clock off", "clock", "synchronise both with NTP", netboxsim.Options{}, nil, "", 2 * time.Minute},
+		{"clock off", "clock", "synchronise both with NTP", netboxsim.Options{}, nil, "", 2 * time.Minute, ""},
 		// A token without view on object changes.
 		{"change log forbidden", "change log readable", "core.objectchange", netboxsim.Options{}, func(nb *netboxsim.Server) {
 			nb.SetFaults(netboxsim.Faults{Routes: map[netboxsim.Route]netboxsim.RouteFault{netboxsim.RouteChangeLog: {ErrorRate: 1, ErrorStatus: 403}}})
-		}, "", 0},
+		}, "", 0, ""},
+		// A token GitHub lets read the repository but not push to it.
+		{"no push", "push rights", "grants no push", netboxsim.Options{}, nil, "", 0, readOnlyToken},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,7 +132,7 @@ func TestEachBroken(t *testing.T) {
 			if tt.service != "" {
 				service = tt.service
 			}
-			by, failed := runAt(t, tt.o, tt.brk, service, tt.skew)
+			by, failed := runAt(t, tt.o, tt.brk, service, tt.skew, tt.gitToken)
 			ch := by[tt.check]
 			if !failed || ch.Result != doctor.Fail || !strings.Contains(ch.Detail, tt.detail) {
 				t.Errorf("%s: %s %q (run failed: %v); want FAIL naming %q", tt.check, ch.Result, ch.Detail, failed, tt.detail)
@@ -135,4 +144,31 @@ func TestEachBroken(t *testing.T) {
 			}
 		})
 	}
+}
+
+const (
+	gitHubToken   = "ghp_doctorFAKEtoken0123456789abcdefABCD"
+	readOnlyToken = "ghp_doctorREADONLY0123456789abcdefABCD"
+)
+
+// gitHub is the GitHub emulator with the fabric's repository (o/r), and
+// the service's repository access to it with token ("" = gitHubToken).
+func gitHub(t *testing.T, token string) gitport.AccessChecker {
+	t.Helper()
+	if token == "" {
+		token = gitHubToken
+	}
+	sim, err := githubsim.New(githubsim.Options{Dir: t.TempDir(), Token: gitHubToken, ReadOnlyTokens: []string{readOnlyToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	if _, err := sim.CreateRepo("o", "r", false, "main"); err != nil {
+		t.Fatal(err)
+	}
+	gh := githubapi.NewGitHub(githubapi.GitHubOptions{APIURL: sim.URL() + "/", TokenFor: func(gitport.Repo) string { return token }, RetryMax: -1})
+	return gitport.NewRouter(gh, nil, nil)
 }

@@ -52,3 +52,31 @@ func (r *Router) Apply(ctx context.Context, t Target, dirs []string, plan PlanFu
 	}
 	return r.generic.Apply(ctx, t, dirs, plan)
 }
+
+// Access is what a repository grants the service's credentials, as far as
+// its host says without a write.
+type Access struct {
+	Push bool
+	// Known is false when the host does not tell (then Push means nothing).
+	Known bool
+	// Detail says how it was told, or why not.
+	Detail string
+}
+
+// AccessChecker reads what a repository grants, without writing.
+type AccessChecker interface {
+	CheckAccess(ctx context.Context, repo Repo) (Access, error)
+}
+
+// CheckAccess asks the adapter that serves repo.Host; an adapter that
+// cannot tell answers Known false.
+func (r *Router) CheckAccess(ctx context.Context, repo Repo) (Access, error) {
+	port := r.generic
+	if r.IsGitHub(repo.Host) {
+		port = r.github
+	}
+	if c, ok := port.(AccessChecker); ok {
+		return c.CheckAccess(ctx, repo)
+	}
+	return Access{Detail: "the repository's adapter cannot tell"}, nil
+}

@@ -95,6 +95,19 @@ func (s *Server) lockRepo(w http.ResponseWriter, r *http.Request, withCommits bo
 	return rp, rp.mu.Unlock, true
 }
 
+// tokenPermissions is the permissions object GitHub returns with a
+// repository for the request's personal access token, nil for others.
+func (s *Server) tokenPermissions(r *http.Request) map[string]bool {
+	tok := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), "token "))
+	switch {
+	case s.opts.Token != "" && tok == s.opts.Token:
+		return map[string]bool{"admin": false, "maintain": false, "push": true, "triage": true, "pull": true}
+	case tok != "" && slices.Contains(s.opts.ReadOnlyTokens, tok):
+		return map[string]bool{"admin": false, "maintain": false, "push": false, "triage": false, "pull": true}
+	}
+	return nil
+}
+
 func (s *Server) access(w http.ResponseWriter, r *http.Request) (*repo, bool) {
 	rp := s.repo(r.PathValue("owner"), r.PathValue("repo"))
 	if s.opts.Token != "" || s.opts.App != nil {
@@ -210,11 +223,17 @@ func (s *Server) getRepo(w http.ResponseWriter, r *http.Request) {
 	rp.mu.Lock()
 	def := rp.defaultBranch()
 	rp.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{
+	out := map[string]any{
 		"id": 1, "name": rp.name, "full_name": rp.owner + "/" + rp.name, "private": rp.private,
 		"default_branch": def, "owner": map[string]any{"login": rp.owner},
 		"html_url": s.htmlURL(rp, ""), "url": s.apiURL(r, rp, ""),
-	})
+	}
+	// GitHub names a user token's permissions on the repository; an App's
+	// installation token and an anonymous request get none.
+	if perms := s.tokenPermissions(r); perms != nil {
+		out["permissions"] = perms
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) refJSON(r *http.Request, rp *repo, name plumbing.ReferenceName, h plumbing.Hash) map[string]any {
