@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/githedgehog/hnp-gitops/internal/gitremote"
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
+	"github.com/githedgehog/hnp-gitops/internal/gitremote"
 )
 
 // CheckAccess asks a real git server (git http-backend behind basic auth)
