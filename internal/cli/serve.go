@@ -68,6 +68,9 @@ type app struct {
 	github  *githubapi.GitHub
 	repos   *gitport.Router
 	ctrl    *reconcile.Controller
+	// kubeConfig finds the Kubernetes API for leader election; default
+	// leader.InCluster.
+	kubeConfig func() (*leader.Config, error)
 }
 
 func newApp(cfg *config.Config, env *Env) (*app, error) {
@@ -271,7 +274,10 @@ func (a *app) runResync(ctx context.Context) error {
 		a.metrics.ResyncLeader(true)
 		return a.ctrl.RunResync(ctx, cfg.ResyncInterval, cfg.FullResyncEvery)
 	}
-	kube, err := leader.InCluster()
+	if a.kubeConfig == nil {
+		a.kubeConfig = leader.InCluster
+	}
+	kube, err := a.kubeConfig()
 	if err != nil {
 		return fmt.Errorf("--leader-election: %w", err)
 	}
