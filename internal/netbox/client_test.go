@@ -410,6 +410,11 @@ func TestAuthHeader(t *testing.T) {
 			if got != tt.want || accept != "application/json" {
 				t.Errorf("Authorization %q Accept %q, want %q and application/json", got, accept, tt.want)
 			}
+			// Date is the answer's Date header, which Go's server sets.
+			if s.Date.IsZero() || time.Since(s.Date).Abs() > time.Minute {
+				t.Errorf("status Date %v, want the answer's", s.Date)
+			}
+			s.Date = time.Time{}
 			want := Status{NetBoxVersion: "4.5.1", Plugins: map[string]any{"netbox_hedgehog": "0.1.0"}, RQWorkersRunning: 1}
 			if diff := cmp.Diff(want, *s); diff != "" {
 				t.Errorf("status (-want +got):\n%s", diff)
