@@ -69,6 +69,7 @@ func doctorRepos(cfg *config.Config) (gitport.AccessChecker, error) {
 	if cfg.GitHubToken == "" && cfg.GitHubTokenMapFile == "" && cfg.GitHubAppID == "" && cfg.GitSSHKeyFile == "" {
 		return nil, nil
 	}
+	cfg.GitHubRetryMax = 1
 	tokens, err := loadTokens(cfg)
 	if err != nil {
 		return nil, err

@@ -67,3 +67,34 @@ func TestUsageHasNoBackticks(t *testing.T) {
 		})
 	}
 }
+
+// Every command's rendered --help is plain text: no markup (backticks,
+// which pflag would also take as a value's name), and exit 0.
+func TestEveryHelpIsPlain(t *testing.T) {
+	t.Parallel()
+	var walk func(cmd *cobra.Command, path []string)
+	var paths [][]string
+	walk = func(cmd *cobra.Command, path []string) {
+		paths = append(paths, path)
+		for _, sub := range cmd.Commands() {
+			if !sub.Hidden && sub.Name() != "help" && sub.Name() != "completion" {
+				walk(sub, append(append([]string(nil), path...), sub.Name()))
+			}
+		}
+	}
+	walk(NewRoot(&Env{}), nil)
+	if len(paths) < 7 {
+		t.Fatalf("found only %d commands: %v", len(paths), paths)
+	}
+	for _, path := range paths {
+		var out, errb strings.Builder
+		code := Run(t.Context(), append(path, "--help"), Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }})
+		help := out.String() + errb.String()
+		if code != 0 || !strings.Contains(help, "Usage:") {
+			t.Errorf("%v --help: exit %d\n%s", path, code, help)
+		}
+		if strings.Contains(help, "`") {
+			t.Errorf("%v --help has markup:\n%s", path, help)
+		}
+	}
+}

@@ -144,6 +144,7 @@ func runRemotePlan(ctx context.Context, w io.Writer, o planOptions) error {
 	if err != nil {
 		return usagef("plan: --path: %v", err)
 	}
+	o.git.GitHubRetryMax = 1 // one-shot: an unreachable host is reported at once
 	if err := o.git.LoadSecrets(nil); err != nil {
 		return usageError{err}
 	}

@@ -38,7 +38,7 @@ fabric ends initialized, 1 otherwise.`,
 			}
 			cfg.CommitIdentitySet = commitIdentitySet(cmd)
 			// One attempt and one retry: the person waiting is told at once.
-			cfg.NetBoxRetryMax = 1
+			cfg.NetBoxRetryMax, cfg.GitHubRetryMax = 1, 1
 			// The outcome is printed; the log says only what went wrong
 			// beyond it, unless a level was asked for.
 			if !cmd.Flags().Changed("log-level") {

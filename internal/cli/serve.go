@@ -146,6 +146,7 @@ func newRepositories(cfg *config.Config, tokens *credentials.TokenMap, m *metric
 		Committer:      committer,
 		MaxAttempts:    cfg.MaxCommitRetries,
 		RequestTimeout: cfg.GitHubTimeout,
+		RetryMax:       cfg.GitHubRetryMax,
 	}
 	var gh *githubapi.GitHub
 	if cfg.GitHubAppID != "" {

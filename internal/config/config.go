@@ -89,6 +89,8 @@ type Config struct {
 	// client's default; negative: none). Not a flag: one-shot commands
 	// set it low, so that an unreachable NetBox is reported at once.
 	NetBoxRetryMax int
+	// GitHubRetryMax is the same for GitHub requests.
+	GitHubRetryMax int
 
 	netboxTokenFile   string
 	githubTokenFile   string
