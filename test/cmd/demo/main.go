@@ -129,6 +129,13 @@ func run(ctx context.Context, out io.Writer, exampleRaw string, keep bool) error
 	fmt.Fprintf(out, "    initialized %s after the fabric was created\n", time.Since(start).Round(time.Millisecond))
 
 	step("what happened: NetBox's webhooks and the service's log")
+	// The status write lands before the service logs the reconcile: wait
+	// for that line (and for the echoes of the status writes) first.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(svc.Logs(), `"msg":"reconcile"`) && len(env.NetBox.Deliveries()) >= 4 {
+			break
+		}
+	}
 	narrate(out, env.NetBox.Deliveries(), svc.LogLines())
 
 	clone, err := harness.Clone(ctx, bare, "main", dir)
