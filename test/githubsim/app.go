@@ -293,9 +293,11 @@ func (s *Server) markVerified(r *http.Request, h plumbing.Hash, author, committe
 
 func (s *Server) verification(h plumbing.Hash) map[string]any {
 	if s.Verified(h.String()) {
-		return map[string]any{"verified": true, "reason": "valid"}
+		// GitHub's own signature of a commit made for an App.
+		return map[string]any{"verified": true, "reason": "valid", "signature": "-----BEGIN PGP SIGNATURE-----\n(githubsim)\n-----END PGP SIGNATURE-----\n",
+			"payload": "tree " + h.String() + "\n", "verified_at": created.Format(time.RFC3339)}
 	}
-	return map[string]any{"verified": false, "reason": "unsigned"}
+	return map[string]any{"verified": false, "reason": "unsigned", "signature": nil, "payload": nil, "verified_at": nil}
 }
 
 // Verified reports whether commit sha would show as Verified on GitHub:

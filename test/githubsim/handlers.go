@@ -223,11 +223,7 @@ func (s *Server) getRepo(w http.ResponseWriter, r *http.Request) {
 	rp.mu.Lock()
 	def := rp.defaultBranch()
 	rp.mu.Unlock()
-	out := map[string]any{
-		"id": 1, "name": rp.name, "full_name": rp.owner + "/" + rp.name, "private": rp.private,
-		"default_branch": def, "owner": map[string]any{"login": rp.owner},
-		"html_url": s.htmlURL(rp, ""), "url": s.apiURL(r, rp, ""),
-	}
+	out := s.repositoryJSON(r, rp, def)
 	// GitHub names a user token's permissions on the repository; an App's
 	// installation token and an anonymous request get none.
 	if perms := s.tokenPermissions(r); perms != nil {
@@ -238,7 +234,7 @@ func (s *Server) getRepo(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) refJSON(r *http.Request, rp *repo, name plumbing.ReferenceName, h plumbing.Hash) map[string]any {
 	return map[string]any{
-		"ref": name.String(), "url": s.apiURL(r, rp, "/git/"+name.String()),
+		"ref": name.String(), "node_id": refNodeID(rp, name), "url": s.apiURL(r, rp, "/git/"+name.String()),
 		"object": map[string]any{"type": "commit", "sha": h.String(), "url": s.apiURL(r, rp, "/git/commits/"+h.String())},
 	}
 }
@@ -395,7 +391,8 @@ func (s *Server) commitJSON(r *http.Request, rp *repo, h plumbing.Hash, c *objec
 		})
 	}
 	return map[string]any{
-		"sha": h.String(), "url": s.apiURL(r, rp, "/git/commits/"+h.String()), "html_url": s.htmlURL(rp, "/commit/"+h.String()),
+		"sha": h.String(), "node_id": nodeID("Commit", h.String()),
+		"url": s.apiURL(r, rp, "/git/commits/"+h.String()), "html_url": s.htmlURL(rp, "/commit/"+h.String()),
 		"author":       personJSON{c.Author.Name, c.Author.Email, c.Author.When.UTC()},
 		"committer":    personJSON{c.Committer.Name, c.Committer.Email, c.Committer.When.UTC()},
 		"message":      c.Message,
@@ -944,12 +941,30 @@ func (s *Server) compare(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) pullJSON(rp *repo, p *pull) map[string]any {
+// pullJSON is a pull-request. The caller holds rp.mu.
+func (s *Server) pullJSON(r *http.Request, rp *repo, p *pull) map[string]any {
+	n := strconv.Itoa(p.Number)
+	id := idOf("pull", rp.owner+"/"+rp.name+"#"+n)
+	side := func(branch string) map[string]any {
+		h, _ := rp.git.ref(plumbing.NewBranchReferenceName(branch))
+		return map[string]any{"label": rp.owner + ":" + branch, "ref": branch, "sha": h.String(),
+			"user": s.userJSON(r, rp.owner), "repo": s.repositoryJSON(r, rp, rp.defaultBranch())}
+	}
+	head := side(p.Head)
+	when := created.Format(time.RFC3339)
 	return map[string]any{
-		"number": p.Number, "state": p.State, "title": p.Title, "body": p.Body,
-		"html_url": s.htmlURL(rp, "/pull/"+strconv.Itoa(p.Number)),
-		"head":     map[string]any{"ref": p.Head, "label": rp.owner + ":" + p.Head},
-		"base":     map[string]any{"ref": p.Base, "label": rp.owner + ":" + p.Base},
+		"id": id, "node_id": nodeID("PullRequest", id), "number": p.Number, "state": p.State, "locked": false,
+		"title": p.Title, "body": p.Body, "user": s.userJSON(r, rp.owner), "labels": []any{}, "milestone": nil,
+		"assignee": nil, "active_lock_reason": nil, "created_at": when, "updated_at": when, "closed_at": nil, "merged_at": nil,
+		"merge_commit_sha": nil, "author_association": "OWNER", "auto_merge": nil, "draft": false,
+		"merged": false, "mergeable": nil, "mergeable_state": "unknown", "merged_by": nil, "maintainer_can_modify": false,
+		"comments": 0, "review_comments": 0, "commits": 1, "additions": 0, "deletions": 0, "changed_files": 0,
+		"url": s.apiURL(r, rp, "/pulls/"+n), "html_url": s.htmlURL(rp, "/pull/"+n),
+		"diff_url": s.htmlURL(rp, "/pull/"+n+".diff"), "patch_url": s.htmlURL(rp, "/pull/"+n+".patch"),
+		"issue_url": s.apiURL(r, rp, "/issues/"+n), "commits_url": s.apiURL(r, rp, "/pulls/"+n+"/commits"),
+		"review_comments_url": s.apiURL(r, rp, "/pulls/"+n+"/comments"), "review_comment_url": s.apiURL(r, rp, "/pulls/comments{/number}"),
+		"comments_url": s.apiURL(r, rp, "/issues/"+n+"/comments"), "statuses_url": s.apiURL(r, rp, "/statuses/"+head["sha"].(string)),
+		"head": head, "base": side(p.Base), "_links": s.pullLinks(r, rp, p.Number, head["sha"].(string)),
 	}
 }
 
@@ -976,7 +991,7 @@ func (s *Server) listPulls(w http.ResponseWriter, r *http.Request) {
 	out := []map[string]any{}
 	for _, p := range rp.pulls {
 		if (state == "all" || p.State == state) && (head == "" || p.Head == head) && (q.Get("base") == "" || p.Base == q.Get("base")) {
-			out = append(out, s.pullJSON(rp, p))
+			out = append(out, s.pullJSON(r, rp, p))
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -1018,5 +1033,5 @@ func (s *Server) createPull(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	p := &pull{Number: n, Title: body.Title, Body: body.Body, Head: body.Head, Base: body.Base, State: "open"}
 	rp.pulls = append(rp.pulls, p)
-	writeJSON(w, http.StatusCreated, s.pullJSON(rp, p))
+	writeJSON(w, http.StatusCreated, s.pullJSON(r, rp, p))
 }

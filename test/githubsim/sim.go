@@ -25,6 +25,9 @@ import (
 type Options struct {
 	// Dir holds the bare repositories, as <Dir>/<owner>/<name>.git.
 	Dir string
+	// Wrap, when set, wraps the emulator's handler, e.g. with a contract
+	// check of every exchange against GitHub's description.
+	Wrap func(http.Handler) http.Handler
 	// Token is the one valid token. Empty: no authentication at all.
 	Token string
 	// ReadOnlyTokens may read but get 403 on writes.
@@ -195,7 +198,11 @@ func (s *Server) Start() error {
 // Serve serves on ln in the background until Close.
 func (s *Server) Serve(ln net.Listener) error {
 	s.ln = ln
-	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second,
+	h := s.Handler()
+	if s.opts.Wrap != nil {
+		h = s.opts.Wrap(h)
+	}
+	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
 		ConnState: func(c net.Conn, st http.ConnState) {
 			if st == http.StateClosed || st == http.StateHijacked {
 				s.connClosed(c.RemoteAddr().String())
