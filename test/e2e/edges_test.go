@@ -105,6 +105,12 @@ func TestFabricDeleted(t *testing.T) {
 		t.Parallel()
 		s := startStack(t, harness.Options{})
 		f, bare, _ := s.initFabric(t)
+		// The echo of the last status write is delivered after the status
+		// shows initialized: wait for all four (the repository's create,
+		// the fabric's, the two echoes) before counting.
+		if _, err := s.env.NetBox.WaitDeliveries(waitCtx(t, 10*time.Second), 4); err != nil {
+			t.Fatal(err)
+		}
 		writes := s.env.GitHub.Stats().Writes
 		deliveries := len(s.env.NetBox.Deliveries())
 		if err := s.env.NetBox.DeleteFabric(f.ID); err != nil {
