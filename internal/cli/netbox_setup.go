@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -122,19 +123,25 @@ func setupClient(cfg *config.Config) (*netbox.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := netbox.New(netbox.Options{
+	client, err := netbox.New(netboxOptions(cfg, base))
+	if err != nil {
+		return nil, usagef("%w", err)
+	}
+	return client, nil
+}
+
+// netboxOptions are the NetBox client's options from the settings, over
+// transport: the one place serve, netbox setup and doctor build them.
+func netboxOptions(cfg *config.Config, transport http.RoundTripper) netbox.Options {
+	return netbox.Options{
 		BaseURL:       cfg.NetBoxURL,
 		Token:         cfg.NetBoxToken.Value(),
 		PluginPath:    cfg.NetBoxPluginPath,
 		FabricsPrefix: cfg.NetBoxFabricsPrefix,
 		ReposPrefix:   cfg.NetBoxReposPrefix,
 		Timeout:       cfg.NetBoxTimeout,
-		Transport:     base,
+		Transport:     transport,
 		UserAgent:     "hnp-gitops/" + Version,
 		RetryMax:      cfg.NetBoxRetryMax,
-	})
-	if err != nil {
-		return nil, usagef("%w", err)
 	}
-	return client, nil
 }

@@ -89,17 +89,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 		return nil, err
 	}
 
-	nb, err := netbox.New(netbox.Options{
-		BaseURL:       cfg.NetBoxURL,
-		Token:         cfg.NetBoxToken.Value(),
-		PluginPath:    cfg.NetBoxPluginPath,
-		FabricsPrefix: cfg.NetBoxFabricsPrefix,
-		ReposPrefix:   cfg.NetBoxReposPrefix,
-		Timeout:       cfg.NetBoxTimeout,
-		Transport:     m.NetBoxTransport(base.Clone(), netbox.Route),
-		UserAgent:     "hnp-gitops/" + Version,
-		RetryMax:      cfg.NetBoxRetryMax,
-	})
+	nb, err := netbox.New(netboxOptions(cfg, m.NetBoxTransport(base.Clone(), netbox.Route)))
 	if err != nil {
 		return nil, usageError{err}
 	}
