@@ -14,6 +14,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/status"
 	"github.com/githedgehog/hnp-gitops/test/harness"
 	"github.com/githedgehog/hnp-gitops/test/netboxsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // fixtureDir holds the user's three real files (46 + 1 + 1 Hedgehog CRs).
@@ -76,6 +77,11 @@ func startStack(t *testing.T, o harness.Options, extraArgs ...string) *stack {
 func startEnv(t *testing.T, o harness.Options) *stack {
 	t.Helper()
 	o.Dir = t.TempDir()
+	if o.GitHub.Wrap == nil {
+		// Every exchange with the GitHub emulator is held to GitHub's
+		// description.
+		o.GitHub.Wrap = testkit.Contract(t).Wrap
+	}
 	env, err := harness.Start(o)
 	if err != nil {
 		t.Fatal(err)

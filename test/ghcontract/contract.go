@@ -118,12 +118,14 @@ func pathPattern(tmpl string) (*regexp.Regexp, []string) {
 }
 
 func (c *Contract) find(r *http.Request) (*routers.Route, map[string]string) {
+	// GitHub Enterprise Server serves the same API under /api/v3.
+	path := strings.TrimPrefix(r.URL.Path, "/api/v3")
 	for i := range c.routes {
 		rt := &c.routes[i]
 		if rt.method != r.Method {
 			continue
 		}
-		m := rt.re.FindStringSubmatch(r.URL.Path)
+		m := rt.re.FindStringSubmatch(path)
 		if m == nil {
 			continue
 		}
@@ -143,6 +145,9 @@ func (c *Contract) Wrap(next http.Handler) http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rec := httptest.NewRecorder()
 		next.ServeHTTP(rec, r)
+		if r.Context().Err() != nil {
+			return // the client gave up (a hang it timed out on): it saw no answer
+		}
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
 		}
@@ -193,8 +198,9 @@ func knownGap(rt *routers.Route, r *http.Request, status int) string {
 	case rt.Operation.OperationID == "git/get-blob" && strings.Contains(r.Header.Get("Accept"), "raw"):
 		// The project asks for the raw blob; the description lists only JSON.
 		return "raw blob media type"
-	case status == http.StatusUnauthorized, status == http.StatusTooManyRequests, status >= 500:
-		// GitHub sends them on every operation; most list none.
+	case status == http.StatusBadRequest, status == http.StatusUnauthorized, status == http.StatusTooManyRequests, status >= 500:
+		// GitHub sends them on every operation (400: a request it cannot
+		// parse); most list none.
 		return fmt.Sprintf("undocumented %d", status)
 	case status == http.StatusForbidden && rt.Operation.Responses.Status(http.StatusForbidden) == nil:
 		// Rate limits and permission refusals: listed on few operations.

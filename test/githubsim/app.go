@@ -167,16 +167,35 @@ func (s *Server) getRepoInstallation(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Not Found")
 		return
 	}
+	writeJSON(w, http.StatusOK, s.installationJSON(r, owner))
+}
+
+// installationJSON is the installation of the App on owner, as GitHub
+// describes it (an integer app_id, a full account).
+func (s *Server) installationJSON(r *http.Request, owner string) map[string]any {
 	id := s.installationID()
-	writeJSON(w, http.StatusOK, map[string]any{
-		"id":                   id,
-		"app_id":               s.opts.App.ID,
-		"account":              map[string]any{"login": owner, "type": "Organization"},
-		"target_type":          "Organization",
-		"repository_selection": "selected",
-		"access_tokens_url":    "http://" + r.Host + "/app/installations/" + strconv.FormatInt(id, 10) + "/access_tokens",
-		"permissions":          map[string]string{"contents": "write", "metadata": "read", "pull_requests": "write"},
-	})
+	ids := strconv.FormatInt(id, 10)
+	account := s.userJSON(r, owner)
+	when := created.Format(time.RFC3339)
+	return map[string]any{
+		"id": id, "app_id": s.appNumber(), "app_slug": s.appSlug(), "client_id": s.opts.App.ID,
+		"account": account, "target_id": account["id"], "target_type": "Organization", "single_file_name": nil,
+		"repository_selection": "selected", "events": []string{}, "created_at": when, "updated_at": when,
+		"suspended_by": nil, "suspended_at": nil, "has_multiple_single_files": false, "single_file_paths": []string{},
+		"access_tokens_url": "http://" + r.Host + "/app/installations/" + ids + "/access_tokens",
+		"repositories_url":  "http://" + r.Host + "/installation/repositories",
+		"html_url":          s.opts.WebURL + "/organizations/" + owner + "/settings/installations/" + ids,
+		"permissions":       map[string]string{"contents": "write", "metadata": "read", "pull_requests": "write"},
+	}
+}
+
+// appNumber is the App's numeric id: ID when it is a number, else (a
+// client id) one derived from it.
+func (s *Server) appNumber() int64 {
+	if n, err := strconv.ParseInt(s.opts.App.ID, 10, 64); err == nil {
+		return n
+	}
+	return idOf("app", s.opts.App.ID)
 }
 
 // createAccessToken serves POST /app/installations/{id}/access_tokens.

@@ -748,9 +748,14 @@ func (s *Server) getContents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Not Found")
 		return
 	}
+	self := s.apiURL(r, rp, "/contents/"+p+"?ref="+ref)
+	html := s.htmlURL(rp, "/blob/"+ref+"/"+p)
+	gitURL := s.apiURL(r, rp, "/git/blobs/"+h.String())
 	writeJSON(w, http.StatusOK, map[string]any{
 		"type": "file", "encoding": "base64", "size": len(b), "name": path.Base(p), "path": p,
-		"content": wrap64(b), "sha": h.String(), "url": s.apiURL(r, rp, "/contents/"+p),
+		"content": wrap64(b), "sha": h.String(), "url": self, "git_url": gitURL, "html_url": html,
+		"download_url": s.htmlURL(rp, "/raw/"+ref+"/"+p),
+		"_links":       map[string]any{"self": self, "git": gitURL, "html": html},
 	})
 }
 
@@ -921,23 +926,33 @@ func (s *Server) compare(w http.ResponseWriter, r *http.Request) {
 	files := []map[string]any{}
 	for p, h := range to {
 		if old, ok := from[p]; !ok {
-			files = append(files, map[string]any{"filename": p, "status": "added", "sha": h.String()})
+			files = append(files, s.diffEntry(r, rp, head.Hash, p, "added", h))
 		} else if old != h {
-			files = append(files, map[string]any{"filename": p, "status": "modified", "sha": h.String()})
+			files = append(files, s.diffEntry(r, rp, head.Hash, p, "modified", h))
 		}
 	}
 	for p, h := range from {
 		if _, ok := to[p]; !ok {
-			files = append(files, map[string]any{"filename": p, "status": "removed", "sha": h.String()})
+			files = append(files, s.diffEntry(r, rp, head.Hash, p, "removed", h))
 		}
 	}
 	slices.SortFunc(files, func(a, b map[string]any) int { return strings.Compare(a["filename"].(string), b["filename"].(string)) })
 	if len(files) > s.opts.CompareMaxFiles {
 		files = files[:s.opts.CompareMaxFiles]
 	}
+	ahead, behind := commitsSince(rp, head, mb.Hash), commitsSince(rp, base, mb.Hash)
+	commits := []map[string]any{}
+	for _, c := range ahead[:min(len(ahead), 250)] { // GitHub lists at most 250
+		commits = append(commits, s.repoCommitJSON(r, rp, c))
+	}
+	bh := r.PathValue("basehead")
 	writeJSON(w, http.StatusOK, map[string]any{
-		"status": status, "merge_base_commit": map[string]any{"sha": mb.Hash.String()},
-		"base_commit": map[string]any{"sha": base.Hash.String()}, "files": files,
+		"url": s.apiURL(r, rp, "/compare/"+bh), "html_url": s.htmlURL(rp, "/compare/"+bh),
+		"permalink_url": s.htmlURL(rp, "/compare/"+rp.owner+":"+base.Hash.String()[:7]+"..."+rp.owner+":"+head.Hash.String()[:7]),
+		"diff_url":      s.htmlURL(rp, "/compare/"+bh+".diff"), "patch_url": s.htmlURL(rp, "/compare/"+bh+".patch"),
+		"status": status, "ahead_by": len(ahead), "behind_by": len(behind), "total_commits": len(ahead),
+		"base_commit": s.repoCommitJSON(r, rp, base), "merge_base_commit": s.repoCommitJSON(r, rp, mb),
+		"commits": commits, "files": files,
 	})
 }
 
@@ -1034,4 +1049,57 @@ func (s *Server) createPull(w http.ResponseWriter, r *http.Request) {
 	p := &pull{Number: n, Title: body.Title, Body: body.Body, Head: body.Head, Base: body.Base, State: "open"}
 	rp.pulls = append(rp.pulls, p)
 	writeJSON(w, http.StatusCreated, s.pullJSON(r, rp, p))
+}
+
+// commitsSince lists the commits reachable from c but not from stop (an
+// ancestor of c), newest first. The caller holds rp.mu.
+func commitsSince(rp *repo, c *object.Commit, stop plumbing.Hash) []*object.Commit {
+	var out []*object.Commit
+	seen := map[plumbing.Hash]bool{stop: true}
+	queue := []*object.Commit{c}
+	for len(queue) > 0 && len(out) < 10000 {
+		cur := queue[0]
+		queue = queue[1:]
+		if seen[cur.Hash] {
+			continue
+		}
+		seen[cur.Hash] = true
+		out = append(out, cur)
+		for _, p := range cur.ParentHashes {
+			if pc, err := rp.git.commit(p); err == nil && !seen[p] {
+				queue = append(queue, pc)
+			}
+		}
+	}
+	return out
+}
+
+// repoCommitJSON is a commit as the repository endpoints describe it
+// ("commit"), not the Git Data one.
+func (s *Server) repoCommitJSON(r *http.Request, rp *repo, c *object.Commit) map[string]any {
+	sha := c.Hash.String()
+	parents := []map[string]any{}
+	for _, p := range c.ParentHashes {
+		parents = append(parents, map[string]any{"sha": p.String(), "url": s.apiURL(r, rp, "/commits/"+p.String()), "html_url": s.htmlURL(rp, "/commit/"+p.String())})
+	}
+	return map[string]any{
+		"sha": sha, "node_id": nodeID("Commit", sha), "url": s.apiURL(r, rp, "/commits/"+sha), "html_url": s.htmlURL(rp, "/commit/"+sha),
+		"comments_url": s.apiURL(r, rp, "/commits/"+sha+"/comments"), "author": nil, "committer": nil, "parents": parents,
+		"commit": map[string]any{
+			"url": s.apiURL(r, rp, "/git/commits/"+sha), "message": c.Message, "comment_count": 0,
+			"author":       personJSON{c.Author.Name, c.Author.Email, c.Author.When.UTC()},
+			"committer":    personJSON{c.Committer.Name, c.Committer.Email, c.Committer.When.UTC()},
+			"tree":         map[string]any{"sha": c.TreeHash.String(), "url": s.apiURL(r, rp, "/git/trees/"+c.TreeHash.String())},
+			"verification": s.verification(c.Hash),
+		},
+	}
+}
+
+// diffEntry is one file of a comparison.
+func (s *Server) diffEntry(r *http.Request, rp *repo, head plumbing.Hash, p, status string, blob plumbing.Hash) map[string]any {
+	return map[string]any{
+		"filename": p, "status": status, "sha": blob.String(), "additions": 0, "deletions": 0, "changes": 0,
+		"blob_url": s.htmlURL(rp, "/blob/"+head.String()+"/"+p), "raw_url": s.htmlURL(rp, "/raw/"+head.String()+"/"+p),
+		"contents_url": s.apiURL(r, rp, "/contents/"+p+"?ref="+head.String()),
+	}
 }

@@ -47,6 +47,12 @@ func (h *harness) do(method, path, token string, body any) (int, map[string]any,
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	// As GitHub's clients do: GitHub refuses some JSON bodies without it.
+	req.Header.Set("Accept", "application/vnd.github+json")
+	req.Header.Set("X-GitHub-Api-Version", "2022-11-28")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := h.c.Do(req)
 	if err != nil {
 		h.t.Fatal(err)

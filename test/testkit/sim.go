@@ -3,6 +3,7 @@ package testkit
 import (
 	"testing"
 
+	"github.com/githedgehog/hnp-gitops/test/ghcontract"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )
 
@@ -17,6 +18,9 @@ func StartSim(t testing.TB, o githubsim.Options, token, owner, name string) (*gi
 	if o.Token == "" {
 		o.Token = token
 	}
+	if o.Wrap == nil {
+		o.Wrap = Contract(t).Wrap
+	}
 	sim, err := githubsim.New(o)
 	if err != nil {
 		t.Fatal(err)
@@ -30,4 +34,21 @@ func StartSim(t testing.TB, o githubsim.Options, token, owner, name string) (*gi
 		t.Fatal(err)
 	}
 	return sim, bare
+}
+
+// Contract is a GitHub contract check (test/ghcontract) that fails t, when
+// the test ends, on any exchange GitHub's description does not admit.
+func Contract(t testing.TB) *ghcontract.Contract {
+	t.Helper()
+	c, err := ghcontract.Load(ModuleRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, f := range c.Findings() {
+			t.Errorf("GitHub contract: %.400s", f)
+		}
+		t.Logf("GitHub contract: %d exchanges validated, allowed gaps %v", c.Exchanges(), c.Allowed())
+	})
+	return c
 }
