@@ -141,3 +141,63 @@ func TestContractFindsMismatches(t *testing.T) {
 		t.Errorf("allowed %v, want only the undocumented 503", a)
 	}
 }
+
+// Each named gap of GitHub's description lets through exactly what it
+// names, and nothing outside the list passes: a 404 GitHub lists on get-ref
+// is judged, a 409 outside PUT contents is a finding.
+func TestEveryGapIsNamed(t *testing.T) {
+	t.Parallel()
+	const blob = "/repos/o/r/git/blobs/0123456789abcdef0123456789abcdef01234567"
+	for _, tc := range []struct {
+		name, method, path, accept, body string
+		status                           int
+		gap                              string // "" = judged
+		finding                          bool
+	}{
+		{"raw blob", "GET", blob, "application/vnd.github.raw", "", 200, "raw blob media type", false},
+		{"400", "GET", "/repos/o/r/git/ref/heads/main", "", "", 400, "undocumented 400", false},
+		{"401", "GET", "/repos/o/r/git/ref/heads/main", "", "", 401, "undocumented 401", false},
+		{"429", "GET", "/repos/o/r/git/ref/heads/main", "", "", 429, "undocumented 429", false},
+		{"502", "GET", "/repos/o/r/git/ref/heads/main", "", "", 502, "undocumented 502", false},
+		{"403 where none is listed", "GET", "/repos/o/r/git/ref/heads/main", "", "", 403, "undocumented 403", false},
+		{"PUT contents 409", "PUT", "/repos/o/r/contents/a.yaml", "", `{"message":"m","content":"YQ=="}`, 409, "PUT contents 409 oneOf", false},
+		{"404 on get-ref is judged", "GET", "/repos/o/r/git/ref/heads/main", "", "", 404, "", false},
+		{"409 where none is listed is a finding", "GET", "/repos/o/r/git/ref/heads/main", "", "", 409, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := ghcontract.Load(testkit.ModuleRoot(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(c.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json; charset=utf-8")
+				w.WriteHeader(tc.status)
+				_, _ = w.Write([]byte(`{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}`))
+			})))
+			defer srv.Close()
+			r, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
+			if tc.accept != "" {
+				r.Header.Set("Accept", tc.accept)
+			}
+			if tc.body != "" {
+				r.Header.Set("Content-Type", "application/json")
+			}
+			resp, err := http.DefaultClient.Do(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			allowed := c.Allowed()
+			if tc.gap != "" && (len(allowed) != 1 || allowed[tc.gap] != 1) {
+				t.Errorf("allowed %v, want only %q", allowed, tc.gap)
+			}
+			if tc.gap == "" && len(allowed) != 0 {
+				t.Errorf("allowed %v, want it judged", allowed)
+			}
+			if got := len(c.Findings()) > 0; got != tc.finding {
+				t.Errorf("findings %v, want a finding: %v", c.Findings(), tc.finding)
+			}
+		})
+	}
+}
