@@ -144,7 +144,7 @@ func TestContractFindsMismatches(t *testing.T) {
 
 // Each named gap of GitHub's description lets through exactly what it
 // names, and nothing outside the list passes: a 404 GitHub lists on get-ref
-// is judged, a 409 outside PUT contents is a finding.
+// is judged, a 422 it does not list is a finding.
 func TestEveryGapIsNamed(t *testing.T) {
 	t.Parallel()
 	const blob = "/repos/o/r/git/blobs/0123456789abcdef0123456789abcdef01234567"
@@ -162,7 +162,7 @@ func TestEveryGapIsNamed(t *testing.T) {
 		{"403 where none is listed", "GET", "/repos/o/r/git/ref/heads/main", "", "", 403, "undocumented 403", false},
 		{"PUT contents 409", "PUT", "/repos/o/r/contents/a.yaml", "", `{"message":"m","content":"YQ=="}`, 409, "PUT contents 409 oneOf", false},
 		{"404 on get-ref is judged", "GET", "/repos/o/r/git/ref/heads/main", "", "", 404, "", false},
-		{"409 where none is listed is a finding", "GET", "/repos/o/r/git/ref/heads/main", "", "", 409, "", true},
+		{"a status get-ref does not list is a finding", "GET", "/repos/o/r/git/ref/heads/main", "", "", 422, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
