@@ -87,7 +87,7 @@ func startSuite(t *testing.T, tg target) *suite {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	gh, err := githubsim.New(githubsim.Options{Dir: t.TempDir(), Token: githubToken})
+	gh, err := githubsim.New(githubsim.Options{Dir: t.TempDir(), Token: githubToken, Wrap: testkit.Contract(t).Wrap})
 	if err != nil {
 		t.Fatal(err)
 	}
