@@ -58,21 +58,12 @@ func (s Fabrics) Changes(ctx context.Context, since time.Time) ([]fabric.Change,
 // nil when the token may read it (what the catch-up after a start needs).
 func (c *Client) ProbeChangeLog(ctx context.Context) error {
 	q := url.Values{"changed_object_type": {FabricObjectType}, "limit": {"1"}}
-	get := func(path string) error { return c.getJSON(ctx, c.apiURL(path, q), &page{}) }
-	if !c.legacyChanges.Load() {
-		err := get(changesPath)
-		if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		c.legacyChanges.Store(true)
-	}
-	return get(legacyChangesPath)
+	return c.atChangeLog(func(path string) error { return c.getJSON(ctx, c.apiURL(path, q), &page{}) })
 }
 
-// changeLog walks the change log with filter, at the core endpoint or, on
-// NetBox 4.0, the extras one.
+// changeLog walks the change log with filter.
 func (c *Client) changeLog(ctx context.Context, filter url.Values, each func(objectChange)) error {
-	walk := func(path string) error {
+	return c.atChangeLog(func(path string) error {
 		return c.list(ctx, path, filter, func(raw json.RawMessage) error {
 			var ch objectChange
 			if err := json.Unmarshal(raw, &ch); err != nil {
@@ -81,15 +72,20 @@ func (c *Client) changeLog(ctx context.Context, filter url.Values, each func(obj
 			each(ch)
 			return nil
 		})
-	}
+	})
+}
+
+// atChangeLog runs read at the change log's endpoint: core since NetBox
+// 4.1; on a 404 there (NetBox 4.0), extras, which is then remembered.
+func (c *Client) atChangeLog(read func(path string) error) error {
 	if !c.legacyChanges.Load() {
-		err := walk(changesPath)
+		err := read(changesPath)
 		if !errors.Is(err, ErrNotFound) {
 			return err
 		}
 		c.legacyChanges.Store(true)
 	}
-	if err := walk(legacyChangesPath); err != nil {
+	if err := read(legacyChangesPath); err != nil {
 		return fmt.Errorf("netbox: change log: %w", err)
 	}
 	return nil

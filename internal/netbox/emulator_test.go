@@ -136,3 +136,53 @@ func TestEmulatorFaults(t *testing.T) {
 		t.Errorf("down: %v, want a transport error", err)
 	}
 }
+
+// Changes reads the change log at core/ (NetBox 4.1+) and, on NetBox 4.0,
+// at extras/: a user's edit is a change, the service's status write is
+// status-only.
+func TestEmulatorChangeLog(t *testing.T) {
+	t.Parallel()
+	for _, version := range []string{"4.0", "4.3"} {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			sim, c := startSim(t, netboxsim.Options{Version: version})
+			if err := sim.SetupStatusFields(); err != nil {
+				t.Fatal(err)
+			}
+			since := time.Now().Add(-time.Minute)
+			f, err := sim.CreateFabric(netboxsim.Fabric{Name: "f"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sim.UpdateFabric(f.ID, map[string]any{"description": "edited"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.UpdateFabricCustomFields(context.Background(), f.ID, map[string]any{"gitops_directory_status": "initialized"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.ProbeChangeLog(context.Background()); err != nil {
+				t.Fatalf("ProbeChangeLog: %v", err)
+			}
+			changes, err := Fabrics{Client: c}.Changes(context.Background(), since)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var edits, own int
+			for _, ch := range changes {
+				switch {
+				case ch.ID != f.ID:
+				case ch.StatusOnly:
+					own++
+				default:
+					edits++
+				}
+			}
+			if edits != 2 || own != 1 {
+				t.Errorf("change log: %d edits, %d status-only; want 2 (create, edit) and 1: %+v", edits, own, changes)
+			}
+			if legacy := c.legacyChanges.Load(); legacy != (version == "4.0") {
+				t.Errorf("read at extras/: %v on NetBox %s", legacy, version)
+			}
+		})
+	}
+}

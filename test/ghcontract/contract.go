@@ -174,7 +174,7 @@ func (c *Contract) check(r *http.Request, body []byte, rec *httptest.ResponseRec
 	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
 		c.add(Finding{Op: op, Dir: "request", Message: oneLine(err.Error())})
 	}
-	if gap := knownGap(rt, r, rec.Code); gap != "" {
+	if gap := knownGap(rt, r, rec.Code, rec.Header(), rec.Body.Bytes()); gap != "" {
 		c.allow(gap)
 		return
 	}
@@ -193,23 +193,30 @@ func (c *Contract) check(r *http.Request, body []byte, rec *httptest.ResponseRec
 
 // knownGap names the gap of GitHub's description an answer falls in, ""
 // when none does. The list is closed: these and no others.
-func knownGap(rt *routers.Route, r *http.Request, status int) string {
+func knownGap(rt *routers.Route, r *http.Request, status int, header http.Header, body []byte) string {
 	switch {
 	case rt.Operation.OperationID == "git/get-blob" && strings.Contains(r.Header.Get("Accept"), "raw"):
 		// The project asks for the raw blob; the description lists only JSON.
 		return "raw blob media type"
-	case status == http.StatusBadRequest, status == http.StatusUnauthorized, status == http.StatusTooManyRequests, status >= 500:
-		// GitHub sends them on every operation (400: a request it cannot
-		// parse); most list none.
+	case status == http.StatusUnauthorized, status == http.StatusTooManyRequests, status >= 500:
+		// GitHub sends them on every operation; most list none.
 		return fmt.Sprintf("undocumented %d", status)
-	case status == http.StatusForbidden && rt.Operation.Responses.Status(http.StatusForbidden) == nil:
-		// Rate limits and permission refusals: listed on few operations.
-		return "undocumented 403"
+	case status == http.StatusForbidden && rateLimited(header, body) && rt.Operation.Responses.Status(http.StatusForbidden) == nil:
+		// A primary or secondary rate limit: GitHub answers 403 on any
+		// operation.
+		return "undocumented rate-limit 403"
 	case rt.Operation.OperationID == "repos/create-or-update-file-contents" && status == http.StatusConflict:
 		// A oneOf that a plain error body matches twice.
 		return "PUT contents 409 oneOf"
 	}
 	return ""
+}
+
+// rateLimited tells a rate-limit 403 by what GitHub sends with one: no
+// requests left, a Retry-After, or its secondary-limit message.
+func rateLimited(h http.Header, body []byte) bool {
+	return h.Get("X-Ratelimit-Remaining") == "0" || h.Get("Retry-After") != "" ||
+		bytes.Contains(bytes.ToLower(body), []byte("rate limit"))
 }
 
 func (c *Contract) add(f Finding) {

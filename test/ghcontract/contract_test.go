@@ -32,8 +32,7 @@ func TestGitHubExchangesAgainstTheDescription(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim, bare := testkit.StartSim(t, githubsim.Options{Wrap: c.Wrap}, token, owner, "fabrics")
-	testkit.Git(t, bare, "--version") // git is needed to seed
+	sim, _ := testkit.StartSim(t, githubsim.Options{Wrap: c.Wrap}, token, owner, "fabrics")
 	if _, err := sim.SeedFiles(owner, "fabrics", "main", testkit.AcceptanceSeed(t, fgdDir+"/raw"), "seed"); err != nil {
 		t.Fatal(err)
 	}
@@ -155,13 +154,14 @@ func TestEveryGapIsNamed(t *testing.T) {
 		finding                          bool
 	}{
 		{"raw blob", "GET", blob, "application/vnd.github.raw", "", 200, "raw blob media type", false},
-		{"400", "GET", "/repos/o/r/git/ref/heads/main", "", "", 400, "undocumented 400", false},
+		{"400 is a finding", "GET", "/repos/o/r/git/ref/heads/main", "", "", 400, "", true},
 		{"401", "GET", "/repos/o/r/git/ref/heads/main", "", "", 401, "undocumented 401", false},
 		{"429", "GET", "/repos/o/r/git/ref/heads/main", "", "", 429, "undocumented 429", false},
 		{"502", "GET", "/repos/o/r/git/ref/heads/main", "", "", 502, "undocumented 502", false},
-		{"403 where none is listed", "GET", "/repos/o/r/git/ref/heads/main", "", "", 403, "undocumented 403", false},
+		{"rate-limit 403 where none is listed", "GET", "/repos/o/r/git/ref/heads/main", "", "", 403, "undocumented rate-limit 403", false},
 		{"PUT contents 409", "PUT", "/repos/o/r/contents/a.yaml", "", `{"message":"m","content":"YQ=="}`, 409, "PUT contents 409 oneOf", false},
 		{"404 on get-ref is judged", "GET", "/repos/o/r/git/ref/heads/main", "", "", 404, "", false},
+		{"a permission 403 is a finding", "GET", "/repos/o/r/git/ref/heads/main", "x-no-ratelimit", "", 403, "", true},
 		{"a status get-ref does not list is a finding", "GET", "/repos/o/r/git/ref/heads/main", "", "", 422, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -172,6 +172,9 @@ func TestEveryGapIsNamed(t *testing.T) {
 			}
 			srv := httptest.NewServer(c.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json; charset=utf-8")
+				if tc.status == http.StatusForbidden && r.Header.Get("Accept") != "x-no-ratelimit" {
+					w.Header().Set("X-Ratelimit-Remaining", "0")
+				}
 				w.WriteHeader(tc.status)
 				_, _ = w.Write([]byte(`{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}`))
 			})))
