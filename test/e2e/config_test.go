@@ -51,17 +51,25 @@ func TestServeFromEnvironment(t *testing.T) {
 	if n := s.commits(t, bare); n != 2 {
 		t.Errorf("commits on main: %d, want 2", n)
 	}
-	req, err := http.NewRequest(http.MethodGet, svc.HTTPURL+"/api/v1/fabrics/"+strconv.FormatInt(f.ID, 10), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+harness.APIToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body := drain(resp); resp.StatusCode != http.StatusOK || !strings.Contains(body, `"initialized"`) {
-		t.Errorf("GET with the token from its file: %d %s", resp.StatusCode, body)
+	// The service records its result just after the status write that
+	// NetBox shows: ask until the result is there (race seen in make test).
+	var code int
+	var body string
+	eventually(t, 5*time.Second, "the API result of the fabric", func() bool {
+		req, err := http.NewRequest(http.MethodGet, svc.HTTPURL+"/api/v1/fabrics/"+strconv.FormatInt(f.ID, 10), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+harness.APIToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, body = resp.StatusCode, drain(resp)
+		return code != http.StatusNotFound
+	})
+	if code != http.StatusOK || !strings.Contains(body, `"initialized"`) {
+		t.Errorf("GET with the token from its file: %d %s", code, body)
 	}
 	if code := svc.Stop(10 * time.Second); code != 0 {
 		t.Errorf("exit code %d after SIGTERM, want 0", code)
