@@ -72,12 +72,23 @@ type resource struct {
 	writeRoute Route
 	readOnly   bool // GET only: no create, update or delete
 	ids        func() []int64
-	rest       func(id int64) object
-	snapshot   func(id int64) object
-	match      func(id int64, q url.Values) bool
-	create     func(rq *request, in map[string]any) (int64, fieldErrors)
-	update     func(rq *request, id int64, in map[string]any, partial bool) fieldErrors
-	remove     func(rq *request, id int64) *reply // non-nil refuses the delete
+	// has, when set, tells whether id exists without listing every id
+	// (a GET of one of 10,000 fabrics must not sort them all).
+	has      func(id int64) bool
+	rest     func(id int64) object
+	snapshot func(id int64) object
+	match    func(id int64, q url.Values) bool
+	create   func(rq *request, in map[string]any) (int64, fieldErrors)
+	update   func(rq *request, id int64, in map[string]any, partial bool) fieldErrors
+	remove   func(rq *request, id int64) *reply // non-nil refuses the delete
+}
+
+// exists reports whether the resource has an object with id.
+func (res resource) exists(id int64) bool {
+	if res.has != nil {
+		return res.has(id)
+	}
+	return slices.Contains(res.ids(), id)
 }
 
 // routes builds the handler of every path.
@@ -405,11 +416,19 @@ func (s *Server) listHandler(res resource) func(*request) reply {
 		}
 		ids = orderIDs(ids, q.Get("ordering"), res.rest)
 		brief := isTrue(q.Get("brief"))
+		var fields []string
+		if f := q.Get("fields"); f != "" {
+			fields = strings.Split(f, ",")
+		}
 		results := []object{}
 		for i := offset; i < len(ids) && i < offset+limit; i++ {
 			o := res.rest(ids[i])
-			if brief {
+			switch {
+			case brief:
 				o = briefOf(o)
+			case fields != nil:
+				// NetBox 4's dynamic fields apply to lists too.
+				o = fieldsOf(o, fields)
 			}
 			results = append(results, o)
 		}
@@ -467,7 +486,7 @@ func (s *Server) getHandler(res resource) func(*request) reply {
 		id, ok := pathID(rq)
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if !ok || !slices.Contains(res.ids(), id) || (res.hidden != nil && res.hidden(id)) {
+		if !ok || !res.exists(id) || (res.hidden != nil && res.hidden(id)) {
 			return notFound()
 		}
 		o := res.rest(id)
@@ -567,7 +586,7 @@ func (s *Server) updateHandler(res resource, partial bool) func(*request) reply 
 		in, bad := decodeBody(rq.r)
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if !ok || !slices.Contains(res.ids(), id) {
+		if !ok || !res.exists(id) {
 			return notFound()
 		}
 		if bad != nil {
@@ -588,7 +607,7 @@ func (s *Server) deleteHandler(res resource) func(*request) reply {
 		id, ok := pathID(rq)
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if !ok || !slices.Contains(res.ids(), id) {
+		if !ok || !res.exists(id) {
 			return notFound()
 		}
 		data, pre := res.rest(id), res.snapshot(id)

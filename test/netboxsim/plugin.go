@@ -49,6 +49,7 @@ func (s *Server) fabricResource() resource {
 		unfiltered: func() bool { return s.opts.HNPQuirks },
 		writeRoute: RouteFabricWrite,
 		ids:        func() []int64 { return sortedIDs(s.data.fabrics) },
+		has:        func(id int64) bool { return s.data.fabrics[id] != nil },
 		rest:       func(id int64) object { return s.fabricREST(s.data.fabrics[id]) },
 		snapshot:   func(id int64) object { return fabricSnapshot(s.data.fabrics[id]) },
 		match: func(id int64, q url.Values) bool {
@@ -242,6 +243,7 @@ func (s *Server) repoResource() resource {
 		},
 		writeRoute: "",
 		ids:        func() []int64 { return sortedIDs(s.data.repos) },
+		has:        func(id int64) bool { return s.data.repos[id] != nil },
 		rest:       func(id int64) object { return s.repoREST(s.data.repos[id]) },
 		snapshot:   func(id int64) object { return repoSnapshot(s.data.repos[id]) },
 		match: func(id int64, q url.Values) bool {
