@@ -45,6 +45,21 @@ func (c *Client) GetGitRepository(ctx context.Context, id int64) (*GitRepository
 	return &r, nil
 }
 
+// ListGitRepositories lists every git repository, only the fields in
+// repoFields (NetBox 4 applies ?fields= to lists too), following the pages.
+func (c *Client) ListGitRepositories(ctx context.Context) ([]GitRepository, error) {
+	var out []GitRepository
+	err := c.list(ctx, c.reposPath(), repoFields, func(raw json.RawMessage) error {
+		var r GitRepository
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
 // ListFabrics lists every fabric matching filter (NetBox filter parameters,
 // e.g. cf_gitops_directory_status=error), following the pages.
 func (c *Client) ListFabrics(ctx context.Context, filter url.Values) ([]Fabric, error) {

@@ -3,6 +3,7 @@ package netbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -184,5 +185,49 @@ func TestEmulatorChangeLog(t *testing.T) {
 				t.Errorf("read at extras/: %v on NetBox %s", legacy, version)
 			}
 		})
+	}
+}
+
+// The resync lists fabrics and repositories in pages of 1000 (NetBox's
+// MAX_PAGE_SIZE default), following next: 2,500 fabrics are three pages,
+// 1,001 repositories two, and each repository keeps its branch.
+func TestEmulatorListsInLargePages(t *testing.T) {
+	t.Parallel()
+	sim, c := startSim(t, netboxsim.Options{})
+	ctx := context.Background()
+	for i := range 1001 {
+		r := netboxsim.Repository{Name: fmt.Sprintf("r%04d", i), URL: fmt.Sprintf("https://github.com/o/r%04d.git", i)}
+		if i == 1000 {
+			r.PushBranch = "gitops"
+		}
+		if _, err := sim.CreateRepository(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := make([]netboxsim.Fabric, 2500)
+	for i := range in {
+		in[i] = netboxsim.Fabric{Name: fmt.Sprintf("f%04d", i), GitRepository: 1}
+	}
+	if _, err := sim.CreateFabricsDirect(in); err != nil {
+		t.Fatal(err)
+	}
+	store := Fabrics{Client: c}
+	repos, err := store.Repositories(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fabrics, err := store.Fabrics(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(repos) != 1001 || len(fabrics) != 2500 {
+		t.Fatalf("%d repositories, %d fabrics; want 1001, 2500", len(repos), len(fabrics))
+	}
+	if last := repos[1000]; last.Branch != "gitops" || last.URL != "https://github.com/o/r1000.git" || repos[0].Branch != "main" {
+		t.Errorf("repositories %+v ... %+v", repos[0], last)
+	}
+	got := sim.Stats().Requests
+	if got["GET /api/plugins/hedgehog/git-repos-api/"] != 2 || got["GET /api/plugins/hedgehog/fabrics/"] != 3 {
+		t.Errorf("list requests %v, want 2 repository pages and 3 fabric pages", got)
 	}
 }

@@ -32,6 +32,20 @@ func (s Fabrics) Repository(ctx context.Context, id int64) (fabric.Repository, e
 	return fabric.Repository{ID: r.ID, Name: r.Name, URL: r.URL, Branch: r.Branch()}, nil
 }
 
+// Repositories lists every git repository, in pages of the largest size
+// NetBox serves.
+func (s Fabrics) Repositories(ctx context.Context) ([]fabric.Repository, error) {
+	list, err := s.Client.ListGitRepositories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]fabric.Repository, 0, len(list))
+	for _, r := range list {
+		out = append(out, fabric.Repository{ID: r.ID, Name: r.Name, URL: r.URL, Branch: r.Branch()})
+	}
+	return out, nil
+}
+
 // Fabrics lists every fabric, or with repositoryID > 0 the fabrics of
 // that repository (filtered by NetBox and checked again here, against a
 // filter NetBox ignores).

@@ -33,6 +33,12 @@ type FabricLister interface {
 	Fabrics(ctx context.Context, repositoryID int64) ([]fabric.Fabric, error)
 }
 
+// RepositoryLister lists every git repository, so that a resync reads
+// each repository once per pass (in list pages), not once per fabric.
+type RepositoryLister interface {
+	Repositories(ctx context.Context) ([]fabric.Repository, error)
+}
+
 // NetBox is everything the controller needs of the fabric store; the
 // NetBox adapter netbox.Fabrics provides it. Its errors match fabric's
 // kinds (fabric.ErrNotFound...).
@@ -40,6 +46,7 @@ type NetBox interface {
 	FabricReader
 	StatusWriter
 	FabricLister
+	RepositoryLister
 }
 
 // Repository lands one commit on a repository and branch: the repository

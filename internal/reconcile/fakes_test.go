@@ -37,6 +37,11 @@ type fakeNetBox struct {
 	listGate chan struct{}
 	listed   []int64 // the repositoryID of every Fabrics call
 	listErr  []error // errors ListFabrics returns first
+	// repoGets counts Repository calls; repoLists Repositories calls,
+	// which fail first with repoListErr.
+	repoGets    int
+	repoLists   int
+	repoListErr []error
 }
 
 type patch struct {
@@ -104,11 +109,29 @@ func (n *fakeNetBox) Fabric(_ context.Context, id int64) (fabric.Fabric, error) 
 func (n *fakeNetBox) Repository(_ context.Context, id int64) (fabric.Repository, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.repoGets++
 	r, ok := n.repos[id]
 	if !ok {
 		return fabric.Repository{}, &netbox.APIError{Method: "GET", Path: "/api/plugins/hedgehog/git-repos-api/x/", StatusCode: 404}
 	}
 	return fabric.Repository{ID: r.ID, Name: r.Name, URL: r.URL, Branch: r.Branch()}, nil
+}
+
+func (n *fakeNetBox) Repositories(context.Context) ([]fabric.Repository, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.repoLists++
+	if len(n.repoListErr) > 0 {
+		err := n.repoListErr[0]
+		n.repoListErr = n.repoListErr[1:]
+		return nil, err
+	}
+	out := make([]fabric.Repository, 0, len(n.repos))
+	for _, r := range n.repos {
+		out = append(out, fabric.Repository{ID: r.ID, Name: r.Name, URL: r.URL, Branch: r.Branch()})
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
+	return out, nil
 }
 
 func (n *fakeNetBox) WriteStatus(_ context.Context, id int64, fields map[string]string) (string, error) {

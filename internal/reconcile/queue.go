@@ -281,6 +281,45 @@ func (q *queue) park(key string, j *job) {
 	q.signal()
 }
 
+// parkListed parks jobs a resync built from its lists, all of group key,
+// as keys taken at once: each becomes in flight without a resolve task. A
+// key the queue already knows is not parked (its run, or the one it is
+// marked for, reads it fresh) and is returned, for the ordinary path. The
+// whole group arrives together, so its batch window starts closed. After
+// stop, nothing is parked and nothing returned.
+func (q *queue) parkListed(key string, jobs []*job) (known []*job) {
+	now := time.Now()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.stopped {
+		return nil
+	}
+	g := q.groups[key]
+	if g == nil {
+		g = &group{key: key}
+		q.groups[key] = g
+	}
+	parked := 0
+	for _, j := range jobs {
+		if _, ok := q.items[j.id]; ok {
+			known = append(known, j)
+			continue
+		}
+		q.items[j.id] = &item{id: j.id, state: stateInFlight, added: now}
+		if len(g.pending) == 0 {
+			g.readyAt = now
+		}
+		g.pending = append(g.pending, j)
+		parked++
+	}
+	if parked > 0 {
+		q.signal()
+	} else if len(g.pending) == 0 && !g.active && !g.holdUntil.After(now) {
+		delete(q.groups, key)
+	}
+	return known
+}
+
 // release ends the write of a group's batch; hold keeps its next batch
 // back for that long (a rate limit). A group with nothing pending and no
 // hold is forgotten.

@@ -190,18 +190,23 @@ func (c *Controller) resolve(ctx context.Context, id int64, requests, reasons []
 		return fail(terminalError{err}, status.Error,
 			fmt.Sprintf("the URL of git repository %q is not usable: %v", repo.Name, err))
 	}
-	j.target = gitport.Target{
-		Repo:                r,
-		Branch:              repo.Branch,
-		CreateMissingBranch: c.o.CreateMissingBranch,
-		PullRequestBranch:   c.o.PullRequestBranch,
-	}
+	j.target = c.target(r, repo.Branch)
 	dir, err := c.o.Engine.CheckDir(f.Directory)
 	if err != nil {
 		return fail(terminalError{err}, status.InvalidStructure, err.Error())
 	}
 	j.dir = dir
 	return j, nil
+}
+
+// target is where the fabrics of repository r and branch land.
+func (c *Controller) target(r gitport.Repo, branch string) gitport.Target {
+	return gitport.Target{
+		Repo:                r,
+		Branch:              branch,
+		CreateMissingBranch: c.o.CreateMissingBranch,
+		PullRequestBranch:   c.o.PullRequestBranch,
+	}
 }
 
 // failure builds the Outcome of a failed reconcile and, when st is set,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/githedgehog/hnp-gitops/internal/fabric"
 	"github.com/githedgehog/hnp-gitops/internal/status"
 )
 
@@ -30,7 +31,7 @@ func (c *Controller) resync(ctx context.Context, full, catchUp bool) (int, error
 		c.catchUp(ctx, fabrics)
 	}
 	counts := map[string]int{}
-	n := 0
+	var due []*fabric.Fabric
 	for i := range fabrics {
 		f := &fabrics[i]
 		st := status.Status(f.Status[status.FieldStatus])
@@ -39,14 +40,15 @@ func (c *Controller) resync(ctx context.Context, full, catchUp bool) (int, error
 		}
 		counts[string(st)]++
 		if full || st != status.Initialized {
-			reason := "resync"
-			if full {
-				reason = "full resync"
-			}
-			c.Enqueue(f.ID, reason)
-			n++
+			due = append(due, f)
 		}
 	}
+	reason := "resync"
+	if full {
+		reason = "full resync"
+	}
+	c.enqueueListed(ctx, due, reason)
+	n := len(due)
 	c.o.Metrics.FabricStatuses(counts)
 	c.o.Metrics.ResyncEnqueued(n)
 	c.o.Metrics.ResyncPassed(c.o.Now())

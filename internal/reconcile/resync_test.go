@@ -12,15 +12,14 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/status"
 )
 
-// queued lists the keys waiting in the queue.
+// queued lists the keys the queue knows: waiting, or (without running
+// workers) parked by a resync straight into their repository's group.
 func queued(c *Controller) []int64 {
 	c.q.mu.Lock()
 	defer c.q.mu.Unlock()
 	var out []int64
-	for id, it := range c.q.items {
-		if it.state != stateInFlight {
-			out = append(out, id)
-		}
+	for id := range c.q.items {
+		out = append(out, id)
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a] < out[b] })
 	return out
