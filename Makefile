@@ -16,7 +16,7 @@ BENCHCOUNT ?= 6
 export HNP_GITOPS_HELM := $(HELM)
 export HNP_GITOPS_PROMTOOL := $(BIN)/promtool
 
-.PHONY: all build test test-real unit lint tools bench fuzz fuzz-short soak soak-short demo clean
+.PHONY: all build test test-real unit lint tools bench bench-scale fuzz fuzz-short soak soak-short demo clean
 
 all: build
 
@@ -64,6 +64,12 @@ test-real:
 bench: build
 	./scripts/bench.sh
 
+# The 10,000-fabric benchmark alone (docs/benchmarks.md); SCALE_FABRICS,
+# SCALE_REPOS and SCALE_INTERVAL change its size.
+bench-scale:
+	$(GO) test -count=1 -timeout 30m -run 'TestScale' ./test/soak -v \
+	  -scale.fabrics=$${SCALE_FABRICS:-10000} -scale.repos=$${SCALE_REPOS:-100} -scale.interval=$${SCALE_INTERVAL:-45s}
+
 fuzz:
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
 
@@ -74,7 +80,7 @@ soak: build
 	$(GO) test -count=1 -timeout 60m -run 'TestSoak|TestBurst' ./test/soak -soak.fabrics=300 -soak.long -v
 
 soak-short: build
-	$(GO) test -count=1 -timeout 10m -run 'TestSoak|TestBurst' ./test/soak -v
+	$(GO) test -count=1 -timeout 10m -run 'TestSoak|TestBurst|TestScale' ./test/soak -v
 
 ## demo: KEEP=1 keeps the bare repository to look at (the demo says where).
 demo:
