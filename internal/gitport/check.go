@@ -162,11 +162,18 @@ func Snapshots(dirs []string, listing map[string][]fgd.Entry, wanted func([]fgd.
 	for _, d := range dirs {
 		entries := listing[d]
 		snap := fgd.Snapshot{Entries: entries, Contents: map[string][]byte{}}
+		want := wanted(entries)
+		if len(want) == 0 {
+			// A steady-state FGD needs no content: no index either (a
+			// batch of a hundred FGDs would build a hundred for nothing).
+			out[d] = snap
+			continue
+		}
 		byPath := make(map[string]fgd.Entry, len(entries))
 		for _, e := range entries {
 			byPath[e.Path] = e
 		}
-		for _, p := range wanted(entries) {
+		for _, p := range want {
 			e, ok := byPath[p]
 			if !ok || (e.Type != fgd.TypeFile && e.Type != fgd.TypeExecutable) {
 				continue

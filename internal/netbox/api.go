@@ -64,15 +64,25 @@ func (c *Client) ListGitRepositories(ctx context.Context) ([]GitRepository, erro
 // e.g. cf_gitops_directory_status=error), following the pages.
 func (c *Client) ListFabrics(ctx context.Context, filter url.Values) ([]Fabric, error) {
 	var out []Fabric
-	err := c.list(ctx, c.fabricsPath(), filter, func(raw json.RawMessage) error {
+	err := c.EachFabric(ctx, filter, func(f *Fabric) error {
+		out = append(out, *f)
+		return nil
+	})
+	return out, err
+}
+
+// EachFabric is ListFabrics calling each for every fabric as its page is
+// decoded, so that a caller keeping less than the whole answer (the core's
+// view of 10,000 fabrics) never holds every decoded fabric at once. f is
+// not reused after each returns.
+func (c *Client) EachFabric(ctx context.Context, filter url.Values, each func(f *Fabric) error) error {
+	return c.list(ctx, c.fabricsPath(), filter, func(raw json.RawMessage) error {
 		var f Fabric
 		if err := json.Unmarshal(raw, &f); err != nil {
 			return err
 		}
-		out = append(out, f)
-		return nil
+		return each(&f)
 	})
-	return out, err
 }
 
 // UpdateFabricCustomFields PATCHes {"custom_fields": fields} onto a fabric;

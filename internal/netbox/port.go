@@ -54,16 +54,15 @@ func (s Fabrics) Fabrics(ctx context.Context, repositoryID int64) ([]fabric.Fabr
 	if repositoryID > 0 {
 		filter = url.Values{"git_repository_id": {strconv.FormatInt(repositoryID, 10)}}
 	}
-	list, err := s.Client.ListFabrics(ctx, filter)
+	var out []fabric.Fabric
+	err := s.Client.EachFabric(ctx, filter, func(f *Fabric) error {
+		if repositoryID == 0 || f.GitRepositoryID == repositoryID {
+			out = append(out, f.Core())
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	out := make([]fabric.Fabric, 0, len(list))
-	for i := range list {
-		if repositoryID > 0 && list[i].GitRepositoryID != repositoryID {
-			continue
-		}
-		out = append(out, list[i].Core())
 	}
 	return out, nil
 }
