@@ -3,11 +3,11 @@ package githubapi
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/google/go-github/v62/github"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
@@ -21,16 +21,53 @@ type headTree struct {
 	shas  map[string]bool
 }
 
+// tree is a Git Data API tree as the port reads it. It is decoded here,
+// not as go-github's Tree: that has a pointer per field and keeps each
+// entry's url, and a recursive listing of a repository with a hundred FGDs
+// has thousands of entries, read by several workers at once (a full resync
+// of 10,000 fabrics holds one per busy worker).
+type tree struct {
+	SHA       string      `json:"sha"`
+	Truncated bool        `json:"truncated"`
+	Entries   []treeEntry `json:"tree"`
+}
+
+type treeEntry struct {
+	Path string `json:"path"`
+	Mode string `json:"mode"`
+	Type string `json:"type"`
+	SHA  string `json:"sha"`
+	Size int64  `json:"size"`
+}
+
+// getTree is GET /repos/{owner}/{repo}/git/trees/{sha}[?recursive=1], the
+// request go-github's GetTree makes, decoded into tree.
+func (s *session) getTree(ctx context.Context, sha string, recursive bool) (*tree, error) {
+	u := fmt.Sprintf("repos/%v/%v/git/trees/%v", s.repo.Owner, s.repo.Name, sha)
+	if recursive {
+		u += "?recursive=1"
+	}
+	req, err := s.c.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return nil, s.fail("get tree "+sha, err)
+	}
+	t := new(tree)
+	if _, err := s.c.Do(ctx, req, t); err != nil {
+		return nil, s.fail("get tree "+sha, err)
+	}
+	return t, nil
+}
+
 // readTree lists the FGDs of the tree treeSHA. One recursive listing is
 // enough unless GitHub truncates it; then each FGD's subtree is walked.
 func (s *session) readTree(ctx context.Context, treeSHA string, dirs []string) (*headTree, error) {
-	w := &treeWalker{s: s, cache: map[string]*github.Tree{}}
-	root, _, err := s.c.Git.GetTree(ctx, s.repo.Owner, s.repo.Name, treeSHA, true)
+	w := &treeWalker{s: s, cache: map[string]*tree{}}
+	root, err := s.getTree(ctx, treeSHA, true)
 	if err != nil {
-		return nil, s.fail("get tree "+treeSHA, err)
+		return nil, err
 	}
-	var all []*github.TreeEntry
-	if !root.GetTruncated() {
+	var all []treeEntry
+	if !root.Truncated {
 		all = root.Entries
 	} else {
 		seen := map[string]bool{}
@@ -56,18 +93,18 @@ func (s *session) readTree(ctx context.Context, treeSHA string, dirs []string) (
 		if !ok {
 			continue
 		}
-		p := e.GetPath()
+		p := e.Path
 		in := false
 		for _, d := range dirs {
 			if rel, ok := strings.CutPrefix(p, prefixOf(d)); ok {
 				in = true
-				ht.dirs[d] = append(ht.dirs[d], fgd.Entry{Path: rel, Type: typ, Size: int64(e.GetSize()), SHA: e.GetSHA()})
+				ht.dirs[d] = append(ht.dirs[d], fgd.Entry{Path: rel, Type: typ, Size: e.Size, SHA: e.SHA})
 			}
 		}
 		if in {
-			ht.index[p] = fgd.Entry{Path: p, Type: typ, Size: int64(e.GetSize()), SHA: e.GetSHA()}
+			ht.index[p] = fgd.Entry{Path: p, Type: typ, Size: e.Size, SHA: e.SHA}
 			if typ == fgd.TypeFile || typ == fgd.TypeExecutable {
-				ht.shas[e.GetSHA()] = true
+				ht.shas[e.SHA] = true
 			}
 		}
 	}
@@ -84,8 +121,8 @@ func prefixOf(dir string) string {
 	return dir + "/"
 }
 
-func entryType(e *github.TreeEntry) (fgd.EntryType, bool) {
-	switch e.GetMode() {
+func entryType(e treeEntry) (fgd.EntryType, bool) {
+	switch e.Mode {
 	case "100644", "100664":
 		return fgd.TypeFile, true
 	case "100755":
@@ -102,18 +139,18 @@ func entryType(e *github.TreeEntry) (fgd.EntryType, bool) {
 // truncated.
 type treeWalker struct {
 	s     *session
-	cache map[string]*github.Tree
+	cache map[string]*tree
 }
 
-func (w *treeWalker) get(ctx context.Context, sha string, recursive bool) (*github.Tree, error) {
+func (w *treeWalker) get(ctx context.Context, sha string, recursive bool) (*tree, error) {
 	if !recursive {
 		if t, ok := w.cache[sha]; ok {
 			return t, nil
 		}
 	}
-	t, _, err := w.s.c.Git.GetTree(ctx, w.s.repo.Owner, w.s.repo.Name, sha, recursive)
+	t, err := w.s.getTree(ctx, sha, recursive)
 	if err != nil {
-		return nil, w.s.fail("get tree "+sha, err)
+		return nil, err
 	}
 	if !recursive {
 		w.cache[sha] = t
@@ -134,8 +171,8 @@ func (w *treeWalker) subtree(ctx context.Context, root, dir string) (string, err
 		}
 		sha = ""
 		for _, e := range t.Entries {
-			if e.GetPath() == seg && e.GetType() == "tree" {
-				sha = e.GetSHA()
+			if e.Path == seg && e.Type == "tree" {
+				sha = e.SHA
 			}
 		}
 		if sha == "" {
@@ -147,24 +184,24 @@ func (w *treeWalker) subtree(ctx context.Context, root, dir string) (string, err
 
 // list returns every entry under the tree sha with paths prefixed: one
 // recursive listing, or level by level when that is truncated too.
-func (w *treeWalker) list(ctx context.Context, sha, prefix string) ([]*github.TreeEntry, error) {
+func (w *treeWalker) list(ctx context.Context, sha, prefix string) ([]treeEntry, error) {
 	t, err := w.get(ctx, sha, true)
 	if err != nil {
 		return nil, err
 	}
-	recursive := !t.GetTruncated()
+	recursive := !t.Truncated
 	if !recursive {
 		if t, err = w.get(ctx, sha, false); err != nil {
 			return nil, err
 		}
 	}
-	var out []*github.TreeEntry
+	var out []treeEntry
 	for _, e := range t.Entries {
-		c := *e
-		c.Path = github.String(prefix + e.GetPath())
-		out = append(out, &c)
-		if !recursive && e.GetType() == "tree" {
-			sub, err := w.list(ctx, e.GetSHA(), c.GetPath()+"/")
+		c := e
+		c.Path = prefix + e.Path
+		out = append(out, c)
+		if !recursive && e.Type == "tree" {
+			sub, err := w.list(ctx, e.SHA, c.Path+"/")
 			if err != nil {
 				return nil, err
 			}
