@@ -420,7 +420,7 @@ func (c *Controller) report(ctx context.Context, live []*job, cur map[int64]map[
 		dp := bp.plans[j.id]
 		out := c.outcome(j)
 		out.BatchSize, out.PullRequestURL = len(live), res.PullRequestURL
-		out.Changes, out.Placed, out.Conflicts = len(dp.Changes), dp.Placed, dp.Conflicts
+		out.Changes, out.Placed, out.Conflicts = len(dp.Changes), nonZero(dp.Placed), dp.Conflicts
 		r := applied{changed: res.Changed && len(dp.Changes) > 0, link: link, now: c.o.Now()}
 		out.Result = ResultUnchanged
 		if r.changed {
@@ -453,6 +453,22 @@ func (c *Controller) report(ctx context.Context, live []*job, cur map[int64]map[
 		}
 	}
 	return outs
+}
+
+// nonZero is counts without its zero entries, nil when none is left: an
+// Outcome is kept per fabric, and after a full resync of 10,000 unchanged
+// fabrics ten thousand maps of zeros would be kept for nothing.
+func nonZero(counts map[string]int) map[string]int {
+	var out map[string]int
+	for k, n := range counts {
+		if n != 0 {
+			if out == nil {
+				out = make(map[string]int, len(counts))
+			}
+			out[k] = n
+		}
+	}
+	return out
 }
 
 // applied is what a reconcile found for one fabric: the outcome the
