@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -322,5 +323,48 @@ func TestAbandonedWriteForgotten(t *testing.T) {
 			t.Fatal("the closed connection's write sequence is still open")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// ImportFiles lands many files in one commit through git fast-import, on
+// top of the branch; the API reads them at once (the pack is indexed), and
+// later commits build on them.
+func TestImportFiles(t *testing.T) {
+	h := setup(t, githubsim.Options{})
+	seed, err := h.sim.SeedFiles("o", "r", "main", map[string][]byte{"README.md": []byte("# r\n")}, "seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for i := range 300 {
+		files[fmt.Sprintf("fabrics/f-%03d/README.md", i)] = []byte(fmt.Sprintf("fabric %d\n", i))
+	}
+	head, err := h.sim.ImportFiles("o", "r", "main", files, "Seed FGDs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head == seed {
+		t.Fatal("the branch did not move")
+	}
+	_, commit, _ := h.do("GET", "/repos/o/r/git/commits/"+head, tok, nil)
+	if parents, _ := commit["parents"].([]any); len(parents) != 1 || parents[0].(map[string]any)["sha"] != seed {
+		t.Errorf("parents %v, want the seed commit", commit["parents"])
+	}
+	tree := commit["tree"].(map[string]any)["sha"].(string)
+	_, listing, _ := h.do("GET", "/repos/o/r/git/trees/"+tree+"?recursive=1", tok, nil)
+	blobs := 0
+	for _, e := range listing["tree"].([]any) {
+		if e.(map[string]any)["type"] == "blob" {
+			blobs++
+		}
+	}
+	if blobs != 301 {
+		t.Errorf("%d files in the tree, want 300 imported and the README", blobs)
+	}
+	if _, err := h.sim.SeedFiles("o", "r", "main", map[string][]byte{"fabrics/f-000/README.md": nil}, "after"); err != nil {
+		t.Fatalf("a commit on top of the imported one: %v", err)
+	}
+	if _, err := h.sim.ImportFiles("o", "x", "main", files, "m"); err == nil {
+		t.Error("import into a missing repository succeeded")
 	}
 }
