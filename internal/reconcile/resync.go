@@ -29,6 +29,8 @@ func (c *Controller) resync(ctx context.Context, full, catchUp bool) (int, error
 	if catchUp && !full {
 		c.catchUp(ctx, fabrics)
 	}
+	// Heals a lost fabric or repository webhook in the pushes' map too.
+	c.pushes.invalidate()
 	counts := map[string]int{}
 	n := 0
 	for i := range fabrics {
