@@ -48,6 +48,7 @@ within --shutdown-timeout, and it exits 0.`,
 				return usageError{err}
 			}
 			cfg.CommitIdentitySet = commitIdentitySet(cmd)
+			cfg.GitWebhookDefaults(cmd.Flags().Changed)
 			if err := cfg.ValidateServe(); err != nil {
 				return usageError{err}
 			}
@@ -78,7 +79,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	secrets := append(tokens.Secrets(), cfg.NetBoxToken.Value(), cfg.WebhookSecret.Value(), cfg.APIToken.Value())
+	secrets := append(tokens.Secrets(), cfg.NetBoxToken.Value(), cfg.WebhookSecret.Value(), cfg.GitWebhookSecret.Value(), cfg.APIToken.Value())
 	log, err := newLogger(env.Stderr, cfg.LogLevel, secrets)
 	if err != nil {
 		return nil, err
@@ -113,6 +114,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 		DefaultArchiveStrategy: cfg.ArchiveStrategy,
 		CreateMissingBranch:    cfg.CreateMissingBranch,
 		PullRequestBranch:      cfg.PullRequestBranch,
+		FullResyncAtStart:      cfg.GitWebhookSecret != "",
 	})
 	if err != nil {
 		return nil, err
@@ -223,6 +225,10 @@ func runServe(ctx context.Context, cfg *config.Config, env *Env) error {
 		Ready:                 ready.Check,
 		Metrics:               a.metrics,
 		Logger:                log,
+		GitWebhookSecret:      []byte(cfg.GitWebhookSecret.Value()),
+		GitMaxBodyBytes:       cfg.GitWebhookMaxBodyBytes,
+		Pushes:                pushQueue{a.ctrl},
+		OwnCommit:             reconcile.IsOwnCommit,
 	})
 	if err != nil {
 		return usageError{err}
@@ -341,4 +347,11 @@ func commitIdentitySet(cmd *cobra.Command) bool {
 		}
 	}
 	return false
+}
+
+// pushQueue hands the server's git pushes to the controller.
+type pushQueue struct{ c *reconcile.Controller }
+
+func (q pushQueue) EnqueuePush(p server.GitPush) {
+	q.c.EnqueuePush(reconcile.Push{URLs: p.URLs, Branch: p.Branch, Paths: p.Paths, Complete: p.Complete, Reason: p.Reason})
 }

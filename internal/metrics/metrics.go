@@ -17,12 +17,16 @@ const namespace = "hnp_gitops"
 // Label values, pre-initialised at start so that rate() and alerts work
 // before the first event of a kind.
 var (
-	WebhookResults   = []string{"accepted", "ignored", "self", "bad_signature", "bad_request", "too_large"}
-	ReconcileResults = []string{"committed", "unchanged", "retry", "failed", "deleted"}
-	GitOpsStatuses   = []string{"not_initialized", "initializing", "initialized", "error", "invalid_structure"}
-	Placements       = []string{"managed", "unmanaged", "kept"}
-	StatusClasses    = []string{"2xx", "3xx", "4xx", "5xx", "error"}
-	NetBoxErrorCodes = []string{"400", "401", "403", "404"}
+	WebhookResults = []string{"accepted", "ignored", "self", "bad_signature", "bad_request", "too_large"}
+	// GitWebhookHosts and GitWebhookResults label git host deliveries
+	// ("unknown": no host's event header).
+	GitWebhookHosts   = []string{"github", "gitlab", "gitea", "unknown"}
+	GitWebhookResults = []string{"accepted", "ignored", "self", "ping", "bad_signature", "bad_request", "too_large"}
+	ReconcileResults  = []string{"committed", "unchanged", "retry", "failed", "deleted"}
+	GitOpsStatuses    = []string{"not_initialized", "initializing", "initialized", "error", "invalid_structure"}
+	Placements        = []string{"managed", "unmanaged", "kept"}
+	StatusClasses     = []string{"2xx", "3xx", "4xx", "5xx", "error"}
+	NetBoxErrorCodes  = []string{"400", "401", "403", "404"}
 )
 
 // Metrics holds the service's collectors. The zero value is not usable; a
@@ -32,6 +36,8 @@ type Metrics struct {
 
 	webhooks           *prometheus.CounterVec
 	webhookLast        prometheus.Gauge
+	gitWebhooks        *prometheus.CounterVec
+	gitWebhookLast     prometheus.Gauge
 	reconciles         *prometheus.CounterVec
 	reconcileDuration  prometheus.Histogram
 	fabrics            *prometheus.GaugeVec
@@ -97,6 +103,8 @@ func New(info BuildInfo) *Metrics {
 	m := &Metrics{reg: reg}
 	m.webhooks = counterVec("webhook_deliveries_total", "NetBox webhook deliveries received, by result (accepted, ignored, self, bad_signature, bad_request, too_large).", "result")
 	m.webhookLast = gauge("webhook_last_received_timestamp_seconds", "Unix time of the last webhook delivery with a valid signature.")
+	m.gitWebhooks = counterVec("git_webhook_deliveries_total", "Git host push webhook deliveries received, by host (github, gitlab, gitea, unknown) and result (accepted, ignored, self, ping, bad_signature, bad_request, too_large).", "host", "result")
+	m.gitWebhookLast = gauge("git_webhook_last_received_timestamp_seconds", "Unix time of the last git host webhook delivery with a valid signature.")
 	m.reconciles = counterVec("reconciles_total", "Fabric reconciles, by result (committed, unchanged, retry, failed, deleted).", "result")
 	m.reconcileDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Namespace: namespace, Name: "reconcile_duration_seconds",
@@ -126,7 +134,7 @@ func New(info BuildInfo) *Metrics {
 	})
 	build.Set(1)
 
-	reg.MustRegister(m.webhooks, m.webhookLast, m.reconciles, m.reconcileDuration, m.fabrics,
+	reg.MustRegister(m.webhooks, m.webhookLast, m.gitWebhooks, m.gitWebhookLast, m.reconciles, m.reconcileDuration, m.fabrics,
 		m.resyncEnqueued, m.githubRequests, m.githubRateRemain, m.githubRateReset, m.commits,
 		m.pullRequests, m.documents, m.netboxRequests, m.gitRequests, m.statusWrites, m.statusWriteFails, m.netboxErrors, m.leader, m.resyncLastSuccess, m.resyncInterval, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -142,6 +150,11 @@ func New(info BuildInfo) *Metrics {
 
 	for _, v := range WebhookResults {
 		m.webhooks.WithLabelValues(v)
+	}
+	for _, h := range GitWebhookHosts {
+		for _, v := range GitWebhookResults {
+			m.gitWebhooks.WithLabelValues(h, v)
+		}
 	}
 	for _, v := range ReconcileResults {
 		m.reconciles.WithLabelValues(v)
@@ -191,6 +204,19 @@ func (m *Metrics) Webhook(result string, now time.Time) {
 	m.webhooks.WithLabelValues(result).Inc()
 	if result == "accepted" || result == "ignored" || result == "self" {
 		m.webhookLast.Set(float64(now.Unix()))
+	}
+}
+
+// GitWebhook counts one git host delivery with a host of GitWebhookHosts
+// and a result of GitWebhookResults.
+func (m *Metrics) GitWebhook(host, result string, now time.Time) {
+	if m == nil {
+		return
+	}
+	m.gitWebhooks.WithLabelValues(host, result).Inc()
+	switch result {
+	case "accepted", "ignored", "self", "ping":
+		m.gitWebhookLast.Set(float64(now.Unix()))
 	}
 }
 

@@ -25,6 +25,8 @@ var wantNames = []string{
 	"hnp_gitops_commits_total",
 	"hnp_gitops_documents_placed_total",
 	"hnp_gitops_fabrics",
+	"hnp_gitops_git_webhook_deliveries_total",
+	"hnp_gitops_git_webhook_last_received_timestamp_seconds",
 	"hnp_gitops_github_rate_limit_remaining",
 	"hnp_gitops_github_rate_limit_reset_timestamp_seconds",
 	"hnp_gitops_git_requests_total",
@@ -99,6 +101,7 @@ func TestPreinitialisedSeries(t *testing.T) {
 		values []string
 	}{
 		{"hnp_gitops_webhook_deliveries_total", WebhookResults},
+		{"hnp_gitops_git_webhook_deliveries_total", make([]string, len(GitWebhookHosts)*len(GitWebhookResults))},
 		{"hnp_gitops_reconciles_total", ReconcileResults},
 		{"hnp_gitops_fabrics", GitOpsStatuses},
 		{"hnp_gitops_documents_placed_total", Placements},

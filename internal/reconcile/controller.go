@@ -92,6 +92,10 @@ type Options struct {
 	DefaultArchiveStrategy string // "delete" or "rename_with_extension"
 	CreateMissingBranch    bool
 	PullRequestBranch      string
+	// FullResyncAtStart makes the first resync pass of a run a full one
+	// (set with git webhooks on: pushes made while no one listened are
+	// found at once rather than at the next, rare, full pass).
+	FullResyncAtStart bool
 
 	Now  func() time.Time // timestamps written to NetBox; default time.Now
 	Rand func() float64   // jitter in [0,1); default math/rand/v2

@@ -31,7 +31,7 @@ type Push struct {
 	Host Host
 	// Ref is the full ref ("refs/heads/main"); Branch is its name when it
 	// is a branch, else "" (a tag).
-	Ref, Branch string
+	Ref, Branch   string
 	Before, After string
 	// Created and Deleted: the push created or deleted the ref.
 	Created, Deleted bool
@@ -48,8 +48,8 @@ type Push struct {
 
 // Commit is one pushed commit.
 type Commit struct {
-	ID, Message             string
-	AuthorName, AuthorEmail string
+	ID, Message              string
+	AuthorName, AuthorEmail  string
 	Added, Modified, Removed []string
 }
 
