@@ -52,3 +52,14 @@ func Contract(t testing.TB) *ghcontract.Contract {
 	})
 	return c
 }
+
+// Webhooks is GitHub's webhook payload description (push and ping), for
+// checking the bodies the emulator and the tests send.
+func Webhooks(t testing.TB) *ghcontract.Webhooks {
+	t.Helper()
+	w, err := ghcontract.LoadWebhooks(ModuleRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
