@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -177,6 +178,10 @@ func (s *Server) pushPayload(rp *repo, ref plumbing.ReferenceName, before, after
 	r := &http.Request{Host: s.apiHost()}
 	repoJSON := s.repositoryJSON(r, rp, rp.defaultBranch())
 	repoJSON["topics"], repoJSON["visibility"] = []string{}, "public"
+	// Clone URLs name the web host, as GitHub's do.
+	web := strings.TrimPrefix(strings.TrimPrefix(s.opts.WebURL, "https://"), "http://")
+	full := rp.owner + "/" + rp.name
+	repoJSON["ssh_url"], repoJSON["git_url"] = "git@"+web+":"+full+".git", "git://"+web+"/"+full+".git"
 	if rp.private {
 		repoJSON["visibility"] = "private"
 	}
