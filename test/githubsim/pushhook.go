@@ -51,10 +51,11 @@ type hookQueue struct {
 	wake chan struct{}
 	busy bool
 	next int
+	url  string
 }
 
 func newHookQueue(cfg *PushWebhook) *hookQueue {
-	q := &hookQueue{cfg: cfg, wake: make(chan struct{}, 1)}
+	q := &hookQueue{cfg: cfg, url: cfg.URL, wake: make(chan struct{}, 1)}
 	if q.cfg.Client == nil {
 		q.cfg.Client = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -104,7 +105,14 @@ func (q *hookQueue) run(closing <-chan struct{}) {
 }
 
 func (q *hookQueue) send(d *HookDelivery) {
-	req, err := http.NewRequest(http.MethodPost, q.cfg.URL, bytes.NewReader(d.Body))
+	q.mu.Lock()
+	url := q.url
+	q.mu.Unlock()
+	if url == "" {
+		d.Err = "githubsim: no push webhook URL"
+		return
+	}
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(d.Body))
 	if err != nil {
 		d.Err = err.Error()
 		return
@@ -277,14 +285,28 @@ func (s *Server) WaitHooks(d time.Duration) bool {
 		return true
 	}
 	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
+	for {
 		s.hooks.mu.Lock()
 		idle := len(s.hooks.todo) == 0 && !s.hooks.busy
 		s.hooks.mu.Unlock()
 		if idle {
 			return true
 		}
+		if time.Now().After(deadline) {
+			return false
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	return false
+}
+
+// SetPushWebhookURL points the push webhook at u ("": deliveries are
+// recorded with an error and not sent), for a receiver that starts after
+// the emulator.
+func (s *Server) SetPushWebhookURL(u string) {
+	if s.hooks == nil {
+		return
+	}
+	s.hooks.mu.Lock()
+	s.hooks.url = u
+	s.hooks.mu.Unlock()
 }
