@@ -206,7 +206,7 @@ func gitlabPush(webURL, before, after string, added []string) []byte {
 		"object_kind": "push", "event_name": "push", "before": before, "after": after, "ref": "refs/heads/main",
 		"checkout_sha": after, "user_name": "Jane Operator", "user_username": "jane", "project_id": 15,
 		"project": map[string]any{"id": 15, "name": "fabric-config", "web_url": base, "git_http_url": base + ".git",
-			"git_ssh_url": "git@" + strings.TrimPrefix(strings.Split(base, "/")[2], "") + ":" + harness.Owner + "/fabric-config.git",
+			"git_ssh_url":         "git@" + strings.TrimPrefix(strings.Split(base, "/")[2], "") + ":" + harness.Owner + "/fabric-config.git",
 			"path_with_namespace": harness.Owner + "/fabric-config", "default_branch": "main"},
 		"commits": []any{map[string]any{"id": after, "message": "Add a VPC\n", "title": "Add a VPC",
 			"author": map[string]any{"name": "Jane Operator", "email": "jane@example.com"},
