@@ -244,6 +244,11 @@ func TestCompleteness(t *testing.T) {
 		}, true},
 		{"gitea total above listed (FeedMaxCommitNum)", githook.Gitea, "gitea-push.json", func(m map[string]any) { m["total_commits"] = 6 }, false},
 		{"gitea without total_commits (before 1.18)", githook.Gitea, "gitea-push.json", func(m map[string]any) { delete(m, "total_commits") }, true},
+		{"gitea without total_commits, 5 listed (FEED_MAX_COMMIT_NUM)", githook.Gitea, "gitea-push.json", func(m map[string]any) {
+			delete(m, "total_commits")
+			m["commits"] = many(5)
+		}, false},
+		{"gitea 5 listed of 5", githook.Gitea, "gitea-push.json", func(m map[string]any) { m["commits"], m["total_commits"] = many(5), 5 }, true},
 	} {
 		p, err := githook.Parse(tc.host, edit(t, tc.file, tc.f))
 		if err != nil {

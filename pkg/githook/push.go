@@ -22,6 +22,10 @@ const (
 	// MaxFilesPerCommit: GitHub lists at most 3000 changed files per
 	// commit (the description of added, modified and removed).
 	MaxFilesPerCommit = 3000
+	// GiteaFeedMaxCommits is Gitea's default [ui] FEED_MAX_COMMIT_NUM, the
+	// commits a push lists; before 1.18 the payload has no total_commits
+	// to tell that more were cut, so that many listed counts as cut.
+	GiteaFeedMaxCommits = 5
 )
 
 const zeroSHA = "0000000000000000000000000000000000000000"
@@ -203,6 +207,8 @@ func listedAll(host Host, w *wire, p *Push) bool {
 	case w.TotalCommits != nil && *w.TotalCommits > n:
 		return false
 	case host == GitHub && n >= GitHubMaxCommits:
+		return false
+	case host == Gitea && w.TotalCommits == nil && n >= GiteaFeedMaxCommits:
 		return false
 	}
 	return true
