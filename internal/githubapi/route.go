@@ -23,6 +23,8 @@ var routes = []string{
 	"/repos/{owner}/{repo}/pulls",
 	"/repos/{owner}/{repo}/pulls/{number}",
 	"/repos/{owner}/{repo}/installation",
+	"/repos/{owner}/{repo}/hooks",
+	"/repos/{owner}/{repo}/hooks/{hook_id}",
 	"/app/installations/{id}/access_tokens",
 	"/rate_limit",
 }

@@ -37,6 +37,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /repos/{owner}/{repo}/pulls", s.listPulls)
 	m.HandleFunc("POST /repos/{owner}/{repo}/pulls", s.createPull)
 	s.appRoutes(m)
+	s.hookRoutes(m)
 	s.mux = m
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -35,37 +36,48 @@ type PushWebhook struct {
 type HookDelivery struct {
 	Event  string
 	ID     string
+	HookID int64 // the repository webhook, 0 for Options.PushWebhook
 	Ref    string
 	Body   []byte
 	Status int    // the receiver's answer, 0 when none
 	Err    string // a transport error
+
+	url, secret string // "" url: Options.PushWebhook's current URL
 }
 
 // hookQueue sends deliveries in order, one at a time, like GitHub's
-// per-hook queue.
+// per-hook queue. Its goroutine starts with the first delivery and ends
+// with the emulator.
 type hookQueue struct {
-	cfg  *PushWebhook
+	client  *http.Client
+	closing <-chan struct{}
+	start   sync.Once
+
 	mu   sync.Mutex
 	todo []HookDelivery
 	done []HookDelivery
 	wake chan struct{}
 	busy bool
 	next int
-	url  string
+	url  string // Options.PushWebhook's URL, changed by SetPushWebhookURL
 }
 
-func newHookQueue(cfg *PushWebhook) *hookQueue {
-	q := &hookQueue{cfg: cfg, url: cfg.URL, wake: make(chan struct{}, 1)}
-	if q.cfg.Client == nil {
-		q.cfg.Client = &http.Client{Timeout: 10 * time.Second}
-	}
-	if q.cfg.MaxCommits <= 0 {
-		q.cfg.MaxCommits = 20
+func newHookQueue(o *Options, closing <-chan struct{}) *hookQueue {
+	q := &hookQueue{closing: closing, wake: make(chan struct{}, 1), client: &http.Client{Timeout: 10 * time.Second}}
+	if pw := o.PushWebhook; pw != nil {
+		q.url = pw.URL
+		if pw.Client != nil {
+			q.client = pw.Client
+		}
+		if pw.MaxCommits <= 0 {
+			pw.MaxCommits = 20
+		}
 	}
 	return q
 }
 
 func (q *hookQueue) add(d HookDelivery) {
+	q.start.Do(func() { go q.run() })
 	q.mu.Lock()
 	q.next++
 	d.ID = fmt.Sprintf("00000000-0000-4000-8000-%012d", q.next)
@@ -77,11 +89,11 @@ func (q *hookQueue) add(d HookDelivery) {
 	}
 }
 
-func (q *hookQueue) run(closing <-chan struct{}) {
+func (q *hookQueue) run() {
 	for {
 		select {
-		case <-closing:
-			q.cfg.Client.CloseIdleConnections()
+		case <-q.closing:
+			q.client.CloseIdleConnections()
 			return
 		case <-q.wake:
 		}
@@ -105,9 +117,12 @@ func (q *hookQueue) run(closing <-chan struct{}) {
 }
 
 func (q *hookQueue) send(d *HookDelivery) {
-	q.mu.Lock()
-	url := q.url
-	q.mu.Unlock()
+	url := d.url
+	if url == "" {
+		q.mu.Lock()
+		url = q.url
+		q.mu.Unlock()
+	}
 	if url == "" {
 		d.Err = "githubsim: no push webhook URL"
 		return
@@ -117,17 +132,19 @@ func (q *hookQueue) send(d *HookDelivery) {
 		d.Err = err.Error()
 		return
 	}
-	m := hmac.New(sha256.New, []byte(q.cfg.Secret))
+	m := hmac.New(sha256.New, []byte(d.secret))
 	m.Write(d.Body)
 	for k, v := range map[string]string{
 		"Content-Type": "application/json", "User-Agent": "GitHub-Hookshot/githubsim",
-		"X-GitHub-Event": d.Event, "X-GitHub-Delivery": d.ID, "X-GitHub-Hook-ID": "1",
+		"X-GitHub-Event": d.Event, "X-GitHub-Delivery": d.ID, "X-GitHub-Hook-ID": fmt.Sprint(d.HookID),
 		"X-GitHub-Hook-Installation-Target-ID": "1", "X-GitHub-Hook-Installation-Target-Type": "repository",
-		"X-Hub-Signature-256": "sha256=" + hex.EncodeToString(m.Sum(nil)),
 	} {
 		req.Header.Set(k, v)
 	}
-	resp, err := q.cfg.Client.Do(req)
+	if d.secret != "" {
+		req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(m.Sum(nil)))
+	}
+	resp, err := q.client.Do(req)
 	if err != nil {
 		d.Err = err.Error()
 		return
@@ -138,29 +155,42 @@ func (q *hookQueue) send(d *HookDelivery) {
 
 // HookDeliveries returns the deliveries made so far, in order.
 func (s *Server) HookDeliveries() []HookDelivery {
-	if s.hooks == nil {
-		return nil
-	}
 	s.hooks.mu.Lock()
 	defer s.hooks.mu.Unlock()
 	return append([]HookDelivery(nil), s.hooks.done...)
 }
 
-// pushed queues the push webhook of one ref move. The caller holds rp.mu.
+// pushed queues the push webhooks of one ref move: Options.PushWebhook's
+// and those of the repository's webhooks that take push events. The caller
+// holds rp.mu.
 func (s *Server) pushed(rp *repo, ref plumbing.ReferenceName, before, after plumbing.Hash) {
 	if !ref.IsBranch() && !ref.IsTag() {
 		return
 	}
-	body, err := s.pushPayload(rp, ref, before, after)
-	d := HookDelivery{Event: "push", Ref: ref.String(), Body: body}
-	if err != nil {
-		d.Err = "githubsim: build the push payload: " + err.Error()
-		s.hooks.mu.Lock()
-		s.hooks.done = append(s.hooks.done, d)
-		s.hooks.mu.Unlock()
+	var targets []HookDelivery
+	if pw := s.opts.PushWebhook; pw != nil {
+		targets = append(targets, HookDelivery{secret: pw.Secret})
+	}
+	for _, h := range rp.hooks {
+		if h.Active && (slices.Contains(h.Events, "push") || slices.Contains(h.Events, "*")) {
+			targets = append(targets, HookDelivery{HookID: h.ID, url: h.Config.URL, secret: h.Config.Secret})
+		}
+	}
+	if len(targets) == 0 {
 		return
 	}
-	s.hooks.add(d)
+	body, err := s.pushPayload(rp, ref, before, after)
+	for _, d := range targets {
+		d.Event, d.Ref, d.Body = "push", ref.String(), body
+		if err != nil {
+			d.Err = "githubsim: build the push payload: " + err.Error()
+			s.hooks.mu.Lock()
+			s.hooks.done = append(s.hooks.done, d)
+			s.hooks.mu.Unlock()
+			continue
+		}
+		s.hooks.add(d)
+	}
 }
 
 // pushPayload is the push event's body for a ref move (the webhook-push
@@ -216,7 +246,11 @@ func (s *Server) apiHost() string {
 // pushedCommits walks first parents from after back to before.
 func (s *Server) pushedCommits(rp *repo, before, after plumbing.Hash) ([]*object.Commit, error) {
 	var chain []*object.Commit
-	for h := after; !h.IsZero() && h != before && len(chain) < s.opts.PushWebhook.MaxCommits; {
+	limit := 20
+	if pw := s.opts.PushWebhook; pw != nil && pw.MaxCommits > 0 {
+		limit = pw.MaxCommits
+	}
+	for h := after; !h.IsZero() && h != before && len(chain) < limit; {
 		c, err := rp.git.commit(h)
 		if err != nil {
 			return nil, err
@@ -281,9 +315,6 @@ func (s *Server) pushCommitJSON(rp *repo, c *object.Commit) (map[string]any, err
 // WaitHooks waits until every queued delivery was made, at most d; it
 // reports whether they were.
 func (s *Server) WaitHooks(d time.Duration) bool {
-	if s.hooks == nil {
-		return true
-	}
 	deadline := time.Now().Add(d)
 	for {
 		s.hooks.mu.Lock()
@@ -303,9 +334,6 @@ func (s *Server) WaitHooks(d time.Duration) bool {
 // recorded with an error and not sent), for a receiver that starts after
 // the emulator.
 func (s *Server) SetPushWebhookURL(u string) {
-	if s.hooks == nil {
-		return
-	}
 	s.hooks.mu.Lock()
 	s.hooks.url = u
 	s.hooks.mu.Unlock()

@@ -95,6 +95,7 @@ type repo struct {
 	git       *gitRepo
 	protected map[string]bool
 	pulls     []*pull
+	hooks     []*repoHook
 }
 
 type pull struct {
@@ -181,10 +182,7 @@ func New(o Options) (*Server, error) {
 	}
 	s.stats = newStats()
 	s.routes()
-	if o.PushWebhook != nil {
-		s.hooks = newHookQueue(o.PushWebhook)
-		go s.hooks.run(s.closing)
-	}
+	s.hooks = newHookQueue(&s.opts, s.closing)
 	return s, nil
 }
 
@@ -268,9 +266,7 @@ func (s *Server) CreateRepo(owner, name string, private bool, defaultBranch stri
 		owner: owner, name: name, private: private, dir: dir,
 		git: &gitRepo{r: r, st: r.Storer}, protected: map[string]bool{},
 	}
-	if s.opts.PushWebhook != nil {
-		rp.git.moved = func(ref plumbing.ReferenceName, before, after plumbing.Hash) { s.pushed(rp, ref, before, after) }
-	}
+	rp.git.moved = func(ref plumbing.ReferenceName, before, after plumbing.Hash) { s.pushed(rp, ref, before, after) }
 	s.repos[key(owner, name)] = rp
 	return dir, nil
 }
