@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/githedgehog/hnp-gitops/internal/cli"
 	"github.com/githedgehog/hnp-gitops/internal/status"
 	"github.com/githedgehog/hnp-gitops/pkg/githook"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
@@ -343,4 +344,37 @@ func commitsOf(t *testing.T, bare string) int {
 	}
 	t.Fatal(last)
 	return 0
+}
+
+// `hnp-gitops github setup` creates the repository's push webhook on the
+// GitHub emulator from NetBox's fabrics; GitHub's ping and then a person's
+// push reach the service through it, and the pushed file is ingested.
+func TestGitHubSetupWebhookDeliversPushes(t *testing.T) {
+	s := startEnv(t, harness.Options{})
+	s.startService(t, noResyncArgs...)
+	s.setup(t, s.svc.HTTPURL)
+	_, bare, _ := s.initFabric(t)
+	var out, errOut bytes.Buffer
+	args := []string{"github", "setup", "--netbox-url=" + s.env.NetBox.URL(), "--netbox-token=" + harness.NetBoxToken,
+		"--github-api-url=" + s.env.GitHub.URL() + "/", "--github-token=" + harness.GitHubToken,
+		"--git-webhook-secret=" + harness.GitWebhookSecret, "--webhook-url=" + s.svc.HTTPURL + "/webhooks/git"}
+	if code := cli.Run(context.Background(), args, cli.Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}); code != 0 {
+		t.Fatalf("github setup exited %d: %s%s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "github.com/"+harness.Owner+"/fabric-config: webhook created") {
+		t.Fatalf("github setup said:\n%s", out.String())
+	}
+	eventually(t, 10*time.Second, "GitHub's ping answered", func() bool {
+		return metric(t, s.svc, `hnp_gitops_git_webhook_deliveries_total{host="github",result="ping"}`) == 1
+	})
+	before := commitsOf(t, bare)
+	if _, err := s.env.GitHub.SeedFiles(harness.Owner, "fabric-config", "main", map[string][]byte{path.Join(fgdPath, "raw", "setup-vpc.yaml"): hookVPC("setup-vpc")}, "Add setup-vpc"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "setup-vpc in managed/", func() bool { return managedHas(bare, "setup-vpc") })
+	time.Sleep(500 * time.Millisecond)
+	if got := commitsOf(t, bare); got != before+2 {
+		t.Errorf("%d commits, want %d", got, before+2)
+	}
+	s.noSecrets(t, bare)
 }
