@@ -2,6 +2,8 @@ package reconcile
 
 import (
 	"context"
+	"errors"
+	"maps"
 	"path"
 	"strings"
 	"sync"
@@ -46,10 +48,13 @@ type pushTarget struct {
 // pushIndex maps a repository key (repoKey) to the fabrics on it. It is
 // built from NetBox when a push needs it and is stale: at start, after a
 // fabric or repository webhook, after a resync pass, and after
-// pushIndexMaxAge.
+// pushIndexMaxAge. A rebuild lists the fabrics and reads only the
+// repositories it does not hold yet: a repository's webhook drops that
+// one, a resync pass and the maximum age drop them all.
 type pushIndex struct {
 	mu      sync.Mutex
 	byRepo  map[string][]pushTarget
+	repos   map[int64]fabric.Repository
 	built   time.Time
 	stale   bool
 	pending []Push
@@ -57,13 +62,29 @@ type pushIndex struct {
 }
 
 func newPushIndex() *pushIndex {
-	return &pushIndex{stale: true, wake: make(chan struct{}, 1)}
+	return &pushIndex{stale: true, repos: map[int64]fabric.Repository{}, wake: make(chan struct{}, 1)}
 }
 
-// invalidate marks the map stale: the next push rebuilds it.
+// invalidate marks the map stale: the next push lists the fabrics again.
 func (x *pushIndex) invalidate() {
 	x.mu.Lock()
 	x.stale = true
+	x.mu.Unlock()
+}
+
+// forgetRepository is invalidate that also reads repository id again.
+func (x *pushIndex) forgetRepository(id int64) {
+	x.mu.Lock()
+	x.stale = true
+	delete(x.repos, id)
+	x.mu.Unlock()
+}
+
+// forgetAll is invalidate that also reads every repository again.
+func (x *pushIndex) forgetAll() {
+	x.mu.Lock()
+	x.stale = true
+	x.repos = map[int64]fabric.Repository{}
 	x.mu.Unlock()
 }
 
@@ -135,32 +156,43 @@ func (c *Controller) queuePush(index map[string][]pushTarget, p Push) {
 func (c *Controller) pushTargets(ctx context.Context) (map[string][]pushTarget, error) {
 	x := c.pushes
 	x.mu.Lock()
-	fresh := !x.stale && c.o.Now().Sub(x.built) < pushIndexMaxAge
+	expired := c.o.Now().Sub(x.built) >= pushIndexMaxAge
+	if expired {
+		x.repos = map[int64]fabric.Repository{}
+	}
+	fresh := !x.stale && !expired
 	index := x.byRepo
+	repos := maps.Clone(x.repos)
 	x.stale = false // an invalidation from now on marks it again
 	x.mu.Unlock()
 	if fresh {
 		return index, nil
 	}
 	built := c.o.Now()
-	index, err := c.buildPushIndex(ctx)
+	index, err := c.buildPushIndex(ctx, repos)
 	if err != nil {
 		x.invalidate()
 		return nil, err
 	}
 	x.mu.Lock()
 	x.byRepo, x.built = index, built
+	if !x.stale {
+		// Nothing was forgotten while this build read NetBox: keep what
+		// it read. Otherwise the next push reads those again.
+		x.repos = repos
+	}
 	x.mu.Unlock()
 	return index, nil
 }
 
-// buildPushIndex lists the fabrics and reads each repository once.
-func (c *Controller) buildPushIndex(ctx context.Context) (map[string][]pushTarget, error) {
+// buildPushIndex lists the fabrics and reads each repository that repos
+// (the cache, which it fills) lacks, once. A fabric whose repository is
+// gone is left out: its reconcile reports it.
+func (c *Controller) buildPushIndex(ctx context.Context, repos map[int64]fabric.Repository) (map[string][]pushTarget, error) {
 	fabrics, err := c.o.NetBox.Fabrics(ctx, 0)
 	if err != nil {
 		return nil, err
 	}
-	repos := map[int64]*fabric.Repository{}
 	index := map[string][]pushTarget{}
 	for i := range fabrics {
 		f := &fabrics[i]
@@ -169,11 +201,13 @@ func (c *Controller) buildPushIndex(ctx context.Context) (map[string][]pushTarge
 		}
 		r, ok := repos[f.RepositoryID]
 		if !ok {
-			got, err := c.o.NetBox.Repository(ctx, f.RepositoryID)
+			r, err = c.o.NetBox.Repository(ctx, f.RepositoryID)
+			if errors.Is(err, fabric.ErrNotFound) {
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}
-			r = &got
 			repos[f.RepositoryID] = r
 		}
 		dir, err := c.o.Engine.CheckDir(f.Directory)

@@ -171,3 +171,33 @@ func TestIsOwnCommit(t *testing.T) {
 		}
 	}
 }
+
+// A rebuild after a fabric's webhook lists the fabrics but reads no
+// repository again (but a missing one, which is not remembered); a
+// repository's webhook makes that one be read again; a resync pass reads
+// them all again. A fabric whose repository is gone is left out, not a
+// failure.
+func TestPushIndexReadsRepositoriesOnlyWhenNeeded(t *testing.T) {
+	t.Parallel()
+	h := pushHarness(t)
+	h.nb.addFabric(4, 9, "gone", status.Initialized) // repository 9 does not exist
+	h.run(t)
+	counts := func() (lists, gets int) { h.nb.mu.Lock(); defer h.nb.mu.Unlock(); return h.nb.lists, h.nb.repoGets }
+	// step pushes and checks the build's listing and repository reads in all.
+	step := func(what string, wantLists, wantGets int) {
+		t.Helper()
+		h.c.EnqueuePush(Push{URLs: []string{"https://github.com/o/b"}, Branch: "main", Complete: true, Paths: []string{"README.md"}, Reason: "github push"})
+		waitFor(t, what, func() bool { l, g := counts(); return l == wantLists && g >= wantGets })
+		time.Sleep(20 * time.Millisecond)
+		if _, g := counts(); g != wantGets {
+			t.Errorf("%s: %d repository reads in all, want %d", what, g, wantGets)
+		}
+	}
+	step("the first build (1, 2 and the missing 9)", 1, 3)
+	h.c.pushes.invalidate() // as EnqueueRequest does
+	step("after a fabric's webhook (only the missing 9 again)", 2, 4)
+	h.c.pushes.forgetRepository(1) // as EnqueueRepository does
+	step("after repository 1's webhook (1 and 9)", 3, 6)
+	h.c.pushes.forgetAll() // as a resync pass does
+	step("after a resync pass (all three)", 4, 9)
+}

@@ -30,7 +30,7 @@ func (c *Controller) resync(ctx context.Context, full, catchUp bool) (int, error
 		c.catchUp(ctx, fabrics)
 	}
 	// Heals a lost fabric or repository webhook in the pushes' map too.
-	c.pushes.invalidate()
+	c.pushes.forgetAll()
 	counts := map[string]int{}
 	n := 0
 	for i := range fabrics {
