@@ -13,6 +13,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/netboxsetup"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 	"github.com/githedgehog/hnp-gitops/test/netboxsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 const (
@@ -158,7 +159,7 @@ func gitHub(t *testing.T, token string) gitport.AccessChecker {
 	if token == "" {
 		token = gitHubToken
 	}
-	sim, err := githubsim.New(githubsim.Options{Dir: t.TempDir(), Token: gitHubToken, ReadOnlyTokens: []string{readOnlyToken}})
+	sim, err := githubsim.New(githubsim.Options{Dir: t.TempDir(), Token: gitHubToken, ReadOnlyTokens: []string{readOnlyToken}, Wrap: testkit.Contract(t).Wrap})
 	if err != nil {
 		t.Fatal(err)
 	}

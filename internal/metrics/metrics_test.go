@@ -164,7 +164,7 @@ func (s stubRT) RoundTrip(*http.Request) (*http.Response, error) { return s.resp
 func TestTransports(t *testing.T) {
 	t.Parallel()
 	m := New(BuildInfo{})
-	route := func(*http.Request) string { return "GET /repos/{owner}/{repo}/git/trees/{sha}" }
+	route := func(*http.Request) string { return "GET /repos/{owner}/{repo}/git/trees/{tree_sha}" }
 	rec := httptest.NewRecorder()
 	rec.Header().Set("X-Ratelimit-Remaining", "4321")
 	rec.Header().Set("X-Ratelimit-Reset", "1700000000")
@@ -182,7 +182,7 @@ func TestTransports(t *testing.T) {
 		name      string
 		got, want float64
 	}{
-		{"github 2xx", testutil.ToFloat64(m.githubRequests.WithLabelValues("GET /repos/{owner}/{repo}/git/trees/{sha}", "2xx")), 1},
+		{"github 2xx", testutil.ToFloat64(m.githubRequests.WithLabelValues("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", "2xx")), 1},
 		{"remaining", testutil.ToFloat64(m.githubRateRemain), 4321},
 		{"reset", testutil.ToFloat64(m.githubRateReset), 1700000000},
 		{"netbox error", testutil.ToFloat64(m.netboxRequests.WithLabelValues("GET /api/status/", "error")), 1},
