@@ -19,6 +19,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/test/harness"
 	"github.com/githedgehog/hnp-gitops/test/netboxsim"
 	"github.com/githedgehog/hnp-gitops/test/testkit"
+	"golang.org/x/crypto/ssh"
 )
 
 // The tokens of the generic git servers; recognisable, so that the leak
@@ -36,6 +37,7 @@ type gitHosts struct {
 	plain, tls                *httptest.Server
 	plainConns, tlsConns      atomic.Int64
 	ssh                       *testkit.SSHServer
+	sshPub                    ssh.PublicKey
 	caFile, keyFile, tokenMap string
 	knownHosts                string
 }
@@ -55,7 +57,7 @@ func startGitHosts(t *testing.T) *gitHosts {
 	g.tls.StartTLS()
 	t.Cleanup(g.tls.Close)
 	keyFile, pub := testkit.SSHKey(t, "")
-	g.keyFile = keyFile
+	g.keyFile, g.sshPub = keyFile, pub
 	g.ssh = testkit.NewSSHServer(t, g.root, pub)
 	g.knownHosts = g.ssh.KnownHosts(t, g.ssh.HostKey)
 
@@ -183,14 +185,16 @@ func noGitTokens(t *testing.T, s *stack, svc *harness.Service) {
 // Failures that no retry heals end in status error with the cause, and
 // the service does not try again (until the next periodic resync, a minute
 // away here): an HTTPS server whose certificate the service does not
-// trust (no --ca-file), an SSH server whose host key known_hosts does not
-// list, and an https URL on a plain-HTTP server.
+// trust (no --ca-file), an SSH server whose host key differs from the one
+// known_hosts lists for it, an SSH server known_hosts does not list, and an
+// https URL on a plain-HTTP server.
 func TestUnhealableGitFailuresAreTerminal(t *testing.T) {
 	t.Parallel()
 	g := startGitHosts(t)
 	// known_hosts lists another key for the SSH server's address.
 	_, strange := testkit.SSHKey(t, "")
 	strangeKnown := g.ssh.KnownHosts(t, strange)
+	unlisted := testkit.NewSSHServer(t, g.root, g.sshPub)
 	s := startEnv(t, harness.Options{})
 	s.startService(t, "--github-token-map-file="+g.tokenMap, "--git-ssh-key-file="+g.keyFile, "--git-known-hosts-file="+strangeKnown)
 	s.setup(t, s.svc.HTTPURL)
@@ -201,8 +205,10 @@ func TestUnhealableGitFailuresAreTerminal(t *testing.T) {
 	}{
 		{"untrusted-tls", g.tls.URL + "/" + harness.Owner + "/untrusted-tls.git",
 			"certificate is signed by an unknown authority", g.tlsConns.Load},
-		{"unknown-host-key", g.ssh.URL(harness.Owner, "unknown-host-key"),
+		{"changed-host-key", g.ssh.URL(harness.Owner, "changed-host-key"),
 			"host key does not match known_hosts", func() int64 { return int64(g.ssh.Connections()) }},
+		{"unknown-host", unlisted.URL(harness.Owner, "unknown-host"),
+			"host key is not in known_hosts", func() int64 { return int64(unlisted.Connections()) }},
 		{"https-on-plain-http", "https://" + hostOf(g.plain.URL) + "/" + harness.Owner + "/https-on-plain-http.git",
 			"the server does not speak TLS", g.plainConns.Load},
 	}
@@ -219,6 +225,7 @@ func TestUnhealableGitFailuresAreTerminal(t *testing.T) {
 			t.Errorf("%s: gitops_directory_error %q, want the cause %q and no retry", c.name, msg, c.cause)
 		}
 		before[i] = c.conns()
+		t.Logf("%s: %s", c.name, msg)
 	}
 	// The service retries a temporary failure after 100ms, 200ms, ...
 	// (--retry-base-delay=100ms, at most 2s): in 4s a retried failure
