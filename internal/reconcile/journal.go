@@ -58,6 +58,7 @@ type journalFacts struct {
 	// (Outcome.CommitURL is it); headURL is the branch head otherwise.
 	landed  bool
 	headURL string
+	head    string // the branch head's commit id, "" when unknown
 	// counts are the engine's count lines of the commit.
 	counts []string
 	// statusChanged: the status fields the run wanted differ from those
@@ -159,9 +160,9 @@ func journalDetails(f journalFacts) string {
 	var parts []string
 	switch {
 	case f.landed:
-		line := fmt.Sprintf("Committed %s to %s: %d files changed.", commitLink(f.CommitURL), where, f.Changes)
+		line := fmt.Sprintf("Committed %s to %s: %d files changed.", commitLink(f.CommitURL, f.head), where, f.Changes)
 		if f.PullRequestURL != "" {
-			line += fmt.Sprintf(" Review it in [the pull request](%s).", mdURL(f.PullRequestURL))
+			line += " Review it in " + link("the pull request", f.PullRequestURL) + "."
 		}
 		parts = append(parts, line)
 		if list := countList(f.counts); list != "" {
@@ -170,7 +171,7 @@ func journalDetails(f journalFacts) string {
 	case f.failed && where != "":
 		parts = append(parts, "The "+where+".")
 	case where != "":
-		parts = append(parts, fmt.Sprintf("Nothing to commit: the %s is in its target state at %s.", where, commitLink(f.headURL)))
+		parts = append(parts, fmt.Sprintf("Nothing to commit: the %s is in its target state at %s.", where, commitLink(f.headURL, f.head)))
 	}
 	return strings.Join(parts, "\n\n")
 }
@@ -221,25 +222,29 @@ func countList(lines []string) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// commitLink shows a commit URL as its short hash, linked.
-func commitLink(u string) string {
-	if u == "" {
-		return "the branch head"
+// commitLink shows a commit as its short hash, linked to its web page
+// when it has one.
+func commitLink(u, sha string) string {
+	if sha == "" && webURL(u) {
+		sha = path.Base(strings.TrimRight(u, "/"))
 	}
-	sha := path.Base(strings.TrimRight(u, "/"))
-	if len(sha) > 12 {
-		sha = sha[:12]
+	if sha == "" {
+		return link("the branch head", u)
 	}
-	return fmt.Sprintf("[%s](%s)", code(sha), mdURL(u))
+	return link("commit "+code(sha[:min(len(sha), 12)]), u)
 }
 
-// mdURL keeps a link target from closing the Markdown link early.
-func mdURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil || (p.Scheme != "http" && p.Scheme != "https") {
-		return "#"
+// link links text to u when u is a web URL, else gives the text alone.
+func link(text, u string) string {
+	if !webURL(u) {
+		return text
 	}
-	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20").Replace(p.String())
+	return fmt.Sprintf("[%s](%s)", text, strings.NewReplacer("(", "%28", ")", "%29", " ", "%20").Replace(u))
+}
+
+func webURL(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != ""
 }
 
 // code shows a name as inline code; a backquote in it cannot end the span.

@@ -457,7 +457,7 @@ func (c *Controller) report(ctx context.Context, live []*job, cur map[int64]map[
 			out.CommitURL = res.CommitURL
 		}
 		c.writeJournal(ctx, journalFacts{Outcome: out, want: status.Status(want[status.FieldStatus]), landed: r.changed,
-			headURL: res.CommitURL, counts: dp.Body, statusChanged: differs(currentFields(j.fabric), want)})
+			headURL: res.CommitURL, head: res.Head, counts: dp.Body, statusChanged: differs(currentFields(j.fabric), want)})
 		outs = append(outs, out)
 	}
 	if res.Changed {

@@ -71,7 +71,7 @@ func (s *Server) journalResource() resource {
 		e := s.data.journal[id]
 		return obj("created", djangoTime(e.Created), "last_updated", djangoTime(e.LastUpdated),
 			"assigned_object_type", e.ObjectType, "assigned_object_id", e.ObjectID,
-			"created_by", 1, "kind", obj("value", e.Kind, "label", choiceLabel(journalKindChoices, e.Kind)), "comments", e.Comments)
+			"created_by", 1, "kind", e.Kind, "comments", e.Comments)
 	}
 	res.match = func(id int64, q url.Values) bool {
 		e := s.data.journal[id]
