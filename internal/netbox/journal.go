@@ -65,3 +65,11 @@ func (s Fabrics) JournalEntries(ctx context.Context, fabricID int64, limit int) 
 	}
 	return out, nil
 }
+
+// ProbeJournal reads one entry of the journal: nil when the token may
+// read it (what the repeat rule needs). Whether it may add one only a
+// write shows.
+func (c *Client) ProbeJournal(ctx context.Context) error {
+	q := url.Values{"limit": {"1"}, "fields": {"id"}}
+	return c.getJSON(ctx, c.apiURL(EndpointJournalEntries+"/", q), &page{})
+}

@@ -64,6 +64,7 @@ func (s *Server) Journal(objectType string, id int64) []JournalEntry {
 // (app_label.model), assigned_object_id, kind and created_by (username).
 func (s *Server) journalResource() resource {
 	res := extrasResource("journal-entries", "extras.journalentry")
+	res.listRoute, res.getRoute, res.writeRoute = RouteJournal, RouteJournal, RouteJournal
 	res.defaultOrdering = "-created"
 	res.ids = func() []int64 { return sortedIDs(s.data.journal) }
 	res.rest = func(id int64) object { return s.journalREST(s.data.journal[id]) }
