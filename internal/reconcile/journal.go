@@ -90,7 +90,7 @@ func journalFor(f journalFacts) (journalText, bool) {
 		state = append(state, conflictList(f.Conflicts))
 	}
 	if f.StatusWriteError != "" {
-		state = append(state, "NetBox refused the status custom fields, so the fabric does not show this status: "+
+		state = append(state, "NetBox did not take the status custom fields, so the fabric does not show this status: "+
 			mdText(truncate(f.StatusWriteError, maxJournalMessage)))
 	}
 	details := journalDetails(f)

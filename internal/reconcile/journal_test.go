@@ -146,7 +146,7 @@ func TestJournalFor(t *testing.T) {
 				return f
 			},
 			kind: fabric.JournalWarning,
-			want: []string{"status **initialized**", "NetBox refused the status custom fields, so the fabric does not show this status: write status", "active\\_sync\\_tasks", "Committed"},
+			want: []string{"status **initialized**", "NetBox did not take the status custom fields, so the fabric does not show this status: write status", "active\\_sync\\_tasks", "Committed"},
 		},
 		{
 			name: "terminal failure",
@@ -345,7 +345,7 @@ func TestJournalWhenTheStatusIsRefused(t *testing.T) {
 	if len(entries) != 1 || entries[0].Kind != fabric.JournalWarning {
 		t.Fatalf("journal = %+v, want one warning", entries)
 	}
-	for _, w := range []string{"status **initialized**", "NetBox refused the status custom fields", "blank=True", "Committed"} {
+	for _, w := range []string{"status **initialized**", "NetBox did not take the status custom fields", "blank=True", "Committed"} {
 		if !strings.Contains(entries[0].Comments, w) {
 			t.Errorf("entry lacks %q:\n%s", w, entries[0].Comments)
 		}

@@ -129,7 +129,7 @@ func TestJournalWhenHNPRefusesTheStatus(t *testing.T) {
 	if len(got) != 1 || got[0].Kind != "warning" {
 		t.Fatalf("journal = %+v; want one warning", got)
 	}
-	for _, w := range []string{"status **initialized**", "NetBox refused the status custom fields", "blank=True", "Committed"} {
+	for _, w := range []string{"status **initialized**", "NetBox did not take the status custom fields", "blank=True", "Committed"} {
 		if !strings.Contains(got[0].Comments, w) {
 			t.Errorf("the entry lacks %q:\n%s", w, got[0].Comments)
 		}

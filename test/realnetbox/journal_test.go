@@ -62,7 +62,7 @@ func (s *suite) checkJournalSuccess(t *testing.T, id int64, head string) {
 	}
 	want, kind := []string{"**hnp-gitops** · status **initialized**", "/commit/" + head, "Documents: 48 managed"}, "success"
 	if s.tg.stockHNP {
-		want, kind = append(want, "NetBox refused the status custom fields", "blank=True"), "warning"
+		want, kind = append(want, "NetBox did not take the status custom fields", "blank=True"), "warning"
 	}
 	e := got[0]
 	if e.Kind.Value != kind {
