@@ -377,3 +377,25 @@ func TestJournalFailuresDoNotFailTheReconcile(t *testing.T) {
 		t.Errorf("reads %d, entries %d; want the failure's read and no entry", j.readCount(), len(j.of(10)))
 	}
 }
+
+// A NetBox where `netbox setup` never ran refuses the status fields and
+// stops the reconcile before git: the journal still tells why.
+func TestJournalWhenNetBoxIsNotSetUp(t *testing.T) {
+	t.Parallel()
+	j := newFakeJournal()
+	h := newHarness(t, func(o *Options) { o.Journal = j })
+	h.nb.addRepo(1, "https://github.com/o/a.git")
+	h.nb.addFabric(10, 1, "/", "")
+	h.nb.patchErr = []error{&netbox.APIError{Method: "PATCH", StatusCode: 400, Fields: map[string][]string{
+		"custom_fields": {"Unknown field name 'gitops_directory_status' in custom field data."}}}}
+	if _, err := h.c.ReconcileNow(context.Background(), 10); !errors.Is(err, ErrReconcile) {
+		t.Fatalf("ReconcileNow: %v, want ErrReconcile", err)
+	}
+	got := j.of(10)
+	if len(got) != 1 || got[0].Kind != fabric.JournalDanger || !strings.Contains(got[0].Comments, "netbox setup") {
+		t.Errorf("journal = %+v; want one danger entry naming `netbox setup`", got)
+	}
+	if h.repo.commitCount(repoA) != 0 {
+		t.Errorf("commits = %d, want none before setup", h.repo.commitCount(repoA))
+	}
+}
