@@ -100,6 +100,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 	ctrl, err := reconcile.New(reconcile.Options{
 		NetBox:                 netbox.Fabrics{Client: nb},
 		ChangeLog:              netbox.Fabrics{Client: nb},
+		Journal:                netbox.Fabrics{Client: nb},
 		Repository:             repos,
 		Engine:                 reconcile.FGD{},
 		ParseURL:               gitport.ParseURL,

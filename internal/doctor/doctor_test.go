@@ -86,8 +86,8 @@ func TestHealthy(t *testing.T) {
 			t.Errorf("%s: %s (%s), want %s", name, ch.Result, ch.Detail, want)
 		}
 	}
-	if len(by) != 11 {
-		t.Errorf("%d checks, want 11", len(by))
+	if len(by) != 12 {
+		t.Errorf("%d checks, want 12", len(by))
 	}
 }
 
@@ -122,6 +122,10 @@ func TestEachBroken(t *testing.T) {
 		// A token without view on object changes.
 		{"change log forbidden", "change log readable", "core.objectchange", netboxsim.Options{}, func(nb *netboxsim.Server) {
 			nb.SetFaults(netboxsim.Faults{Routes: map[netboxsim.Route]netboxsim.RouteFault{netboxsim.RouteChangeLog: {ErrorRate: 1, ErrorStatus: 403}}})
+		}, "", 0, ""},
+		// A token without view on journal entries.
+		{"journal forbidden", "journal readable", "extras.journalentry", netboxsim.Options{}, func(nb *netboxsim.Server) {
+			nb.SetFaults(netboxsim.Faults{Routes: map[netboxsim.Route]netboxsim.RouteFault{netboxsim.RouteJournal: {ErrorRate: 1, ErrorStatus: 403}}})
 		}, "", 0, ""},
 		// A token GitHub lets read the repository but not push to it.
 		{"no push", "push rights", "grants no push", netboxsim.Options{}, nil, "", 0, readOnlyToken},

@@ -27,6 +27,7 @@ var wantNames = []string{
 	"hnp_gitops_fabrics",
 	"hnp_gitops_github_rate_limit_remaining",
 	"hnp_gitops_github_rate_limit_reset_timestamp_seconds",
+	"hnp_gitops_journal_entries_total",
 	"hnp_gitops_git_requests_total",
 	"hnp_gitops_github_requests_total",
 	"hnp_gitops_netbox_requests_total",
