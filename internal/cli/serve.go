@@ -101,6 +101,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 	ctrl, err := reconcile.New(reconcile.Options{
 		NetBox:                 netbox.Fabrics{Client: nb},
 		ChangeLog:              netbox.Fabrics{Client: nb},
+		Journal:                netbox.Fabrics{Client: nb},
 		Repository:             repos,
 		Engine:                 reconcile.FGD{},
 		ParseURL:               gitport.ParseURL,
@@ -175,8 +176,11 @@ func newRepositories(cfg *config.Config, tokens *credentials.TokenMap, m *metric
 	gh = githubapi.NewGitHub(ghOpts)
 	generic := gitremote.New(gitremote.Options{
 		CredentialsFor: func(r gitport.Repo) gitremote.Credentials {
-			user, password := tokens.BasicAuth(r)
-			return gitremote.Credentials{Username: user, Password: password, SSHKeyFile: cfg.GitSSHKeyFile, KnownHostsFile: cfg.GitKnownHostsFile}
+			// The URL's scheme chose the token (none over plain http
+			// without an http:// line); the SSH key serves ssh URLs only.
+			user, password, plaintext := tokens.BasicAuth(r)
+			return gitremote.Credentials{Username: user, Password: password, PlainHTTP: plaintext,
+				SSHKeyFile: cfg.GitSSHKeyFile, KnownHostsFile: cfg.GitKnownHostsFile}
 		},
 		HTTPClient:  &http.Client{Transport: m.GitTransport(base.Clone(), gitRoute)},
 		Author:      author,

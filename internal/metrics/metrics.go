@@ -27,6 +27,9 @@ var (
 	Placements        = []string{"managed", "unmanaged", "kept"}
 	StatusClasses     = []string{"2xx", "3xx", "4xx", "5xx", "error"}
 	NetBoxErrorCodes  = []string{"400", "401", "403", "404"}
+	// JournalResults are reconcile.JournalWritten, JournalRepeated and
+	// JournalFailed.
+	JournalResults = []string{"written", "repeated", "failed"}
 )
 
 // Metrics holds the service's collectors. The zero value is not usable; a
@@ -52,6 +55,7 @@ type Metrics struct {
 	gitRequests        *prometheus.CounterVec
 	statusWrites       prometheus.Counter
 	statusWriteFails   *prometheus.CounterVec
+	journal            *prometheus.CounterVec
 	netboxErrors       *prometheus.CounterVec
 	leader             prometheus.Gauge
 	resyncLastSuccess  prometheus.Gauge
@@ -123,6 +127,7 @@ func New(info BuildInfo) *Metrics {
 	m.gitRequests = counterVec("git_requests_total", "Git smart-HTTP requests to repositories not on GitHub, by endpoint and status class.", "route", "code")
 	m.statusWrites = counter("status_writes_total", "PATCH requests that changed a fabric's status custom fields.")
 	m.statusWriteFails = counterVec("status_write_failures_total", "Status writes NetBox refused or did not answer, by HTTP status code (\"error\": no answer). The directory is reconciled anyway and the write retried.", "code")
+	m.journal = counterVec("journal_entries_total", "Journal entries of reconciles that changed something or failed, by result (written; repeated: the newest entry already said it, none written; failed: NetBox refused or did not answer).", "result")
 	m.netboxErrors = counterVec("netbox_errors_total", "NetBox REST API answers with a 4xx or 5xx status, by exact code, so that 401 and 403 stay apart (NetBox 4.3 answers 403 \"Invalid token\" to a revoked token).", "code")
 	m.leader = gauge("resync_leader", "1 while this replica runs the resync (always 1 without --leader-election).")
 	m.resyncLastSuccess = gauge("resync_last_success_timestamp_seconds", "Unix time of this replica's last resync pass that listed the fabrics; 0 before the first.")
@@ -136,7 +141,7 @@ func New(info BuildInfo) *Metrics {
 
 	reg.MustRegister(m.webhooks, m.webhookLast, m.gitWebhooks, m.gitWebhookLast, m.reconciles, m.reconcileDuration, m.fabrics,
 		m.resyncEnqueued, m.githubRequests, m.githubRateRemain, m.githubRateReset, m.commits,
-		m.pullRequests, m.documents, m.netboxRequests, m.gitRequests, m.statusWrites, m.statusWriteFails, m.netboxErrors, m.leader, m.resyncLastSuccess, m.resyncInterval, build,
+		m.pullRequests, m.documents, m.netboxRequests, m.gitRequests, m.statusWrites, m.statusWriteFails, m.journal, m.netboxErrors, m.leader, m.resyncLastSuccess, m.resyncInterval, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.queueDepth = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "queue_depth",
@@ -164,6 +169,9 @@ func New(info BuildInfo) *Metrics {
 	}
 	for _, v := range Placements {
 		m.documents.WithLabelValues(v)
+	}
+	for _, v := range JournalResults {
+		m.journal.WithLabelValues(v)
 	}
 	for _, v := range NetBoxErrorCodes {
 		m.netboxErrors.WithLabelValues(v)
@@ -313,6 +321,15 @@ func (m *Metrics) StatusWriteFailed(code string) {
 		return
 	}
 	m.statusWriteFails.WithLabelValues(code).Inc()
+}
+
+// JournalEntry counts one journal entry of a reconcile by result
+// (JournalResults).
+func (m *Metrics) JournalEntry(result string) {
+	if m == nil {
+		return
+	}
+	m.journal.WithLabelValues(result).Inc()
 }
 
 // GitHubTransport wraps base so that every request to GitHub is counted by

@@ -29,6 +29,7 @@ var wantNames = []string{
 	"hnp_gitops_git_webhook_last_received_timestamp_seconds",
 	"hnp_gitops_github_rate_limit_remaining",
 	"hnp_gitops_github_rate_limit_reset_timestamp_seconds",
+	"hnp_gitops_journal_entries_total",
 	"hnp_gitops_git_requests_total",
 	"hnp_gitops_github_requests_total",
 	"hnp_gitops_netbox_requests_total",
@@ -167,7 +168,7 @@ func (s stubRT) RoundTrip(*http.Request) (*http.Response, error) { return s.resp
 func TestTransports(t *testing.T) {
 	t.Parallel()
 	m := New(BuildInfo{})
-	route := func(*http.Request) string { return "GET /repos/{owner}/{repo}/git/trees/{sha}" }
+	route := func(*http.Request) string { return "GET /repos/{owner}/{repo}/git/trees/{tree_sha}" }
 	rec := httptest.NewRecorder()
 	rec.Header().Set("X-Ratelimit-Remaining", "4321")
 	rec.Header().Set("X-Ratelimit-Reset", "1700000000")
@@ -185,7 +186,7 @@ func TestTransports(t *testing.T) {
 		name      string
 		got, want float64
 	}{
-		{"github 2xx", testutil.ToFloat64(m.githubRequests.WithLabelValues("GET /repos/{owner}/{repo}/git/trees/{sha}", "2xx")), 1},
+		{"github 2xx", testutil.ToFloat64(m.githubRequests.WithLabelValues("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", "2xx")), 1},
 		{"remaining", testutil.ToFloat64(m.githubRateRemain), 4321},
 		{"reset", testutil.ToFloat64(m.githubRateReset), 1700000000},
 		{"netbox error", testutil.ToFloat64(m.netboxRequests.WithLabelValues("GET /api/status/", "error")), 1},

@@ -72,7 +72,10 @@ type Options struct {
 	// ChangeLog lets the first resync pass of a run catch up with the
 	// changes made while no one listened; nil: no catch-up.
 	ChangeLog ChangeLog
-	Engine    Engine // default FGD{}
+	// Journal receives one entry per reconcile that changes something or
+	// fails (journal.go); nil: no journal.
+	Journal Journal
+	Engine  Engine // default FGD{}
 	// ParseURL turns a GitRepository URL into a repository name; default
 	// gitport.ParseURL.
 	ParseURL func(raw string) (gitport.Repo, error)
