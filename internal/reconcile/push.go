@@ -108,32 +108,68 @@ func (c *Controller) EnqueuePush(p Push) {
 	}
 }
 
-// runPushes matches waiting pushes until ctx ends.
+// runPushes matches waiting pushes until ctx ends. When NetBox cannot be
+// read, the pushes wait and the read is tried again after RetryBase,
+// doubling up to RetryMax, so that a NetBox outage does not leave them to
+// the (with git webhooks, rare) full resync.
 func (c *Controller) runPushes(ctx context.Context) {
 	x := c.pushes
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-x.wake:
-		}
+	var delay time.Duration
+	for c.waitPush(ctx, delay) {
 		x.mu.Lock()
 		batch := x.pending
 		x.pending = nil
 		x.mu.Unlock()
 		if len(batch) == 0 {
+			delay = 0
 			continue
 		}
 		index, err := c.pushTargets(ctx)
 		if err != nil {
-			if ctx.Err() == nil {
-				c.log.Warn("reconcile: reading the fabrics for a git push failed, left to the resync", "error", redact(err.Error()))
+			if ctx.Err() != nil {
+				return
 			}
+			delay = min(max(2*delay, c.o.RetryBase), c.o.RetryMax)
+			c.log.Warn("reconcile: reading the fabrics for a git push failed, trying again", "pushes", len(batch), "in", delay.String(), "error", redact(err.Error()))
+			x.requeue(batch)
 			continue
 		}
+		delay = 0
 		for _, p := range batch {
 			c.queuePush(index, p)
 		}
+	}
+}
+
+// waitPush waits for a push, or, when a read failed, for delay; it reports
+// false when ctx ended.
+func (c *Controller) waitPush(ctx context.Context, delay time.Duration) bool {
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		}
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-c.pushes.wake:
+		return true
+	}
+}
+
+// requeue puts pushes back before those that came meanwhile, keeping at
+// most maxPendingPushes (the newest).
+func (x *pushIndex) requeue(batch []Push) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.pending = append(batch, x.pending...)
+	if n := len(x.pending) - maxPendingPushes; n > 0 {
+		x.pending = x.pending[n:]
 	}
 }
 

@@ -201,3 +201,19 @@ func TestPushIndexReadsRepositoriesOnlyWhenNeeded(t *testing.T) {
 	h.c.pushes.forgetAll() // as a resync pass does
 	step("after a resync pass (all three)", 4, 9)
 }
+
+// A push that arrives while NetBox cannot be read waits and is matched
+// once NetBox answers again.
+func TestPushWaitsForNetBox(t *testing.T) {
+	t.Parallel()
+	h := pushHarness(t)
+	h.nb.listErr = []error{errBoom, errBoom}
+	h.run(t)
+	h.c.EnqueuePush(Push{URLs: []string{"https://github.com/o/b"}, Branch: "main", Complete: true, Paths: []string{"x.yaml"}, Reason: "github push"})
+	h.outcomeFor(t, 3, anyOutcome)
+	h.nb.mu.Lock()
+	defer h.nb.mu.Unlock()
+	if h.nb.lists != 3 {
+		t.Errorf("%d listings, want 3 (two failed)", h.nb.lists)
+	}
+}
