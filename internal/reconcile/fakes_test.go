@@ -36,10 +36,10 @@ type fakeNetBox struct {
 	// listGate, when set, is received from before each ListFabrics answers.
 	listGate chan struct{}
 	listed   []int64 // the repositoryID of every Fabrics call
+	repoGets int     // Repository calls
 	listErr  []error // errors ListFabrics returns first
-	// repoGets counts Repository calls; repoLists Repositories calls,
-	// which fail first with repoListErr.
-	repoGets    int
+	// repoLists counts Repositories calls, which fail first with
+	// repoListErr.
 	repoLists   int
 	repoListErr []error
 }

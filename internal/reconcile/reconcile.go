@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -134,6 +135,17 @@ func statusWriteError(name string, err error) error {
 	return fmt.Errorf("write status of fabric %s: %w", name, err)
 }
 
+// differs reports whether any field of want differs from the field as
+// read.
+func differs(read, want map[string]string) bool {
+	for k, v := range want {
+		if !sameValue(k, read[k], v) {
+			return true
+		}
+	}
+	return false
+}
+
 // sameValue compares a field as read with the value the service would
 // write, allowing for how NetBox may give it back (surrounding whitespace;
 // a datetime in another offset form), so that a representation difference
@@ -238,6 +250,10 @@ func (c *Controller) failure(ctx context.Context, j *job, err error, st status.S
 			}
 		}
 		out.Status = status.Status(cur[status.FieldStatus])
+	}
+	if j.fabric != nil && (st != "" || errors.Is(err, errNotSetUp)) {
+		want := cmp.Or(st, status.Error)
+		c.writeJournal(ctx, journalFacts{Outcome: out, want: want, failed: true, retry: out.Result == ResultRetry})
 	}
 	c.log.Warn("reconcile", "fabrics", []int64{j.id}, "repo", out.Repository, "branch", out.Branch,
 		"result", out.Result, "error", out.Error, "retry_after", out.RetryAfter.String(),
@@ -434,7 +450,8 @@ func (c *Controller) report(ctx context.Context, live []*job, cur map[int64]map[
 				". Both source files stay where they are; remove or rename one of them. The rest of the directory was reconciled.")
 			out.Error = r.conflict
 		}
-		if err := c.setStatus(ctx, j.fabric, cur[j.id], statusAfter(cur[j.id], r)); err != nil {
+		want := statusAfter(cur[j.id], r)
+		if err := c.setStatus(ctx, j.fabric, cur[j.id], want); err != nil {
 			out.StatusWriteError = redact(err.Error())
 			c.log.Warn("reconcile: status write failed; it is retried with backoff", "fabric", j.id,
 				"result", out.Result, "error", out.StatusWriteError)
@@ -444,6 +461,8 @@ func (c *Controller) report(ctx context.Context, live []*job, cur map[int64]map[
 		if r.changed {
 			out.CommitURL = res.CommitURL
 		}
+		c.writeJournal(ctx, journalFacts{Outcome: out, want: status.Status(want[status.FieldStatus]), landed: r.changed,
+			headURL: res.CommitURL, head: res.Head, counts: dp.Body, statusChanged: differs(currentFields(j.fabric), want)})
 		outs = append(outs, out)
 	}
 	if res.Changed {

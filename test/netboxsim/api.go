@@ -71,7 +71,9 @@ type resource struct {
 	unfiltered func() bool
 	writeRoute Route
 	readOnly   bool // GET only: no create, update or delete
-	ids        func() []int64
+	// defaultOrdering is the model's Meta.ordering, when not by id.
+	defaultOrdering string
+	ids             func() []int64
 	// has, when set, tells whether id exists without listing every id
 	// (a GET of one of 10,000 fabrics must not sort them all).
 	has      func(id int64) bool
@@ -414,21 +416,17 @@ func (s *Server) listHandler(res resource) func(*request) reply {
 				ids = append(ids, id)
 			}
 		}
-		ids = orderIDs(ids, q.Get("ordering"), res.rest)
+		ids = orderIDs(ids, cmpOr(q.Get("ordering"), res.defaultOrdering), res.rest)
 		brief := isTrue(q.Get("brief"))
-		var fields []string
-		if f := q.Get("fields"); f != "" {
-			fields = strings.Split(f, ",")
-		}
+		fields := q.Get("fields")
 		results := []object{}
 		for i := offset; i < len(ids) && i < offset+limit; i++ {
 			o := res.rest(ids[i])
 			switch {
 			case brief:
 				o = briefOf(o)
-			case fields != nil:
-				// NetBox 4's dynamic fields apply to lists too.
-				o = fieldsOf(o, fields)
+			case fields != "":
+				o = fieldsOf(o, strings.Split(fields, ","))
 			}
 			results = append(results, o)
 		}
