@@ -199,32 +199,17 @@ func checkScaleGoal(t *testing.T, run *scaleRun, queued int, nb, gh map[string]i
 // so that a full resync has nothing to change.
 func seedScale(t *testing.T, env *harness.Env, n, repos int) *scaleRun {
 	t.Helper()
-	run := &scaleRun{env: env, fabrics: n}
-	repoIDs := make([]int64, repos)
-	for r := range repos {
-		name := fmt.Sprintf("scale-%03d", r+1)
-		id, bare, err := env.NewRepo(name, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		repoIDs[r] = id
-		run.repos, run.bares = append(run.repos, name), append(run.bares, bare)
-	}
+	run, repoIDs := seedRepos(t, env, n, repos)
 	// Synced after the repositories were created (through the API, so in
 	// NetBox's change log): the first pass's catch-up must find nothing
 	// newer than a fabric's last sync, even with its one-minute margin.
 	synced := status.FormatTime(time.Now().Add(2 * time.Minute))
-	in := make([]netboxsim.Fabric, n)
-	for i := range n {
-		r := i % repos
-		in[i] = netboxsim.Fabric{
-			Name: fmt.Sprintf("scale-fabric-%05d", i+1), GitRepository: repoIDs[r],
-			GitOpsDirectory: fmt.Sprintf("/fabrics/f-%05d/", i+1),
-			CustomFields: map[string]any{
-				status.FieldStatus: string(status.Initialized), status.FieldError: "",
-				status.FieldLastSync:  synced,
-				status.FieldCommitURL: "https://github.com/" + harness.Owner + "/" + run.repos[r] + "/commit/seed",
-			},
+	in := scaleFabrics(run, repoIDs)
+	for i := range in {
+		in[i].CustomFields = map[string]any{
+			status.FieldStatus: string(status.Initialized), status.FieldError: "",
+			status.FieldLastSync:  synced,
+			status.FieldCommitURL: "https://github.com/" + harness.Owner + "/" + run.repos[i%repos] + "/commit/seed",
 		}
 		if (i/repos)%100 == 99 {
 			// One in a hundred, spread over the repositories, is left in
@@ -238,6 +223,44 @@ func seedScale(t *testing.T, env *harness.Env, n, repos int) *scaleRun {
 	if err != nil {
 		t.Fatal(err)
 	}
+	layOutFGDs(t, run, created)
+	return run
+}
+
+// seedRepos creates the repositories, on the GitHub emulator and in NetBox.
+func seedRepos(t *testing.T, env *harness.Env, n, repos int) (*scaleRun, []int64) {
+	t.Helper()
+	run := &scaleRun{env: env, fabrics: n}
+	repoIDs := make([]int64, repos)
+	for r := range repos {
+		name := fmt.Sprintf("scale-%03d", r+1)
+		id, bare, err := env.NewRepo(name, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		repoIDs[r] = id
+		run.repos, run.bares = append(run.repos, name), append(run.bares, bare)
+	}
+	return run, repoIDs
+}
+
+// scaleFabrics are the run's fabrics, fabric i on repository i%repos.
+func scaleFabrics(run *scaleRun, repoIDs []int64) []netboxsim.Fabric {
+	in := make([]netboxsim.Fabric, run.fabrics)
+	for i := range in {
+		in[i] = netboxsim.Fabric{
+			Name: fmt.Sprintf("scale-fabric-%05d", i+1), GitRepository: repoIDs[i%len(repoIDs)],
+			GitOpsDirectory: fmt.Sprintf("/fabrics/f-%05d/", i+1),
+		}
+	}
+	return in
+}
+
+// layOutFGDs commits each repository's FGDs as the engine lays them out,
+// in one commit per repository (git fast-import).
+func layOutFGDs(t *testing.T, run *scaleRun, created []netboxsim.Fabric) {
+	t.Helper()
+	env, repos := run.env, len(run.repos)
 	files := make([]map[string][]byte, repos)
 	for r := range files {
 		files[r] = map[string][]byte{}
@@ -268,7 +291,6 @@ func seedScale(t *testing.T, env *harness.Env, n, repos int) *scaleRun {
 			t.Fatal(err)
 		}
 	}
-	return run
 }
 
 // pass is one "resync" log line of the service.
