@@ -71,8 +71,9 @@ test-real:
 bench: build
 	./scripts/bench.sh
 
-# The 10,000-fabric benchmark alone (docs/benchmarks.md); SCALE_FABRICS,
-# SCALE_REPOS and SCALE_INTERVAL change its size.
+# The 10,000-fabric benchmarks alone (docs/benchmarks.md): TestScale (the
+# resync passes) and TestScaleFirstInitialization; SCALE_FABRICS, SCALE_REPOS
+# and SCALE_INTERVAL change their size.
 bench-scale:
 	$(GO) test -count=1 -timeout 30m -run 'TestScale' ./test/soak -v \
 	  -scale.fabrics=$${SCALE_FABRICS:-10000} -scale.repos=$${SCALE_REPOS:-100} -scale.interval=$${SCALE_INTERVAL:-45s}
