@@ -173,3 +173,23 @@ func TestWebhookDuringListedRunReadsFresh(t *testing.T) {
 		t.Errorf("fabric read %d times, want 1 (the webhook's run)", g)
 	}
 }
+
+// Fabrics a resync parked count as waiting (queue depth and oldest age,
+// which the backlog alert watches) until a writer takes them.
+func TestParkedFabricsCountAsWaiting(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.nb.addRepo(1, "https://github.com/o/a.git")
+	for id := int64(1); id <= 3; id++ {
+		h.nb.addFabric(id, 1, fmt.Sprintf("/f%d/", id), status.Initialized)
+	}
+	if _, err := h.c.Resync(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.c.Len(); n != 3 {
+		t.Errorf("Len = %d after parking 3 fabrics, want 3", n)
+	}
+	waitFor(t, "an age", func() bool { return h.c.OldestAge() > 0 })
+	h.run(t)
+	waitFor(t, "the batch written", func() bool { return h.c.Len() == 0 && len(h.repo.callList()) == 1 })
+}

@@ -410,12 +410,17 @@ func (q *queue) pendingJobs() []*job {
 	return out
 }
 
-// Len is the number of keys waiting, in backoff included, not counting
-// those in flight.
+// Len is the number of keys waiting: to be resolved, in backoff, or
+// resolved and waiting in their group for a writer (a resync parks a whole
+// pass there). Keys being resolved or written are not counted.
 func (q *queue) Len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.ready) + len(q.delayed)
+	n := len(q.ready) + len(q.delayed)
+	for _, g := range q.groups {
+		n += len(g.pending)
+	}
+	return n
 }
 
 // OldestAge is how long the oldest waiting key has waited.
@@ -423,12 +428,21 @@ func (q *queue) OldestAge() time.Duration {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var oldest time.Time
-	for _, it := range q.items {
-		if it.state == stateInFlight {
-			continue
+	older := func(t time.Time) {
+		if oldest.IsZero() || t.Before(oldest) {
+			oldest = t
 		}
-		if oldest.IsZero() || it.added.Before(oldest) {
-			oldest = it.added
+	}
+	for _, it := range q.items {
+		if it.state != stateInFlight {
+			older(it.added)
+		}
+	}
+	for _, g := range q.groups {
+		for _, j := range g.pending {
+			if it := q.items[j.id]; it != nil {
+				older(it.added)
+			}
 		}
 	}
 	if oldest.IsZero() {
