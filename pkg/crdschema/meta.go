@@ -201,11 +201,11 @@ func checkFinalizers(v any) []Problem {
 	l, _ := v.([]any)
 	var out []Problem
 	has := map[string]bool{}
-	for i, e := range l {
+	for _, e := range l {
 		s, _ := e.(string)
 		has[s] = true
 		if !isQualifiedName(s) {
-			out = append(out, problem(index("metadata.finalizers", i), fmt.Sprintf("Invalid value: %q: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", s)))
+			out = append(out, problem("metadata.finalizers", fmt.Sprintf("Invalid value: %q: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", s)))
 		}
 	}
 	if has["orphan"] && has["foregroundDeletion"] {

@@ -239,7 +239,8 @@ func compare(t *testing.T, ref *reference, s *Set, js []byte) (refused bool) {
 		t.Errorf("verdicts differ on %s\nreference refused=%v: %s\nmine refused=%v: %s", js, rr, rd, mr, md)
 		return rr
 	}
-	if rr && !slices.Equal(rp, mp) {
+	// A body that does not decode has no path in the reference's answer.
+	if rr && len(rp) > 0 && !slices.Equal(rp, mp) {
 		t.Errorf("field paths differ on %s\nreference %v: %s\nmine %v: %s", js, rp, rd, mp, md)
 	}
 	return rr
