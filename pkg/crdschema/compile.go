@@ -23,6 +23,7 @@ type node struct {
 	hasDef   bool
 	enum     []any
 	pattern  *regexp.Regexp
+	format   string
 
 	minimum, maximum *float64
 	exclMin, exclMax bool
@@ -58,6 +59,9 @@ func compile(v any, at string) (*node, error) {
 	}
 	if n.typ == "" && (n.props != nil || n.items != nil) {
 		return nil, fmt.Errorf("%s: a structural schema needs a type", at)
+	}
+	if n.typ == "string" && n.format != "" {
+		return nil, fmt.Errorf("%s: unsupported string format %q (this checker implements the keywords of the Hedgehog CRDs; see docs/fgd.md)", at, n.format)
 	}
 	return n, nil
 }
@@ -100,9 +104,10 @@ func (n *node) set(k string, v any, at string) error {
 			return fmt.Errorf("%s.pattern: %w", at, err)
 		}
 	case "format":
-		// The API server checks formats of strings only; integer and
-		// number formats (int32, int64, double) are documentation.
-		return nil
+		// The API server checks formats of strings only (compile refuses
+		// those); integer and number formats (int32, int64, double) are
+		// documentation.
+		n.format, _ = v.(string)
 	case "x-kubernetes-preserve-unknown-fields":
 		n.open = n.open || v == true
 	default:
