@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/githedgehog/hnp-gitops/pkg/crdschema"
 )
 
 // benchTree is an FGD with n custom resources in raw/, 1,000 per file, shaped
@@ -51,6 +53,30 @@ func BenchmarkCompute10k(b *testing.B) {
 		}
 		if c := res.Counts(); c[PlacementManaged] != 10000 {
 			b.Fatalf("counts %v", c)
+		}
+	}
+}
+
+// BenchmarkCompute10kValidated is BenchmarkCompute10k with every CR
+// checked against the built-in Hedgehog CRD schemas (pkg/crdschema).
+func BenchmarkCompute10kValidated(b *testing.B) {
+	tr := benchTree(10000)
+	s := tr.snapshot(b)
+	st := defaultSettings()
+	schemas, err := crdschema.Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	st.Schemas = schemas
+	b.SetBytes(treeBytes(tr))
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := Compute(s, st)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if c := res.Counts(); c[PlacementManaged] != 10000 {
+			b.Fatalf("counts %v: %v", c, res.SchemaProblems()[:1])
 		}
 	}
 }
