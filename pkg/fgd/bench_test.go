@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -89,32 +90,81 @@ func BenchmarkBaselineDecodeEncode10k(b *testing.B) {
 	b.SetBytes(treeBytes(tr))
 	b.ReportAllocs()
 	for b.Loop() {
-		n := 0
-		for _, content := range tr {
-			dec := yaml.NewDecoder(bytes.NewReader(content))
-			for {
-				var node yaml.Node
-				if err := dec.Decode(&node); errors.Is(err, io.EOF) {
-					break
-				} else if err != nil {
-					b.Fatal(err)
-				}
-				var out bytes.Buffer
-				enc := yaml.NewEncoder(&out)
-				enc.SetIndent(2)
-				if err := enc.Encode(&node); err != nil {
-					b.Fatal(err)
-				}
-				if err := enc.Close(); err != nil {
-					b.Fatal(err)
-				}
-				n++
+		decodeEncode(b, tr)
+	}
+}
+
+// decodeEncode decodes every document of tr into yaml.v3 nodes and encodes
+// it again.
+func decodeEncode(b *testing.B, tr tree) {
+	n := 0
+	for _, content := range tr {
+		dec := yaml.NewDecoder(bytes.NewReader(content))
+		for {
+			var node yaml.Node
+			if err := dec.Decode(&node); errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				b.Fatal(err)
 			}
-		}
-		if n != 10000 {
-			b.Fatalf("decoded %d documents", n)
+			var out bytes.Buffer
+			enc := yaml.NewEncoder(&out)
+			enc.SetIndent(2)
+			if err := enc.Encode(&node); err != nil {
+				b.Fatal(err)
+			}
+			if err := enc.Close(); err != nil {
+				b.Fatal(err)
+			}
+			n++
 		}
 	}
+	if n != 10000 {
+		b.Fatalf("decoded %d documents", n)
+	}
+}
+
+// BenchmarkCompute10kAlternated runs the engine alone, the engine with the
+// built-in schemas and the decode+encode baseline one after the other in
+// every iteration, so that a shared, noisy machine loads all three alike.
+// It reports each one's time per run and the cost the schema check adds
+// as a multiple of the baseline (the target: at most 1.5).
+func BenchmarkCompute10kAlternated(b *testing.B) {
+	tr := benchTree(10000)
+	s := tr.snapshot(b)
+	plain := defaultSettings()
+	checked := defaultSettings()
+	schemas, err := crdschema.Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	checked.Schemas = schemas
+	var engine, validated, baseline time.Duration
+	run := func(st Settings) time.Duration {
+		start := time.Now()
+		res, err := Compute(s, st)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if c := res.Counts(); c[PlacementManaged] != 10000 {
+			b.Fatalf("counts %v", c)
+		}
+		return time.Since(start)
+	}
+	n := 0
+	for b.Loop() {
+		engine += run(plain)
+		validated += run(checked)
+		start := time.Now()
+		decodeEncode(b, tr)
+		baseline += time.Since(start)
+		n++
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Milliseconds()) / float64(n) }
+	b.ReportMetric(ms(engine), "engine-ms")
+	b.ReportMetric(ms(validated), "validated-ms")
+	b.ReportMetric(ms(baseline), "baseline-ms")
+	b.ReportMetric(float64(validated-engine)/float64(baseline), "added/baseline")
 }
 
 func treeBytes(tr tree) int64 {
