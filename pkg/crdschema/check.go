@@ -33,26 +33,54 @@ func unknownField(path string) Problem {
 
 // unknownFields lists, sorted, the fields of v that the schema does not
 // declare, as the API server's pruning finds them; strict field validation
-// refuses the object for them. The root's apiVersion, kind and metadata are
-// the API server's own (metadata is checked by checkMeta).
+// refuses the object for them. Like the pruning it looks at the value, not
+// at the type the schema wants: the fields of a mapping where the schema has
+// no properties (a string, say) are unknown too. The root's apiVersion,
+// kind and metadata are the API server's own (metadata is checked by
+// decodeMeta). n may be nil: no schema at all.
 func unknownFields(v any, n *node, path string, root bool, out *[]Problem) {
+	if n != nil && n.preserve {
+		preservedFields(v, n, path, out)
+		return
+	}
 	switch v := v.(type) {
 	case map[string]any:
-		if n.typ != "object" && n.typ != "" {
-			return // a type error, reported by the validation
-		}
 		for _, k := range sortedKeys(v) {
 			if root && (k == "apiVersion" || k == "kind" || k == "metadata") {
 				continue
 			}
 			p := join(path, k)
-			switch c := n.props[k]; {
-			case c != nil:
-				unknownFields(v[k], c, p, false, out)
-			case n.additional != nil:
+			switch {
+			case n != nil && n.props[k] != nil:
+				unknownFields(v[k], n.props[k], p, false, out)
+			case n != nil && n.additional != nil:
 				unknownFields(v[k], n.additional, p, false, out)
-			case !n.open:
+			default:
 				*out = append(*out, unknownField(p))
+			}
+		}
+	case []any:
+		var items *node
+		if n != nil {
+			items = n.items
+		}
+		for i, e := range v {
+			unknownFields(e, items, index(path, i), false, out)
+		}
+	}
+}
+
+// preservedFields is unknownFields below x-kubernetes-preserve-unknown-fields:
+// undeclared fields are kept, declared ones are pruned as usual.
+func preservedFields(v any, n *node, path string, out *[]Problem) {
+	switch v := v.(type) {
+	case map[string]any:
+		for _, k := range sortedKeys(v) {
+			switch {
+			case n.props[k] != nil:
+				unknownFields(v[k], n.props[k], join(path, k), false, out)
+			case n.additional != nil:
+				unknownFields(v[k], n.additional, join(path, k), false, out)
 			}
 		}
 	case []any:
@@ -60,7 +88,7 @@ func unknownFields(v any, n *node, path string, root bool, out *[]Problem) {
 			return
 		}
 		for i, e := range v {
-			unknownFields(e, n.items, index(path, i), false, out)
+			preservedFields(e, n.items, index(path, i), out)
 		}
 	}
 }

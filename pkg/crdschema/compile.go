@@ -13,9 +13,9 @@ type node struct {
 	typ        string // object, array, string, integer, number, boolean; "" = any
 	props      map[string]*node
 	additional *node // additionalProperties as a schema
-	// open: fields outside props are not unknown (additionalProperties
-	// true or a schema, or x-kubernetes-preserve-unknown-fields).
-	open     bool
+	// preserve: x-kubernetes-preserve-unknown-fields, fields outside
+	// props are kept.
+	preserve bool
 	required []string
 	items    *node
 	nullable bool
@@ -109,7 +109,7 @@ func (n *node) set(k string, v any, at string) error {
 		// documentation.
 		n.format, _ = v.(string)
 	case "x-kubernetes-preserve-unknown-fields":
-		n.open = n.open || v == true
+		n.preserve = v == true
 	default:
 		return n.setBound(k, v, at)
 	}
@@ -133,19 +133,17 @@ func (n *node) setProps(v any, at string) error {
 }
 
 func (n *node) setAdditional(v any, at string) error {
-	switch v := v.(type) {
-	case bool:
-		n.open = n.open || v
-		return nil
-	case map[string]any:
-		c, err := compile(v, at+".additionalProperties")
-		if err != nil {
-			return err
-		}
-		n.additional, n.open = c, true
-		return nil
+	m, ok := v.(map[string]any)
+	if !ok {
+		// A structural schema has no boolean additionalProperties.
+		return fmt.Errorf("%s.additionalProperties: unsupported value %v (a schema is supported)", at, v)
 	}
-	return fmt.Errorf("%s.additionalProperties: neither a boolean nor a schema", at)
+	c, err := compile(m, at+".additionalProperties")
+	if err != nil {
+		return err
+	}
+	n.additional = c
+	return nil
 }
 
 // setBound applies the numeric keywords; any other keyword is refused.

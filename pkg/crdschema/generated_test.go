@@ -158,7 +158,7 @@ func mutations(t *testing.T, root *node, steps []step, n *node, name string) []g
 	}
 	if n.typ == "object" {
 		m := sample(t, n).(map[string]any)
-		if !n.open {
+		if !n.preserve && n.additional == nil {
 			m["zzUnknownField"] = "x"
 			add("unknown field", m, true)
 		}
