@@ -182,7 +182,7 @@ func (c *computer) read(contents map[string][]byte) ([]*srcFile, error) {
 					Reason: "left in place: " + f.whole})
 				continue
 			}
-			if !slices.ContainsFunc(f.docs, func(d *doc) bool { return d.class.folder != "" }) {
+			if !slices.ContainsFunc(f.docs, func(d *doc) bool { return d.class.folder != "" || d.schema == SchemaInvalid }) {
 				continue // a root file without Hedgehog objects is the user's own
 			}
 		}

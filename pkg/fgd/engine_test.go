@@ -506,3 +506,37 @@ func TestSchemaRejectsToUnmanaged(t *testing.T) {
 		t.Errorf("second run changes %v", again.Changes)
 	}
 }
+
+// A root file (the old flat layout) whose only Hedgehog CR fails its schema
+// is still a Hedgehog file: it is ingested, the CR going to unmanaged/ with
+// the reason, not left alone as the user's own.
+func TestSchemaRejectsRootFile(t *testing.T) {
+	t.Parallel()
+	schemas, err := crdschema.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	typo := "apiVersion: vpc.githedgehog.com/v1beta1\nkind: VPC\nmetadata:\n  name: typo\nspec:\n  subnetz: {}\n"
+	in := tree{"vpc.yaml": []byte(typo), "kustomization.yaml": []byte("resources: []\n")}
+	st := defaultSettings()
+	st.Schemas = schemas
+	res, err := Compute(in.snapshot(t), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Document{{Source: "vpc.yaml#0", Kind: "VPC", Name: "typo", Placement: PlacementUnmanaged, Destination: "unmanaged/vpc.yaml",
+		Reason: `fails the VPC schema of vpc.githedgehog.com/v1beta1: unknown field "spec.subnetz"`, Schema: SchemaInvalid}}
+	if d := cmp.Diff(want, res.Documents); d != "" {
+		t.Errorf("Documents (-want +got):\n%s", d)
+	}
+	out := in.apply(t, res.Changes)
+	if _, ok := out["vpc.yaml"]; ok {
+		t.Error("vpc.yaml is still in the root")
+	}
+	if string(out["unmanaged/vpc.yaml"]) != typo {
+		t.Errorf("unmanaged/vpc.yaml = %q", out["unmanaged/vpc.yaml"])
+	}
+	if _, ok := out["kustomization.yaml"]; !ok {
+		t.Error("the user's own root file was touched")
+	}
+}
