@@ -101,7 +101,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	log.Debug("CRD schemas", "source", schemas.Source(), "kinds", len(schemas.Kinds()))
+	log.Info("CRD schemas", "source", schemas.Source(), "kinds", len(schemas.Kinds()))
 	ctrl, err := reconcile.New(reconcile.Options{
 		NetBox:                 netbox.Fabrics{Client: nb},
 		ChangeLog:              netbox.Fabrics{Client: nb},
