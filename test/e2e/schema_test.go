@@ -82,3 +82,55 @@ func TestSchemaFailureReachesTheStatus(t *testing.T) {
 		t.Errorf("directory_init_error %q after the user asked again, want empty", e)
 	}
 }
+
+// openVPCCRD is a VPC CRD as a newer Hedgehog release might ship it: its
+// spec keeps any field.
+const openVPCCRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: vpcs.vpc.githedgehog.com
+spec:
+  group: vpc.githedgehog.com
+  names: {kind: VPC, plural: vpcs}
+  scope: Namespaced
+  versions:
+  - name: v1beta1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          apiVersion: {type: string}
+          kind: {type: string}
+          metadata: {type: object}
+          spec:
+            type: object
+            x-kubernetes-preserve-unknown-fields: true
+`
+
+// --crd-dir replaces the built-in schemas in serve: with a VPC schema
+// that keeps any spec field, the same "typo" is a valid VPC and the fabric
+// ends initialized with it managed.
+func TestServeCRDDir(t *testing.T) {
+	t.Parallel()
+	crds := t.TempDir()
+	if err := os.WriteFile(filepath.Join(crds, "vpcs.yaml"), []byte(openVPCCRD), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := startStack(t, harness.Options{}, append([]string{"--crd-dir=" + crds}, fastArgs...)...)
+	seed := map[string][]byte{path.Join(fgdPath, "raw", "typo.yaml"): []byte(schemaTypo)}
+	repoID, bare, err := s.env.NewRepo("fabric-config", seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := s.createFabric(t, "fabric-1", repoID, fgdPath)
+	s.waitStatus(t, f.ID, status.Initialized, 30*time.Second)
+	files, err := harness.Files(s.clone(t, bare), fgdPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !contains(files, "managed/vpcs/typo-vpc.yaml") {
+		t.Errorf("managed/vpcs/typo-vpc.yaml missing: %v", files)
+	}
+}
