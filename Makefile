@@ -46,9 +46,14 @@ lint:
 
 ## test: lint, the tools, and every test but the soak (its own targets:
 ## soak-short in CI, soak for the long form).
+## The GitHub contract checks of the tests append their counts to a tally;
+## test/cmd/ghtally prints them and fails when one falls under its floor
+## (test/ghcontract/floors.txt) or a GitHub route label is never called.
 test: lint tools
 	@echo "make test: every package's tests but the soak (about two minutes on two cores)"
-	$(GO) test -count=1 -timeout 15m $$($(GO) list ./... | grep -v /test/soak)
+	@tally=$$(mktemp); trap 'rm -f $$tally' EXIT; \
+	  HNP_GHCONTRACT_TALLY=$$tally $(GO) test -count=1 -timeout 15m $$($(GO) list ./... | grep -v /test/soak) && \
+	  $(GO) run ./test/cmd/ghtally -tally $$tally -floors test/ghcontract/floors.txt
 
 ## test-real: the end-to-end cases against a real NetBox 4.3.7 with the real
 ## HNP, stock and patched (docs/real-netbox.md). It stands the stack up with
@@ -59,7 +64,9 @@ test: lint tools
 test-real:
 	@if [ "$${HNP_REAL_NETBOX_EXTERNAL:-}" != 1 ]; then ./scripts/real-netbox.sh up; fi
 	@if [ "$${HNP_REAL_NETBOX_EXTERNAL:-}" != 1 ]; then eval "$$(./scripts/real-netbox.sh env)"; fi; \
-	  $(GO) test -tags realnetbox -count=1 -timeout 20m ./test/realnetbox $(if $(RECORD),-realnetbox.record)
+	  tally=$$(mktemp); trap 'rm -f $$tally' EXIT; \
+	  HNP_GHCONTRACT_TALLY=$$tally $(GO) test -tags realnetbox -count=1 -timeout 20m ./test/realnetbox $(if $(RECORD),-realnetbox.record) && \
+	  $(GO) run ./test/cmd/ghtally -tally $$tally -floors test/ghcontract/floors-real.txt -routes=false
 
 bench: build
 	./scripts/bench.sh

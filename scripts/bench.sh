@@ -51,6 +51,11 @@ go test -count=1 -run 'TestCreateToCommitLatency' -v ./test/e2e > "$out/latency.
 grep -E 'p50|p90|max|latency' "$out/latency.txt" || true
 
 echo
+echo "## Git push into raw/ to the service's commit, GitHub push webhook, periodic resync off, 20 pushes (target: p50 < 2 s)"
+go test -count=1 -run 'TestPushToCommitLatency' -v ./test/e2e > "$out/push-latency.txt"
+grep -E 'push -> commit|in push order' "$out/push-latency.txt" || true
+
+echo
 echo "## Save to commit on the real NetBox 4.3.7 + HNP (patched; its RQ worker's webhook) beside the emulator, 20 fabrics each, batch window 100ms (target: p50 < 1 s)"
 ./scripts/real-netbox.sh up 2>&1 | tail -n 1
 ( eval "$(./scripts/real-netbox.sh env)"

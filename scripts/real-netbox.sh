@@ -284,6 +284,13 @@ ALTER TABLE netbox_hedgehog_gitrepository ALTER COLUMN commit_author_email SET D
 ALTER TABLE netbox_hedgehog_hedgehogfabric ALTER COLUMN gitops_directory_status SET DEFAULT 'not_initialized';
 ALTER TABLE netbox_hedgehog_hedgehogfabric ALTER COLUMN directory_init_error SET DEFAULT '';
 SQL
+}
+
+# bootstrap VARIANT: the users, tokens and permissions of bootstrap.py. It is
+# idempotent; up runs it after a migration and whenever bootstrap.py changed.
+bootstrap() {
+  local v=$1
+  log "$v: users and permissions"
   RN_ADMIN_PASSWORD=$(secret admin-password) RN_ADMIN_TOKEN=$(secret admin-token | cut -c1-40) \
   RN_SERVICE_PASSWORD=$(secret service-password) RN_SERVICE_TOKEN=$(secret service-token | cut -c1-40) \
     manage "$v" shell --no-imports -c "exec(open('$HERE/bootstrap.py').read())" >>"$STATE/run/$v-migrate.log" 2>&1 ||
@@ -358,6 +365,11 @@ cmd_up() {
     local mstamp=$STATE/$v/.migrated
     if [ ! -f "$mstamp" ] || [ "$(cat "$mstamp")" != "$(cat "$STATE/$v/.hnp-gitops-stamp")" ]; then
       migrate "$v"; cat "$STATE/$v/.hnp-gitops-stamp" > "$mstamp"
+      rm -f "$STATE/$v/.bootstrapped"
+    fi
+    local bwant; bwant=$(sha256sum < "$HERE/bootstrap.py" | cut -c1-16)
+    if [ "$(cat "$STATE/$v/.bootstrapped" 2>/dev/null)" != "$bwant" ]; then
+      bootstrap "$v"; echo "$bwant" > "$STATE/$v/.bootstrapped"
     fi
     start "$v"
   done

@@ -65,6 +65,7 @@ fabric ends initialized, 1 otherwise.`,
 	// The settings of the long-running parts of serve mean nothing here;
 	// they stay accepted (a shared environment may set them) but hidden.
 	for _, name := range []string{"listen", "metrics-listen", "webhook-secret", "webhook-secret-file",
+		"git-webhook-secret", "git-webhook-secret-file", "git-webhook-max-body-bytes",
 		"insecure-skip-signature", "api-token", "api-token-file", "workers", "batch-window",
 		"resync-interval", "full-resync-every", "retry-base-delay", "retry-max-delay", "shutdown-timeout", "service-url", "drain-period",
 		"leader-election", "leader-election-namespace", "leader-election-lease-name"} {

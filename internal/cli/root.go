@@ -56,6 +56,7 @@ func usagef(format string, args ...any) error {
 var commands = []func(*Env) *cobra.Command{
 	newVersionCmd,
 	newNetBoxCmd,
+	newGitHubCmd,
 	newDoctorCmd,
 	newServeCmd,
 	newReconcileCmd,

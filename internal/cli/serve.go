@@ -48,6 +48,7 @@ within --shutdown-timeout, and it exits 0.`,
 				return usageError{err}
 			}
 			cfg.CommitIdentitySet = commitIdentitySet(cmd)
+			cfg.GitWebhookDefaults(cmd.Flags().Changed)
 			if err := cfg.ValidateServe(); err != nil {
 				return usageError{err}
 			}
@@ -78,7 +79,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	secrets := append(tokens.Secrets(), cfg.NetBoxToken.Value(), cfg.WebhookSecret.Value(), cfg.APIToken.Value())
+	secrets := append(tokens.Secrets(), cfg.NetBoxToken.Value(), cfg.WebhookSecret.Value(), cfg.GitWebhookSecret.Value(), cfg.APIToken.Value())
 	log, err := newLogger(env.Stderr, cfg.LogLevel, secrets)
 	if err != nil {
 		return nil, err
@@ -105,6 +106,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 	ctrl, err := reconcile.New(reconcile.Options{
 		NetBox:                 netbox.Fabrics{Client: nb},
 		ChangeLog:              netbox.Fabrics{Client: nb},
+		Journal:                netbox.Fabrics{Client: nb},
 		Repository:             repos,
 		Engine:                 reconcile.FGD{Schemas: schemas},
 		ParseURL:               gitport.ParseURL,
@@ -118,6 +120,7 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 		DefaultArchiveStrategy: cfg.ArchiveStrategy,
 		CreateMissingBranch:    cfg.CreateMissingBranch,
 		PullRequestBranch:      cfg.PullRequestBranch,
+		FullResyncAtStart:      cfg.GitWebhookSecret != "",
 	})
 	if err != nil {
 		return nil, err
@@ -178,8 +181,11 @@ func newRepositories(cfg *config.Config, tokens *credentials.TokenMap, m *metric
 	gh = githubapi.NewGitHub(ghOpts)
 	generic := gitremote.New(gitremote.Options{
 		CredentialsFor: func(r gitport.Repo) gitremote.Credentials {
-			user, password := tokens.BasicAuth(r)
-			return gitremote.Credentials{Username: user, Password: password, SSHKeyFile: cfg.GitSSHKeyFile, KnownHostsFile: cfg.GitKnownHostsFile}
+			// The URL's scheme chose the token (none over plain http
+			// without an http:// line); the SSH key serves ssh URLs only.
+			user, password, plaintext := tokens.BasicAuth(r)
+			return gitremote.Credentials{Username: user, Password: password, PlainHTTP: plaintext,
+				SSHKeyFile: cfg.GitSSHKeyFile, KnownHostsFile: cfg.GitKnownHostsFile}
 		},
 		HTTPClient:  &http.Client{Transport: m.GitTransport(base.Clone(), gitRoute)},
 		Author:      author,
@@ -228,6 +234,10 @@ func runServe(ctx context.Context, cfg *config.Config, env *Env) error {
 		Ready:                 ready.Check,
 		Metrics:               a.metrics,
 		Logger:                log,
+		GitWebhookSecret:      []byte(cfg.GitWebhookSecret.Value()),
+		GitMaxBodyBytes:       cfg.GitWebhookMaxBodyBytes,
+		Pushes:                pushQueue{a.ctrl},
+		OwnCommit:             reconcile.IsOwnCommit,
 	})
 	if err != nil {
 		return usageError{err}
@@ -346,4 +356,11 @@ func commitIdentitySet(cmd *cobra.Command) bool {
 		}
 	}
 	return false
+}
+
+// pushQueue hands the server's git pushes to the controller.
+type pushQueue struct{ c *reconcile.Controller }
+
+func (q pushQueue) EnqueuePush(p server.GitPush) {
+	q.c.EnqueuePush(reconcile.Push{URLs: p.URLs, Branch: p.Branch, Paths: p.Paths, Complete: p.Complete, Reason: p.Reason})
 }

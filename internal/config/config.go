@@ -56,6 +56,11 @@ type Config struct {
 
 	WebhookSecret         Secret
 	InsecureSkipSignature bool
+	// GitWebhookSecret turns on /webhooks/git (push webhooks of GitHub,
+	// GitLab, Gitea/Forgejo) and verifies them; GitWebhookMaxBodyBytes
+	// caps their bodies.
+	GitWebhookSecret       Secret
+	GitWebhookMaxBodyBytes int64
 	// CAFile is a PEM bundle of extra certificate authorities trusted,
 	// beside the system's, for every outgoing HTTPS connection.
 	CAFile   string
@@ -98,6 +103,7 @@ type Config struct {
 	netboxTokenFile   string
 	githubTokenFile   string
 	webhookSecretFile string
+	gitWebhookSecret  string
 	apiTokenFile      string
 }
 
@@ -140,6 +146,9 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 
 	fs.Var(secretFlag{&c.WebhookSecret}, "webhook-secret", "secret of the NetBox webhook (X-Hook-Signature); prefer --webhook-secret-file")
 	fs.StringVar(&c.webhookSecretFile, "webhook-secret-file", "", "file holding the NetBox webhook secret")
+	fs.Var(secretFlag{&c.GitWebhookSecret}, "git-webhook-secret", "secret of the git hosts' push webhooks on /webhooks/git (GitHub and Gitea secret, GitLab secret token); prefer --git-webhook-secret-file")
+	fs.StringVar(&c.gitWebhookSecret, "git-webhook-secret-file", "", "file holding the git hosts' push webhook secret; setting it turns on /webhooks/git")
+	fs.Int64Var(&c.GitWebhookMaxBodyBytes, "git-webhook-max-body-bytes", 25<<20, "largest git host webhook body accepted (GitHub sends up to 25 MB)")
 	fs.BoolVar(&c.InsecureSkipSignature, "insecure-skip-signature", false, "accept unsigned webhooks (development only)")
 	fs.Var(secretFlag{&c.APIToken}, "api-token", "bearer token for /api/v1 (the API is disabled without one); prefer --api-token-file")
 	fs.StringVar(&c.apiTokenFile, "api-token-file", "", "file holding the bearer token for /api/v1")
@@ -147,7 +156,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.Workers, "workers", 4, "reconcile workers (at most one per repository and branch at a time)")
 	fs.DurationVar(&c.BatchWindow, "batch-window", 250*time.Millisecond, "how long to gather fabrics of one repository into one commit")
 	fs.DurationVar(&c.ResyncInterval, "resync-interval", 5*time.Minute, "how often to queue fabrics whose status is not initialized (with jitter)")
-	fs.IntVar(&c.FullResyncEvery, "full-resync-every", 6, "every Nth resync queues all fabrics, picking up files dropped into raw/")
+	fs.IntVar(&c.FullResyncEvery, "full-resync-every", 6, fmt.Sprintf("every Nth resync queues all fabrics, picking up files dropped into raw/ (default %d with --git-webhook-secret-file: pushes queue their fabrics)", FullResyncEveryWithGitWebhooks))
 	fs.DurationVar(&c.RetryBaseDelay, "retry-base-delay", time.Second, "first retry delay of a failed reconcile (doubles up to --retry-max-delay)")
 	fs.DurationVar(&c.RetryMaxDelay, "retry-max-delay", 5*time.Minute, "longest retry delay of a failed reconcile")
 	fs.IntVar(&c.MaxCommitRetries, "max-commit-retries", 5, "attempts to land a commit when the branch moves meanwhile")
@@ -181,13 +190,13 @@ func (c *Config) RegisterGitFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.GitHubAPIURL, "github-api-url", "https://api.github.com/", "GitHub API base URL for github.com repositories (GitHub Enterprise hosts use https://<host>/api/v3/)")
 	fs.Var(secretFlag{&c.GitHubToken}, "github-token", "default GitHub token; prefer --github-token-file")
 	fs.StringVar(&c.githubTokenFile, "github-token-file", "", "file holding the default GitHub token")
-	fs.StringVar(&c.GitHubTokenMapFile, "github-token-map-file", "", "file of per-host or per-owner tokens, one 'host/owner=token' or 'host=token' per line")
+	fs.StringVar(&c.GitHubTokenMapFile, "github-token-map-file", "", "file of per-host or per-owner tokens, one 'host/owner=token' or 'host=token' per line; a key starting with http:// allows that token over plain HTTP")
 	fs.DurationVar(&c.GitHubTimeout, "github-timeout", 30*time.Second, "timeout of one GitHub request")
 	fs.StringSliceVar(&c.GitHubEnterpriseHosts, "github-enterprise-hosts", nil, "GitHub Enterprise hosts (comma-separated), reached through https://<host>/api/v3/; repositories on any other host but github.com are reached over the git protocol (HTTPS or SSH)")
 	fs.StringVar(&c.GitHubAppID, "github-app-id", "", "GitHub App id (or client id): push with the App's installation tokens instead of a personal token (needs --github-app-private-key-file)")
 	fs.StringVar(&c.GitHubAppPrivateKeyFile, "github-app-private-key-file", "", "PEM private key of the GitHub App")
 	fs.Int64Var(&c.GitHubAppInstallationID, "github-app-installation-id", 0, "the App's installation id (default: looked up per repository)")
-	fs.StringVar(&c.GitSSHKeyFile, "git-ssh-key-file", "", "private key for repositories with git@host:owner/repo URLs on hosts that are not GitHub")
+	fs.StringVar(&c.GitSSHKeyFile, "git-ssh-key-file", "", "private key for repositories with ssh:// or git@host:owner/repo URLs on hosts that are not GitHub (https and http URLs never use it)")
 	fs.StringVar(&c.CAFile, "ca-file", "", "PEM file of extra certificate authorities to trust, beside the system's, for NetBox, GitHub and git over HTTPS (an internal CA)")
 	fs.StringVar(&c.GitKnownHostsFile, "git-known-hosts-file", "", "known_hosts file that SSH git hosts are checked against (required with --git-ssh-key-file)")
 }
@@ -197,6 +206,22 @@ type RequiredError struct{ Flag string }
 
 func (e RequiredError) Error() string {
 	return fmt.Sprintf("--%s is required (or set HNP_GITOPS_%s)", e.Flag, strings.ToUpper(strings.ReplaceAll(e.Flag, "-", "_")))
+}
+
+// FullResyncEveryWithGitWebhooks is --full-resync-every's default when git
+// webhooks are on: a push queues its fabrics at once, so the full resync
+// only heals deliveries the git host lost (GitHub, GitLab and Gitea do not
+// redeliver on their own); every 72nd pass is every six hours at the
+// default five-minute passes. The first pass of a run is then full, so
+// pushes made while the service was down are not left for six hours.
+const FullResyncEveryWithGitWebhooks = 72
+
+// GitWebhookDefaults applies the defaults that change when git webhooks are
+// on; changed tells whether the user set a flag (or its variable).
+func (c *Config) GitWebhookDefaults(changed func(name string) bool) {
+	if c.GitWebhookSecret != "" && !changed("full-resync-every") {
+		c.FullResyncEvery = FullResyncEveryWithGitWebhooks
+	}
 }
 
 // ErrNoWebhookSecret is returned when no webhook secret is set and
@@ -216,6 +241,7 @@ func (c *Config) LoadSecrets(readFile func(string) ([]byte, error)) error {
 		{"netbox-token-file", c.netboxTokenFile, &c.NetBoxToken},
 		{"github-token-file", c.githubTokenFile, &c.GitHubToken},
 		{"webhook-secret-file", c.webhookSecretFile, &c.WebhookSecret},
+		{"git-webhook-secret-file", c.gitWebhookSecret, &c.GitWebhookSecret},
 		{"api-token-file", c.apiTokenFile, &c.APIToken},
 	} {
 		if s.file == "" {
@@ -264,6 +290,9 @@ func (c *Config) ValidateServe() error {
 	out := c.commonProblems()
 	if c.WebhookSecret == "" && !c.InsecureSkipSignature {
 		out = append(out, ErrNoWebhookSecret)
+	}
+	if c.GitWebhookMaxBodyBytes <= 0 {
+		out = append(out, fmt.Errorf("--git-webhook-max-body-bytes must be positive"))
 	}
 	if c.ResyncInterval <= 0 {
 		out = append(out, fmt.Errorf("--resync-interval must be positive"))

@@ -122,3 +122,51 @@ func TestValidateServeReportsEveryProblem(t *testing.T) {
 		}
 	}
 }
+
+// With a git webhook secret, --full-resync-every defaults to
+// FullResyncEveryWithGitWebhooks, unless the user set it.
+func TestGitWebhookDefaults(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"no git webhooks", nil, 6},
+		{"git webhooks", []string{"--git-webhook-secret=s"}, FullResyncEveryWithGitWebhooks},
+		{"git webhooks, explicit", []string{"--git-webhook-secret=s", "--full-resync-every=3"}, 3},
+		{"git webhooks, explicit default", []string{"--git-webhook-secret=s", "--full-resync-every=6"}, 6},
+	} {
+		var c Config
+		fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+		c.RegisterFlags(fs)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		c.GitWebhookDefaults(fs.Changed)
+		if c.FullResyncEvery != tc.want {
+			t.Errorf("%s: --full-resync-every %d, want %d", tc.name, c.FullResyncEvery, tc.want)
+		}
+	}
+	if err := parse(t, "--netbox-url=https://n", "--netbox-token=x", "--webhook-secret=s", "--git-webhook-max-body-bytes=0").ValidateServe(); err == nil ||
+		!strings.Contains(err.Error(), "--git-webhook-max-body-bytes") {
+		t.Errorf("a zero body cap: %v", err)
+	}
+}
+
+func TestGitWebhookSecretFromFile(t *testing.T) {
+	t.Parallel()
+	c := parse(t, "--git-webhook-secret=inline", "--git-webhook-secret-file=/gh")
+	err := c.LoadSecrets(func(name string) ([]byte, error) {
+		if name != "/gh" {
+			return nil, fmt.Errorf("unexpected %s", name)
+		}
+		return []byte("from-file\n"), nil
+	})
+	if err != nil || c.GitWebhookSecret.Value() != "from-file" {
+		t.Fatalf("got %q, %v", c.GitWebhookSecret.Value(), err)
+	}
+	if strings.Contains(fmt.Sprintf("%v %+v", c.GitWebhookSecret, c), "from-file") {
+		t.Error("the secret prints")
+	}
+}

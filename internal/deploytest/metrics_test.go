@@ -389,7 +389,7 @@ func TestAlertRulesQueryRealMetrics(t *testing.T) {
 	// The conditions operators were promised an alert for.
 	want := []string{
 		"HnpGitopsAbsent", "HnpGitopsDown", "HnpGitopsFabricsInError", "HnpGitopsFabricsNotInitialized",
-		"HnpGitopsGitHubRateLimitLow", "HnpGitopsNetBoxAuthFailing", "HnpGitopsQueueBacklog", "HnpGitopsReconcileFailures", "HnpGitopsResyncNotRunning", "HnpGitopsStatusWritesRefused",
+		"HnpGitopsGitHubRateLimitLow", "HnpGitopsGitWebhookBadSignature", "HnpGitopsNetBoxAuthFailing", "HnpGitopsQueueBacklog", "HnpGitopsReconcileFailures", "HnpGitopsResyncNotRunning", "HnpGitopsStatusWritesRefused",
 		"HnpGitopsWebhookBadSignature", "HnpGitopsWebhooksNotArriving",
 	}
 	slices.Sort(names)

@@ -41,6 +41,7 @@ type NetBox interface {
 	ListFabrics(ctx context.Context, filter url.Values) ([]netbox.Fabric, error)
 	GetGitRepository(ctx context.Context, id int64) (*netbox.GitRepository, error)
 	ProbeChangeLog(ctx context.Context) error
+	ProbeJournal(ctx context.Context) error
 }
 
 // Options say what the doctor compares NetBox's objects with; without a
@@ -73,7 +74,7 @@ func Run(ctx context.Context, nb NetBox, o Options) []Check {
 	st, err := nb.Status(ctx)
 	if err != nil {
 		out = append(out, Check{"netbox reachable", Fail, explain(err)})
-		for _, name := range []string{"netbox version", "clock", "rq worker", "hedgehog plugin", "token reads fabrics", "change log readable", "netbox setup", "git repositories readable", "push rights"} {
+		for _, name := range []string{"netbox version", "clock", "rq worker", "hedgehog plugin", "token reads fabrics", "change log readable", "journal readable", "netbox setup", "git repositories readable", "push rights"} {
 			out = append(out, Check{name, NotChecked, "NetBox did not answer"})
 		}
 		return append(out, blankCheck())
@@ -85,7 +86,7 @@ func Run(ctx context.Context, nb NetBox, o Options) []Check {
 	} else {
 		out = append(out, Check{"token reads fabrics", OK, fmt.Sprintf("%d fabrics", len(fabrics))})
 	}
-	out = append(out, changeLogCheck(ctx, nb))
+	out = append(out, changeLogCheck(ctx, nb), journalCheck(ctx, nb))
 	out = append(out, setupCheck(ctx, nb, o))
 	if err != nil {
 		out = append(out, Check{"git repositories readable", NotChecked, "the fabrics could not be read"},
@@ -237,6 +238,19 @@ func changeLogCheck(ctx context.Context, nb NetBox) Check {
 		return Check{"change log readable", Fail, hint}
 	}
 	return Check{"change log readable", OK, "the catch-up after a restart can run"}
+}
+
+// journalCheck: each reconcile that changes something or fails writes an
+// entry on the fabric's journal, after reading its newest entries.
+func journalCheck(ctx context.Context, nb NetBox) Check {
+	if err := nb.ProbeJournal(ctx); err != nil {
+		hint := explain(err)
+		if errors.Is(err, netbox.ErrAuth) {
+			hint = err.Error() + ": give the token view and add on journal entries (extras.journalentry), or the fabrics get no history on their Journal tab (docs/credentials.md)"
+		}
+		return Check{"journal readable", Fail, hint}
+	}
+	return Check{"journal readable", OK, "the token reads journal entries (adding one is not checked: the doctor never writes)"}
 }
 
 // clockCheck compares this clock with the Date of NetBox's answer.

@@ -13,6 +13,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/netboxsetup"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 	"github.com/githedgehog/hnp-gitops/test/netboxsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 const (
@@ -85,8 +86,8 @@ func TestHealthy(t *testing.T) {
 			t.Errorf("%s: %s (%s), want %s", name, ch.Result, ch.Detail, want)
 		}
 	}
-	if len(by) != 11 {
-		t.Errorf("%d checks, want 11", len(by))
+	if len(by) != 12 {
+		t.Errorf("%d checks, want 12", len(by))
 	}
 }
 
@@ -121,6 +122,10 @@ func TestEachBroken(t *testing.T) {
 		// A token without view on object changes.
 		{"change log forbidden", "change log readable", "core.objectchange", netboxsim.Options{}, func(nb *netboxsim.Server) {
 			nb.SetFaults(netboxsim.Faults{Routes: map[netboxsim.Route]netboxsim.RouteFault{netboxsim.RouteChangeLog: {ErrorRate: 1, ErrorStatus: 403}}})
+		}, "", 0, ""},
+		// A token without view on journal entries.
+		{"journal forbidden", "journal readable", "extras.journalentry", netboxsim.Options{}, func(nb *netboxsim.Server) {
+			nb.SetFaults(netboxsim.Faults{Routes: map[netboxsim.Route]netboxsim.RouteFault{netboxsim.RouteJournal: {ErrorRate: 1, ErrorStatus: 403}}})
 		}, "", 0, ""},
 		// A token GitHub lets read the repository but not push to it.
 		{"no push", "push rights", "grants no push", netboxsim.Options{}, nil, "", 0, readOnlyToken},
@@ -158,7 +163,7 @@ func gitHub(t *testing.T, token string) gitport.AccessChecker {
 	if token == "" {
 		token = gitHubToken
 	}
-	sim, err := githubsim.New(githubsim.Options{Dir: t.TempDir(), Token: gitHubToken, ReadOnlyTokens: []string{readOnlyToken}})
+	sim, err := githubsim.New(githubsim.Options{Dir: t.TempDir(), Token: gitHubToken, ReadOnlyTokens: []string{readOnlyToken}, Wrap: testkit.Contract(t).Wrap})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -114,3 +114,21 @@ type Change struct {
 	// which the resync sees anyway).
 	StatusOnly bool
 }
+
+// JournalKind is the kind of a journal entry, as NetBox colours it.
+type JournalKind string
+
+// NetBox's journal entry kinds (JournalEntryKindChoices).
+const (
+	JournalInfo    JournalKind = "info"
+	JournalSuccess JournalKind = "success"
+	JournalWarning JournalKind = "warning"
+	JournalDanger  JournalKind = "danger"
+)
+
+// JournalEntry is one entry of a fabric's journal: the history NetBox
+// users read on the fabric's Journal tab. Comments is Markdown.
+type JournalEntry struct {
+	Kind     JournalKind
+	Comments string
+}

@@ -26,7 +26,7 @@ func TestApplyAcceptance(t *testing.T) {
 	}
 	st := e.sim.Stats()
 	t.Logf("first run: %d requests %v, %d commits", st.Total(), st.Requests, st.Commits)
-	blobs := st.Requests["GET /repos/{owner}/{repo}/git/blobs/{sha}"]
+	blobs := st.Requests["GET /repos/{owner}/{repo}/git/blobs/{file_sha}"]
 	if blobs != 3 {
 		t.Errorf("blob reads = %d, want 3 (one per ingested file)", blobs)
 	}

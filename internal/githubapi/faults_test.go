@@ -2,7 +2,6 @@ package githubapi_test
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/githubapi"
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
+	"github.com/githedgehog/hnp-gitops/test/ghcontract"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
@@ -136,13 +136,23 @@ func TestApplyRetries(t *testing.T) {
 // 4xx other than rate limits are not retried.
 func TestApplyNoRetryOn4xx(t *testing.T) {
 	t.Parallel()
-	// The injected 400 is not in GitHub's description of get-ref: this
-	// test runs without the contract check.
-	e := newEnv(t, githubsim.Options{Wrap: func(h http.Handler) http.Handler { return h }}, nil)
+	// GitHub's description of get-ref lists no 400: the contract check
+	// must find the injected answer, and nothing else.
+	contract, err := ghcontract.Load(testkit.ModuleRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		f := contract.Findings()
+		if len(f) != 1 || f[0].Op != "git/get-ref" || f[0].Dir != "response" || f[0].Status != 400 {
+			t.Errorf("GitHub contract findings %v, want the injected 400 of get-ref alone", f)
+		}
+	})
+	e := newEnv(t, githubsim.Options{Wrap: contract.Wrap}, nil)
 	e.seedAcceptance(t)
 	e.sim.SetFaults(githubsim.Faults{Match: "GET /repos/{owner}/{repo}/git/ref/", Errors: 1, ErrorStatus: 400})
 	e.sim.ResetStats()
-	_, err := e.apply(t, gitport.Target{})
+	_, err = e.apply(t, gitport.Target{})
 	if gitport.ClassOf(err) != gitport.ClassInvalid {
 		t.Fatalf("Apply = %v, want invalid", err)
 	}

@@ -56,7 +56,7 @@ func TestApplyOversizedByBlobID(t *testing.T) {
 			if !res.Changed || st.Commits != 1 {
 				t.Errorf("Changed=%v commits=%d, want true 1", res.Changed, st.Commits)
 			}
-			if n := st.Requests["GET /repos/{owner}/{repo}/git/blobs/{sha}"]; n != 1 {
+			if n := st.Requests["GET /repos/{owner}/{repo}/git/blobs/{file_sha}"]; n != 1 {
 				t.Errorf("blob reads = %d, want 1 (test-vpc.yaml only, never the 2 MiB file)", n)
 			}
 			if n := st.Requests["POST /repos/{owner}/{repo}/git/blobs"]; n != 0 {
@@ -83,7 +83,7 @@ func TestApplyOversizedByBlobID(t *testing.T) {
 			if err != nil {
 				t.Fatalf("second Apply: %v", err)
 			}
-			if st := e.sim.Stats(); res2.Changed || st.Writes != 0 || st.Requests["GET /repos/{owner}/{repo}/git/blobs/{sha}"] != 0 {
+			if st := e.sim.Stats(); res2.Changed || st.Writes != 0 || st.Requests["GET /repos/{owner}/{repo}/git/blobs/{file_sha}"] != 0 {
 				t.Errorf("second run: Changed=%v, %d writes, requests %v; want nothing", res2.Changed, st.Writes, st.Requests)
 			}
 		})

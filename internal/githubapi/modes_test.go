@@ -79,7 +79,7 @@ func TestApplyTruncatedTree(t *testing.T) {
 		t.Fatalf("Apply = %+v, %v", res, err)
 	}
 	st := e.sim.Stats()
-	if n := st.Requests["GET /repos/{owner}/{repo}/git/trees/{sha}"]; n < 3 {
+	if n := st.Requests["GET /repos/{owner}/{repo}/git/trees/{tree_sha}"]; n < 3 {
 		t.Errorf("%d tree reads, want the truncated listing plus a walk", n)
 	}
 	files := testkit.Clone(t, e.bare, "main")

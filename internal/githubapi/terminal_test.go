@@ -84,7 +84,7 @@ func TestApplyTerminalErrors(t *testing.T) {
 				t.Errorf("ref updates=%d, want none", st.RefUpdates)
 			}
 			for route, n := range st.Requests {
-				if n > 1 && !strings.HasSuffix(route, "/git/blobs/{sha}") {
+				if n > 1 && !strings.HasSuffix(route, "/git/blobs/{file_sha}") {
 					t.Errorf("%s requested %d times: a terminal error was retried", route, n)
 				}
 			}

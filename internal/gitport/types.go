@@ -3,6 +3,7 @@ package gitport
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/pkg/fgd"
@@ -10,12 +11,39 @@ import (
 
 // Repo names a repository on a git host.
 type Repo struct {
-	Host  string // "github.com" or a GitHub Enterprise host
+	Host  string // "github.com", a GitHub Enterprise host, or any git host (with its port for http and https)
 	Owner string
 	Name  string
+	// URL is the repository's URL as NetBox holds it, credentials taken
+	// out (ParseURL fills it). Its scheme decides how the generic git
+	// adapter reaches the repository and which credentials it may send.
+	// "" for a Repo named by hand: https://Host/Owner/Name.git.
+	URL string
 }
 
+// String names the repository, whatever the URL's form: two URLs of one
+// repository (https and ssh) name the same repository and writer lock.
 func (r Repo) String() string { return r.Host + "/" + r.Owner + "/" + r.Name }
+
+// The transports a repository URL can name.
+const (
+	SchemeHTTPS = "https"
+	SchemeHTTP  = "http" // plain HTTP: no TLS, a token is sent only when the operator allows it
+	SchemeSSH   = "ssh"  // ssh://... and the scp-like git@host:owner/name
+)
+
+// Scheme is the transport r.URL names: SchemeHTTPS, SchemeHTTP or
+// SchemeSSH; SchemeHTTPS when there is no URL.
+func (r Repo) Scheme() string {
+	scheme, _, found := strings.Cut(r.URL, "://")
+	switch {
+	case r.URL == "":
+		return SchemeHTTPS
+	case !found:
+		return SchemeSSH
+	}
+	return strings.ToLower(scheme)
+}
 
 // Target is where a change set lands.
 type Target struct {

@@ -10,7 +10,9 @@ import (
 
 // ParseURL parses a repository URL as NetBox's GitRepository stores it:
 // https://host/owner/name(.git), http://..., git@host:owner/name(.git) or
-// ssh://git@host[:port]/owner/name(.git). Credentials in the URL are dropped
+// ssh://git@host[:port]/owner/name(.git). The Repo's URL keeps the scheme,
+// the port and, for SSH, the user, so that the generic git adapter reaches
+// the repository the way the URL says. Credentials in the URL are dropped
 // and never appear in an error.
 func ParseURL(raw string) (Repo, error) {
 	s := strings.TrimSpace(raw)
@@ -20,18 +22,18 @@ func ParseURL(raw string) (Repo, error) {
 	if s == "" {
 		return invalid("empty")
 	}
-	var host, path string
-	switch {
-	case strings.Contains(s, "://"):
+	var host, path, clean string
+	if strings.Contains(s, "://") {
 		u, err := url.Parse(s)
 		if err != nil {
 			return invalid("not a URL")
 		}
 		switch u.Scheme {
-		case "https", "http":
+		case SchemeHTTPS, SchemeHTTP:
 			host = strings.ToLower(u.Host)
-		case "ssh":
-			// The API is served over HTTPS whatever port the SSH daemon uses.
+		case SchemeSSH:
+			// The repository's name does not change with the SSH daemon's
+			// port: the port stays in the URL only.
 			host = strings.ToLower(u.Hostname())
 		default:
 			return invalid("unsupported scheme (want https, http, ssh or git@host:owner/name)")
@@ -40,7 +42,12 @@ func ParseURL(raw string) (Repo, error) {
 			return invalid("unexpected query or fragment")
 		}
 		path = u.Path
-	default:
+		c := url.URL{Scheme: u.Scheme, Host: strings.ToLower(u.Host), Path: "/" + strings.Trim(u.Path, "/")}
+		if u.Scheme == SchemeSSH && u.User != nil {
+			c.User = url.User(u.User.Username())
+		}
+		clean = c.String()
+	} else {
 		// scp-like syntax: [user@]host:owner/name.git
 		at := strings.LastIndex(s, "@")
 		rest := s[at+1:]
@@ -50,8 +57,12 @@ func ParseURL(raw string) (Repo, error) {
 		}
 		host = strings.ToLower(rest[:colon])
 		path = rest[colon+1:]
+		clean = host + ":" + strings.TrimRight(path, "/")
+		if user, _, _ := strings.Cut(s[:at], ":"); user != "" {
+			clean = user + "@" + clean
+		}
 	}
-	if host == "" || strings.ContainsAny(host, "/\\ ") {
+	if host == "" || strings.ContainsAny(host, "/\\ @") {
 		return invalid("missing or bad host")
 	}
 	if h, _, err := net.SplitHostPort(host); err == nil && h == "" {
@@ -65,7 +76,7 @@ func ParseURL(raw string) (Repo, error) {
 	if host == "www.github.com" {
 		host = "github.com"
 	}
-	return Repo{Host: host, Owner: parts[0], Name: parts[1]}, nil
+	return Repo{Host: host, Owner: parts[0], Name: parts[1], URL: clean}, nil
 }
 
 func validSegment(s string) bool {

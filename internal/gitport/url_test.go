@@ -14,17 +14,20 @@ func TestParseURL(t *testing.T) {
 	tests := []struct {
 		name, in string
 		want     gitport.Repo
+		scheme   string
 		wantErr  bool
 	}{
-		{name: "https", in: "https://github.com/githedgehog/fabric", want: gitport.Repo{Host: "github.com", Owner: "githedgehog", Name: "fabric"}},
-		{name: "https .git", in: "https://github.com/githedgehog/fabric.git", want: gitport.Repo{Host: "github.com", Owner: "githedgehog", Name: "fabric"}},
-		{name: "trailing slash", in: "https://github.com/o/r/", want: gitport.Repo{Host: "github.com", Owner: "o", Name: "r"}},
-		{name: "www", in: "https://www.github.com/o/r", want: gitport.Repo{Host: "github.com", Owner: "o", Name: "r"}},
-		{name: "http GHE with port", in: "http://ghe.corp:8080/o/r.git", want: gitport.Repo{Host: "ghe.corp:8080", Owner: "o", Name: "r"}},
-		{name: "credentials dropped", in: "https://x-access-token:SECRETPASS@github.com/o/r.git", want: gitport.Repo{Host: "github.com", Owner: "o", Name: "r"}},
-		{name: "scp-like", in: "git@github.com:o/r.git", want: gitport.Repo{Host: "github.com", Owner: "o", Name: "r"}},
-		{name: "scp-like GHE", in: "git@GHE.example.com:team/repo", want: gitport.Repo{Host: "ghe.example.com", Owner: "team", Name: "repo"}},
-		{name: "ssh with port", in: "ssh://git@ghe.example.com:2222/o/r.git", want: gitport.Repo{Host: "ghe.example.com", Owner: "o", Name: "r"}},
+		{name: "https", in: "https://github.com/githedgehog/fabric", want: gitport.Repo{Host: "github.com", Owner: "githedgehog", Name: "fabric", URL: "https://github.com/githedgehog/fabric"}, scheme: "https"},
+		{name: "https .git", in: "https://github.com/githedgehog/fabric.git", want: gitport.Repo{Host: "github.com", Owner: "githedgehog", Name: "fabric", URL: "https://github.com/githedgehog/fabric.git"}, scheme: "https"},
+		{name: "trailing slash", in: "https://github.com/o/r/", want: gitport.Repo{Host: "github.com", Owner: "o", Name: "r", URL: "https://github.com/o/r"}, scheme: "https"},
+		{name: "www", in: "https://www.github.com/o/r", want: gitport.Repo{Host: "github.com", Owner: "o", Name: "r", URL: "https://www.github.com/o/r"}, scheme: "https"},
+		{name: "http keeps its scheme and port", in: "http://GHE.corp:8080/o/r.git", want: gitport.Repo{Host: "ghe.corp:8080", Owner: "o", Name: "r", URL: "http://ghe.corp:8080/o/r.git"}, scheme: "http"},
+		{name: "credentials dropped", in: "https://x-access-token:SECRETPASS@github.com/o/r.git", want: gitport.Repo{Host: "github.com", Owner: "o", Name: "r", URL: "https://github.com/o/r.git"}, scheme: "https"},
+		{name: "scp-like", in: "git@github.com:o/r.git", want: gitport.Repo{Host: "github.com", Owner: "o", Name: "r", URL: "git@github.com:o/r.git"}, scheme: "ssh"},
+		{name: "scp-like GHE", in: "git@GHE.example.com:team/repo", want: gitport.Repo{Host: "ghe.example.com", Owner: "team", Name: "repo", URL: "git@ghe.example.com:team/repo"}, scheme: "ssh"},
+		{name: "ssh keeps its port and user", in: "ssh://git@ghe.example.com:2222/o/r.git", want: gitport.Repo{Host: "ghe.example.com", Owner: "o", Name: "r", URL: "ssh://git@ghe.example.com:2222/o/r.git"}, scheme: "ssh"},
+		{name: "ssh password dropped", in: "ssh://git:SECRETPASS@h.example:22/o/r", want: gitport.Repo{Host: "h.example", Owner: "o", Name: "r", URL: "ssh://git@h.example:22/o/r"}, scheme: "ssh"},
+		{name: "scp-like password dropped", in: "git:SECRETPASS@h.example:o/r", want: gitport.Repo{Host: "h.example", Owner: "o", Name: "r", URL: "git@h.example:o/r"}, scheme: "ssh"},
 		{name: "empty", in: "", wantErr: true},
 		{name: "no owner", in: "https://github.com/r", wantErr: true},
 		{name: "tree URL", in: "https://github.com/o/r/tree/main", wantErr: true},
@@ -56,6 +59,19 @@ func TestParseURL(t *testing.T) {
 			if d := cmp.Diff(tc.want, got); d != "" {
 				t.Errorf("ParseURL(%q) (-want +got):\n%s", tc.in, d)
 			}
+			if got.Scheme() != tc.scheme {
+				t.Errorf("ParseURL(%q).Scheme() = %q, want %q", tc.in, got.Scheme(), tc.scheme)
+			}
+			if strings.Contains(got.URL, "SECRETPASS") {
+				t.Errorf("the URL keeps the password: %s", got.URL)
+			}
 		})
+	}
+}
+
+func TestSchemeWithoutURL(t *testing.T) {
+	t.Parallel()
+	if got := (gitport.Repo{Host: "h", Owner: "o", Name: "r"}).Scheme(); got != gitport.SchemeHTTPS {
+		t.Errorf("Scheme() of a Repo without URL = %q, want https", got)
 	}
 }

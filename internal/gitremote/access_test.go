@@ -21,7 +21,7 @@ func TestCheckAccess(t *testing.T) {
 	}
 	wrong := newEnv(t, func(o *gitremote.Options) {
 		o.CredentialsFor = func(gitport.Repo) gitremote.Credentials {
-			return gitremote.Credentials{Username: "hnp", Password: "wrong-password"}
+			return gitremote.Credentials{Username: "hnp", Password: "wrong-password", PlainHTTP: true}
 		}
 	})
 	acc, err = wrong.remote.CheckAccess(t.Context(), wrong.repo)

@@ -123,11 +123,11 @@ func TestApplyCreatesMissingBranchWithoutChanges(t *testing.T) {
 }
 
 // Credentials written into the URL are used as basic auth (and kept out of
-// every error).
+// every error); over plain HTTP only with the operator's consent.
 func TestApplyCredentialsInURL(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(o *gitremote.Options) {
-		o.CredentialsFor = nil
+		o.CredentialsFor = func(gitport.Repo) gitremote.Credentials { return gitremote.Credentials{PlainHTTP: true} }
 		url := o.URLFor
 		o.URLFor = func(r gitport.Repo) string {
 			return strings.Replace(url(r), "http://", "http://hnp:"+testPassword+"@", 1)

@@ -2,6 +2,8 @@ package gitremote
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/redact"
@@ -80,6 +83,9 @@ func (s scrubber) classify(repo gitport.Repo, op string, err error) error {
 		inner = ue.Err
 	}
 	var ne net.Error
+	if c, m, ok := cannotHeal(inner, cause.msg); ok {
+		return &Error{e: &gitport.Error{Class: c, Repo: repo, Op: op, Message: m, Err: cause}}
+	}
 	switch {
 	case errors.Is(inner, context.Canceled), errors.Is(inner, context.DeadlineExceeded):
 		msg = "cancelled or timed out"
@@ -112,11 +118,47 @@ func (s scrubber) classify(repo gitport.Repo, op string, err error) error {
 			}
 		case code >= 500:
 			ge.Class, ge.Message = gitport.ClassTransient, fmt.Sprintf("server error %d", code)
+		case code == http.StatusBadRequest && repo.Scheme() == gitport.SchemeHTTP:
+			ge.Class, ge.Message = gitport.ClassInvalid, "refused with 400 (an HTTPS server answers a plain-HTTP request so: check the URL's scheme)"
 		case code >= 400:
 			ge.Class, ge.Message = gitport.ClassInvalid, fmt.Sprintf("refused with %d", code)
 		}
 	}
 	return &Error{e: ge}
+}
+
+// cannotHeal recognises the failures no retry can fix, whatever the
+// transport says around them: the TLS certificate is not trusted or not
+// for this host, an https URL meets a server without TLS, the SSH host key
+// is unknown or changed. text is the scrubbed cause, quoted in the message.
+func cannotHeal(err error, text string) (gitport.Class, string, bool) {
+	var (
+		unknownCA x509.UnknownAuthorityError
+		wrongHost x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		record    tls.RecordHeaderError
+		hostKey   *knownhosts.KeyError
+	)
+	lower := strings.ToLower(text)
+	switch {
+	case errors.As(err, &unknownCA):
+		return gitport.ClassInvalid, "TLS: the server's certificate is signed by an unknown authority " +
+			"(trust a private CA with --ca-file): " + text, true
+	case errors.As(err, &wrongHost):
+		return gitport.ClassInvalid, "TLS: the server's certificate is not valid for this host name: " + text, true
+	case errors.As(err, &invalid):
+		return gitport.ClassInvalid, "TLS: the server's certificate is not valid (expired, or not for serving): " + text, true
+	case errors.As(err, &record), strings.Contains(lower, "server gave http response to https client"):
+		return gitport.ClassInvalid, "TLS: the URL says https but the server does not speak TLS " +
+			"(a plain-HTTP server wants an http:// URL): " + text, true
+	case errors.As(err, &hostKey) && len(hostKey.Want) == 0:
+		return gitport.ClassAuth, "SSH: the server's host key is not in known_hosts " +
+			"(add it to --git-known-hosts-file after checking it): " + text, true
+	case errors.As(err, &hostKey):
+		return gitport.ClassAuth, "SSH: the server's host key does not match known_hosts " +
+			"(a changed key, or someone in the middle): " + text, true
+	}
+	return "", "", false
 }
 
 // httpStatus digs the HTTP status out of go-git's unexpected-status error,

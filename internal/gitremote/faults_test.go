@@ -20,7 +20,7 @@ func TestApplyTerminalFailures(t *testing.T) {
 	t.Parallel()
 	wrong := func(o *gitremote.Options) {
 		o.CredentialsFor = func(gitport.Repo) gitremote.Credentials {
-			return gitremote.Credentials{Username: "hnp", Password: testPassword + "-wrong"}
+			return gitremote.Credentials{Username: "hnp", Password: testPassword + "-wrong", PlainHTTP: true}
 		}
 	}
 	tests := []struct {

@@ -46,7 +46,7 @@ func newEnv(t testing.TB, mod func(*gitremote.Options)) *env {
 	e.repo = gitport.Repo{Host: srv.Host(), Owner: owner, Name: name}
 	o := gitremote.Options{
 		CredentialsFor: func(gitport.Repo) gitremote.Credentials {
-			return gitremote.Credentials{Username: "hnp", Password: testPassword}
+			return gitremote.Credentials{Username: "hnp", Password: testPassword, PlainHTTP: true}
 		},
 		URLFor:     func(r gitport.Repo) string { return srv.URL(r.Owner, r.Name) },
 		HTTPClient: e.client,

@@ -20,9 +20,12 @@ import (
 // which GitLab, Gitea and Azure DevOps accept; Bitbucket Cloud access tokens
 // want "x-token-auth"). SSH uses SSHKeyFile (with SSHKeyPassphrase when the
 // key is encrypted) and verifies the host against KnownHostsFile, which is
-// required: a host key is never accepted blindly.
+// required: a host key is never accepted blindly. Over plain HTTP the
+// password (from here or from the URL) is sent only when PlainHTTP says
+// the operator allowed it: anyone on the path could read it.
 type Credentials struct {
 	Username, Password string
+	PlainHTTP          bool
 	SSHKeyFile         string
 	SSHKeyPassphrase   string
 	KnownHostsFile     string
@@ -34,11 +37,10 @@ type Options struct {
 	// CredentialsFor returns the credentials of a repository. Default none.
 	CredentialsFor func(gitport.Repo) Credentials
 	// URLFor returns the clone URL of a repository: https://, http://,
-	// ssh://, git@host:owner/name.git or file://. Default
-	// https://host/owner/name.git, or git@host:owner/name.git when the
-	// repository's credentials name an SSH key file. Credentials in the URL
-	// are taken out of it and used as basic auth when CredentialsFor gives
-	// none.
+	// ssh://, git@host:owner/name.git or file://. Default DefaultURL: the
+	// repository's own URL, so that its scheme decides the transport.
+	// Credentials in the URL are taken out of it and used as basic auth
+	// when CredentialsFor gives none.
 	URLFor func(gitport.Repo) string
 	// WebURL returns the web URL of a commit, "" when unknown. Default
 	// CommitURL.
@@ -79,8 +81,7 @@ func New(o Options) *Remote {
 		o.CredentialsFor = func(gitport.Repo) Credentials { return Credentials{} }
 	}
 	if o.URLFor == nil {
-		cf := o.CredentialsFor
-		o.URLFor = func(r gitport.Repo) string { return DefaultURL(r, cf(r)) }
+		o.URLFor = DefaultURL
 	}
 	if o.WebURL == nil {
 		o.WebURL = CommitURL
@@ -117,11 +118,14 @@ func New(o Options) *Remote {
 	return r
 }
 
-// DefaultURL is the clone URL URLFor gives by default: SSH in scp form when
-// c names a key file, else HTTPS.
-func DefaultURL(r gitport.Repo, c Credentials) string {
-	if c.SSHKeyFile != "" {
-		return "git@" + r.Host + ":" + r.Owner + "/" + r.Name + ".git"
+// DefaultURL is the clone URL URLFor gives by default: the repository's
+// URL as NetBox holds it (without credentials), whose scheme decides the
+// transport; https://host/owner/name.git for a Repo without one. Which
+// credentials exist never changes the transport: an https URL stays HTTPS
+// when an SSH key is configured.
+func DefaultURL(r gitport.Repo) string {
+	if r.URL != "" {
+		return r.URL
 	}
 	return "https://" + r.Host + "/" + r.Owner + "/" + r.Name + ".git"
 }
@@ -129,13 +133,18 @@ func DefaultURL(r gitport.Repo, c Credentials) string {
 // CommitURL is a best-effort web URL of a commit: GitLab hosts (a host name
 // starting with "gitlab.") use /-/commit/, Bitbucket Cloud /commits/,
 // Azure DevOps has no owner/name form and gets "", everything else (Gitea,
-// Forgejo, GitHub-like) /commit/.
+// Forgejo, GitHub-like) /commit/. A repository whose URL is plain http://
+// gets an http:// link on the same host and port; all others https://.
 func CommitURL(r gitport.Repo, sha string) string {
 	if sha == "" || r.Host == "" {
 		return ""
 	}
 	host := strings.ToLower(r.Host)
-	base := "https://" + r.Host + "/" + r.Owner + "/" + r.Name
+	scheme := "https://"
+	if r.Scheme() == gitport.SchemeHTTP {
+		scheme = "http://"
+	}
+	base := scheme + r.Host + "/" + r.Owner + "/" + r.Name
 	switch {
 	case host == "dev.azure.com", strings.HasSuffix(host, ".visualstudio.com"), strings.HasPrefix(host, "ssh.dev.azure.com"):
 		return ""

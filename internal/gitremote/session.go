@@ -34,6 +34,8 @@ type session struct {
 	cl   transport.Transport
 	auth transport.AuthMethod
 	sc   scrubber
+	// hint is added to an authentication error: why no credentials went.
+	hint string
 }
 
 func (r *Remote) session(repo gitport.Repo) (*session, error) {
@@ -58,19 +60,7 @@ func (r *Remote) session(repo gitport.Repo) (*session, error) {
 	s := &session{r: r, repo: repo, ep: ep, sc: sc}
 	switch ep.Protocol {
 	case "http", "https":
-		user, pass := creds.Username, creds.Password
-		if user == "" && pass == "" {
-			user, pass = ep.User, ep.Password
-		}
-		// The endpoint's text goes into go-git's errors: it must not hold
-		// credentials.
-		ep.User, ep.Password = "", ""
-		if pass != "" {
-			if user == "" {
-				user = "git"
-			}
-			s.auth = &githttp.BasicAuth{Username: user, Password: pass}
-		}
+		s.auth, s.hint = httpAuth(ep, creds)
 		s.cl = r.http
 	case "ssh":
 		ep.Password = ""
@@ -123,7 +113,41 @@ func (a dialTimeout) ClientConfig() (*ssh.ClientConfig, error) {
 	return c, err
 }
 
-func (s *session) fail(op string, err error) error { return s.sc.classify(s.repo, op, err) }
+// plainHTTPHint says why nothing was sent to a plain-HTTP server that asks
+// for credentials.
+const plainHTTPHint = "no credentials are sent over plain http unless the operator allows it " +
+	"(an http:// line in the token map, see docs/credentials.md); or use an https URL"
+
+// httpAuth is the basic auth of an HTTP(S) endpoint: the credentials',
+// else the URL's, which it takes out of ep (ep's text goes into go-git's
+// errors). Over plain HTTP nothing is sent unless creds.PlainHTTP; the
+// hint then says why.
+func httpAuth(ep *transport.Endpoint, creds Credentials) (transport.AuthMethod, string) {
+	user, pass := creds.Username, creds.Password
+	if user == "" && pass == "" {
+		user, pass = ep.User, ep.Password
+	}
+	ep.User, ep.Password = "", ""
+	if ep.Protocol == "http" && !creds.PlainHTTP {
+		return nil, plainHTTPHint
+	}
+	if pass == "" {
+		return nil, ""
+	}
+	if user == "" {
+		user = "git"
+	}
+	return &githttp.BasicAuth{Username: user, Password: pass}, ""
+}
+
+func (s *session) fail(op string, err error) error {
+	out := s.sc.classify(s.repo, op, err)
+	var e *Error
+	if s.hint != "" && errors.As(out, &e) && e.e.Class == gitport.ClassAuth {
+		e.e.Message += "; " + s.hint
+	}
+	return out
+}
 
 // remoteState is what the remote advertised.
 type remoteState struct {

@@ -17,12 +17,19 @@ const namespace = "hnp_gitops"
 // Label values, pre-initialised at start so that rate() and alerts work
 // before the first event of a kind.
 var (
-	WebhookResults   = []string{"accepted", "ignored", "self", "bad_signature", "bad_request", "too_large"}
-	ReconcileResults = []string{"committed", "unchanged", "retry", "failed", "deleted"}
-	GitOpsStatuses   = []string{"not_initialized", "initializing", "initialized", "error", "invalid_structure"}
-	Placements       = []string{"managed", "unmanaged", "kept"}
-	StatusClasses    = []string{"2xx", "3xx", "4xx", "5xx", "error"}
-	NetBoxErrorCodes = []string{"400", "401", "403", "404"}
+	WebhookResults = []string{"accepted", "ignored", "self", "bad_signature", "bad_request", "too_large"}
+	// GitWebhookHosts and GitWebhookResults label git host deliveries
+	// ("unknown": no host's event header).
+	GitWebhookHosts   = []string{"github", "gitlab", "gitea", "unknown"}
+	GitWebhookResults = []string{"accepted", "ignored", "self", "ping", "bad_signature", "bad_request", "too_large"}
+	ReconcileResults  = []string{"committed", "unchanged", "retry", "failed", "deleted"}
+	GitOpsStatuses    = []string{"not_initialized", "initializing", "initialized", "error", "invalid_structure"}
+	Placements        = []string{"managed", "unmanaged", "kept"}
+	StatusClasses     = []string{"2xx", "3xx", "4xx", "5xx", "error"}
+	NetBoxErrorCodes  = []string{"400", "401", "403", "404"}
+	// JournalResults are reconcile.JournalWritten, JournalRepeated and
+	// JournalFailed.
+	JournalResults = []string{"written", "repeated", "failed"}
 )
 
 // Metrics holds the service's collectors. The zero value is not usable; a
@@ -32,6 +39,8 @@ type Metrics struct {
 
 	webhooks           *prometheus.CounterVec
 	webhookLast        prometheus.Gauge
+	gitWebhooks        *prometheus.CounterVec
+	gitWebhookLast     prometheus.Gauge
 	reconciles         *prometheus.CounterVec
 	reconcileDuration  prometheus.Histogram
 	fabrics            *prometheus.GaugeVec
@@ -46,6 +55,7 @@ type Metrics struct {
 	gitRequests        *prometheus.CounterVec
 	statusWrites       prometheus.Counter
 	statusWriteFails   *prometheus.CounterVec
+	journal            *prometheus.CounterVec
 	netboxErrors       *prometheus.CounterVec
 	leader             prometheus.Gauge
 	resyncLastSuccess  prometheus.Gauge
@@ -97,6 +107,8 @@ func New(info BuildInfo) *Metrics {
 	m := &Metrics{reg: reg}
 	m.webhooks = counterVec("webhook_deliveries_total", "NetBox webhook deliveries received, by result (accepted, ignored, self, bad_signature, bad_request, too_large).", "result")
 	m.webhookLast = gauge("webhook_last_received_timestamp_seconds", "Unix time of the last webhook delivery with a valid signature.")
+	m.gitWebhooks = counterVec("git_webhook_deliveries_total", "Git host push webhook deliveries received, by host (github, gitlab, gitea, unknown) and result (accepted, ignored, self, ping, bad_signature, bad_request, too_large).", "host", "result")
+	m.gitWebhookLast = gauge("git_webhook_last_received_timestamp_seconds", "Unix time of the last git host webhook delivery with a valid signature.")
 	m.reconciles = counterVec("reconciles_total", "Fabric reconciles, by result (committed, unchanged, retry, failed, deleted).", "result")
 	m.reconcileDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Namespace: namespace, Name: "reconcile_duration_seconds",
@@ -115,6 +127,7 @@ func New(info BuildInfo) *Metrics {
 	m.gitRequests = counterVec("git_requests_total", "Git smart-HTTP requests to repositories not on GitHub, by endpoint and status class.", "route", "code")
 	m.statusWrites = counter("status_writes_total", "PATCH requests that changed a fabric's status custom fields.")
 	m.statusWriteFails = counterVec("status_write_failures_total", "Status writes NetBox refused or did not answer, by HTTP status code (\"error\": no answer). The directory is reconciled anyway and the write retried.", "code")
+	m.journal = counterVec("journal_entries_total", "Journal entries of reconciles that changed something or failed, by result (written; repeated: the newest entry already said it, none written; failed: NetBox refused or did not answer).", "result")
 	m.netboxErrors = counterVec("netbox_errors_total", "NetBox REST API answers with a 4xx or 5xx status, by exact code, so that 401 and 403 stay apart (NetBox 4.3 answers 403 \"Invalid token\" to a revoked token).", "code")
 	m.leader = gauge("resync_leader", "1 while this replica runs the resync (always 1 without --leader-election).")
 	m.resyncLastSuccess = gauge("resync_last_success_timestamp_seconds", "Unix time of this replica's last resync pass that listed the fabrics; 0 before the first.")
@@ -126,9 +139,9 @@ func New(info BuildInfo) *Metrics {
 	})
 	build.Set(1)
 
-	reg.MustRegister(m.webhooks, m.webhookLast, m.reconciles, m.reconcileDuration, m.fabrics,
+	reg.MustRegister(m.webhooks, m.webhookLast, m.gitWebhooks, m.gitWebhookLast, m.reconciles, m.reconcileDuration, m.fabrics,
 		m.resyncEnqueued, m.githubRequests, m.githubRateRemain, m.githubRateReset, m.commits,
-		m.pullRequests, m.documents, m.netboxRequests, m.gitRequests, m.statusWrites, m.statusWriteFails, m.netboxErrors, m.leader, m.resyncLastSuccess, m.resyncInterval, build,
+		m.pullRequests, m.documents, m.netboxRequests, m.gitRequests, m.statusWrites, m.statusWriteFails, m.journal, m.netboxErrors, m.leader, m.resyncLastSuccess, m.resyncInterval, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.queueDepth = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "queue_depth",
@@ -143,6 +156,11 @@ func New(info BuildInfo) *Metrics {
 	for _, v := range WebhookResults {
 		m.webhooks.WithLabelValues(v)
 	}
+	for _, h := range GitWebhookHosts {
+		for _, v := range GitWebhookResults {
+			m.gitWebhooks.WithLabelValues(h, v)
+		}
+	}
 	for _, v := range ReconcileResults {
 		m.reconciles.WithLabelValues(v)
 	}
@@ -151,6 +169,9 @@ func New(info BuildInfo) *Metrics {
 	}
 	for _, v := range Placements {
 		m.documents.WithLabelValues(v)
+	}
+	for _, v := range JournalResults {
+		m.journal.WithLabelValues(v)
 	}
 	for _, v := range NetBoxErrorCodes {
 		m.netboxErrors.WithLabelValues(v)
@@ -191,6 +212,19 @@ func (m *Metrics) Webhook(result string, now time.Time) {
 	m.webhooks.WithLabelValues(result).Inc()
 	if result == "accepted" || result == "ignored" || result == "self" {
 		m.webhookLast.Set(float64(now.Unix()))
+	}
+}
+
+// GitWebhook counts one git host delivery with a host of GitWebhookHosts
+// and a result of GitWebhookResults.
+func (m *Metrics) GitWebhook(host, result string, now time.Time) {
+	if m == nil {
+		return
+	}
+	m.gitWebhooks.WithLabelValues(host, result).Inc()
+	switch result {
+	case "accepted", "ignored", "self", "ping":
+		m.gitWebhookLast.Set(float64(now.Unix()))
 	}
 }
 
@@ -287,6 +321,15 @@ func (m *Metrics) StatusWriteFailed(code string) {
 		return
 	}
 	m.statusWriteFails.WithLabelValues(code).Inc()
+}
+
+// JournalEntry counts one journal entry of a reconcile by result
+// (JournalResults).
+func (m *Metrics) JournalEntry(result string) {
+	if m == nil {
+		return
+	}
+	m.journal.WithLabelValues(result).Inc()
 }
 
 // GitHubTransport wraps base so that every request to GitHub is counted by

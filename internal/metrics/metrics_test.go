@@ -25,8 +25,11 @@ var wantNames = []string{
 	"hnp_gitops_commits_total",
 	"hnp_gitops_documents_placed_total",
 	"hnp_gitops_fabrics",
+	"hnp_gitops_git_webhook_deliveries_total",
+	"hnp_gitops_git_webhook_last_received_timestamp_seconds",
 	"hnp_gitops_github_rate_limit_remaining",
 	"hnp_gitops_github_rate_limit_reset_timestamp_seconds",
+	"hnp_gitops_journal_entries_total",
 	"hnp_gitops_git_requests_total",
 	"hnp_gitops_github_requests_total",
 	"hnp_gitops_netbox_requests_total",
@@ -99,6 +102,7 @@ func TestPreinitialisedSeries(t *testing.T) {
 		values []string
 	}{
 		{"hnp_gitops_webhook_deliveries_total", WebhookResults},
+		{"hnp_gitops_git_webhook_deliveries_total", make([]string, len(GitWebhookHosts)*len(GitWebhookResults))},
 		{"hnp_gitops_reconciles_total", ReconcileResults},
 		{"hnp_gitops_fabrics", GitOpsStatuses},
 		{"hnp_gitops_documents_placed_total", Placements},
@@ -164,7 +168,7 @@ func (s stubRT) RoundTrip(*http.Request) (*http.Response, error) { return s.resp
 func TestTransports(t *testing.T) {
 	t.Parallel()
 	m := New(BuildInfo{})
-	route := func(*http.Request) string { return "GET /repos/{owner}/{repo}/git/trees/{sha}" }
+	route := func(*http.Request) string { return "GET /repos/{owner}/{repo}/git/trees/{tree_sha}" }
 	rec := httptest.NewRecorder()
 	rec.Header().Set("X-Ratelimit-Remaining", "4321")
 	rec.Header().Set("X-Ratelimit-Reset", "1700000000")
@@ -182,7 +186,7 @@ func TestTransports(t *testing.T) {
 		name      string
 		got, want float64
 	}{
-		{"github 2xx", testutil.ToFloat64(m.githubRequests.WithLabelValues("GET /repos/{owner}/{repo}/git/trees/{sha}", "2xx")), 1},
+		{"github 2xx", testutil.ToFloat64(m.githubRequests.WithLabelValues("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", "2xx")), 1},
 		{"remaining", testutil.ToFloat64(m.githubRateRemain), 4321},
 		{"reset", testutil.ToFloat64(m.githubRateReset), 1700000000},
 		{"netbox error", testutil.ToFloat64(m.netboxRequests.WithLabelValues("GET /api/status/", "error")), 1},

@@ -72,7 +72,10 @@ type Options struct {
 	// ChangeLog lets the first resync pass of a run catch up with the
 	// changes made while no one listened; nil: no catch-up.
 	ChangeLog ChangeLog
-	Engine    Engine // default FGD{}
+	// Journal receives one entry per reconcile that changes something or
+	// fails (journal.go); nil: no journal.
+	Journal Journal
+	Engine  Engine // default FGD{}
 	// ParseURL turns a GitRepository URL into a repository name; default
 	// gitport.ParseURL.
 	ParseURL func(raw string) (gitport.Repo, error)
@@ -92,6 +95,10 @@ type Options struct {
 	DefaultArchiveStrategy string // "delete" or "rename_with_extension"
 	CreateMissingBranch    bool
 	PullRequestBranch      string
+	// FullResyncAtStart makes the first resync pass of a run a full one
+	// (set with git webhooks on: pushes made while no one listened are
+	// found at once rather than at the next, rare, full pass).
+	FullResyncAtStart bool
 
 	Now  func() time.Time // timestamps written to NetBox; default time.Now
 	Rand func() float64   // jitter in [0,1); default math/rand/v2
@@ -99,12 +106,13 @@ type Options struct {
 
 // Controller is the work queue, the reconciler and the resync loop.
 type Controller struct {
-	o     Options
-	log   *slog.Logger
-	q     *queue
-	own   *requestSet
-	locks gitport.KeyedMutex // one writer per repository and branch, also for ReconcileNow
-	repos *repoFanout        // repository changes waiting for their fabrics
+	o      Options
+	log    *slog.Logger
+	q      *queue
+	own    *requestSet
+	locks  gitport.KeyedMutex // one writer per repository and branch, also for ReconcileNow
+	repos  *repoFanout        // repository changes waiting for their fabrics
+	pushes *pushIndex         // git pushes waiting, and the fabrics by repository
 
 	started atomic.Bool // Run was called
 
@@ -185,6 +193,7 @@ func New(o Options) (*Controller, error) {
 		log:     log,
 		own:     newRequestSet(ownRequestsSize),
 		repos:   newRepoFanout(),
+		pushes:  newPushIndex(),
 		results: map[int64]Outcome{},
 		prs:     map[string]string{},
 	}
@@ -215,6 +224,9 @@ func (c *Controller) Enqueue(fabricID int64, reason string) {
 // EnqueueRequest is Enqueue for a trigger that carried a NetBox request
 // id; the id goes into the commit's NetBox-Request-ID trailer.
 func (c *Controller) EnqueueRequest(fabricID int64, reason, requestID string) {
+	// A fabric's change (its repository, its directory) may move it to
+	// other pushes.
+	c.pushes.invalidate()
 	c.q.add(fabricID, reason, requestID)
 }
 
@@ -256,8 +268,9 @@ func (c *Controller) Run(ctx context.Context) error {
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	var wg sync.WaitGroup
-	repoDone := make(chan struct{})
+	repoDone, pushDone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(repoDone); c.runRepositories(ctx) }()
+	go func() { defer close(pushDone); c.runPushes(ctx) }()
 	for range c.o.Workers {
 		wg.Add(1)
 		go func() {
@@ -273,6 +286,7 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 	<-ctx.Done()
 	<-repoDone
+	<-pushDone
 	c.q.stop()
 	drained := make(chan struct{})
 	go func() { wg.Wait(); close(drained) }()

@@ -36,6 +36,7 @@ type fakeNetBox struct {
 	// listGate, when set, is received from before each ListFabrics answers.
 	listGate chan struct{}
 	listed   []int64 // the repositoryID of every Fabrics call
+	repoGets int     // Repository calls
 	listErr  []error // errors ListFabrics returns first
 }
 
@@ -104,6 +105,7 @@ func (n *fakeNetBox) Fabric(_ context.Context, id int64) (fabric.Fabric, error) 
 func (n *fakeNetBox) Repository(_ context.Context, id int64) (fabric.Repository, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.repoGets++
 	r, ok := n.repos[id]
 	if !ok {
 		return fabric.Repository{}, &netbox.APIError{Method: "GET", Path: "/api/plugins/hedgehog/git-repos-api/x/", StatusCode: 404}

@@ -14,6 +14,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/internal/status"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // The controller on the real GitHub port and the real engine, against the
@@ -23,7 +24,7 @@ import (
 func TestControllerOnGitHubEmulator(t *testing.T) {
 	t.Parallel()
 	const token = "ghp_RECONCILETESTTOKEN0123456789abcdef"
-	sim, err := githubsim.New(githubsim.Options{Dir: t.TempDir(), Token: token, Faults: githubsim.Faults{Match: "PATCH ", ConcurrentWriter: 1}})
+	sim, err := githubsim.New(githubsim.Options{Dir: t.TempDir(), Token: token, Faults: githubsim.Faults{Match: "PATCH ", ConcurrentWriter: 1}, Wrap: testkit.Contract(t).Wrap})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -110,3 +110,27 @@ func oneLine(s string) string {
 		return r
 	}, s), " ")
 }
+
+// ownCommitTrailer begins the trailer line every commit of the service
+// carries (commitMessage): "NetBox-Object: netbox_hedgehog.hedgehogfabric:<id>".
+const ownCommitTrailer = "NetBox-Object: netbox_hedgehog.hedgehogfabric:"
+
+// IsOwnCommit reports whether a commit message is one the service wrote:
+// its last paragraph (the trailer block) has a NetBox-Object trailer naming
+// a fabric. The marker survives any author or committer identity (a GitHub
+// App commits as its bot) and a squash would only keep it when the result
+// is the service's alone. A person who copies the trailer into a commit
+// of their own only loses that push's hint; the resync still finds it.
+func IsOwnCommit(message string) bool {
+	msg := strings.TrimRight(strings.ReplaceAll(message, "\r\n", "\n"), "\n ")
+	block := msg
+	if i := strings.LastIndex(msg, "\n\n"); i >= 0 {
+		block = msg[i+2:]
+	}
+	for _, line := range strings.Split(block, "\n") {
+		if id, ok := strings.CutPrefix(line, ownCommitTrailer); ok && id != "" && strings.Trim(id, "0123456789") == "" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -135,6 +136,17 @@ func statusWriteError(name string, err error) error {
 	return fmt.Errorf("write status of fabric %s: %w", name, err)
 }
 
+// differs reports whether any field of want differs from the field as
+// read.
+func differs(read, want map[string]string) bool {
+	for k, v := range want {
+		if !sameValue(k, read[k], v) {
+			return true
+		}
+	}
+	return false
+}
+
 // sameValue compares a field as read with the value the service would
 // write, allowing for how NetBox may give it back (surrounding whitespace;
 // a datetime in another offset form), so that a representation difference
@@ -234,6 +246,10 @@ func (c *Controller) failure(ctx context.Context, j *job, err error, st status.S
 			}
 		}
 		out.Status = status.Status(cur[status.FieldStatus])
+	}
+	if j.fabric != nil && (st != "" || errors.Is(err, errNotSetUp)) {
+		want := cmp.Or(st, status.Error)
+		c.writeJournal(ctx, journalFacts{Outcome: out, want: want, failed: true, retry: out.Result == ResultRetry})
 	}
 	c.log.Warn("reconcile", "fabrics", []int64{j.id}, "repo", out.Repository, "branch", out.Branch,
 		"result", out.Result, "error", out.Error, "retry_after", out.RetryAfter.String(),
@@ -429,7 +445,8 @@ func (c *Controller) report(ctx context.Context, live []*job, cur map[int64]map[
 			r.conflict = redact(text)
 			out.Error = r.conflict
 		}
-		if err := c.setStatus(ctx, j.fabric, cur[j.id], statusAfter(cur[j.id], r)); err != nil {
+		want := statusAfter(cur[j.id], r)
+		if err := c.setStatus(ctx, j.fabric, cur[j.id], want); err != nil {
 			out.StatusWriteError = redact(err.Error())
 			c.log.Warn("reconcile: status write failed; it is retried with backoff", "fabric", j.id,
 				"result", out.Result, "error", out.StatusWriteError)
@@ -439,6 +456,8 @@ func (c *Controller) report(ctx context.Context, live []*job, cur map[int64]map[
 		if r.changed {
 			out.CommitURL = res.CommitURL
 		}
+		c.writeJournal(ctx, journalFacts{Outcome: out, want: status.Status(want[status.FieldStatus]), landed: r.changed,
+			headURL: res.CommitURL, head: res.Head, counts: dp.Body, statusChanged: differs(currentFields(j.fabric), want)})
 		outs = append(outs, out)
 	}
 	if res.Changed {

@@ -69,6 +69,7 @@ func (r *repoFanout) take() (int64, repoChange, bool) {
 // together are listed once. A listing that fails is logged and not
 // retried; the periodic resync is the safety net.
 func (c *Controller) EnqueueRepository(repoID int64, reason, requestID string) {
+	c.pushes.forgetRepository(repoID) // its URL or branch may have changed
 	if !c.repos.add(repoID, repoChange{reason: reason, requestID: requestID}) {
 		c.log.Warn("reconcile: too many repository changes waiting, left to the resync", "repository", repoID)
 	}

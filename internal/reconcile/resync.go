@@ -29,6 +29,8 @@ func (c *Controller) resync(ctx context.Context, full, catchUp bool) (int, error
 	if catchUp && !full {
 		c.catchUp(ctx, fabrics)
 	}
+	// Heals a lost fabric or repository webhook in the pushes' map too.
+	c.pushes.forgetAll()
 	counts := map[string]int{}
 	n := 0
 	for i := range fabrics {
@@ -70,7 +72,7 @@ func (c *Controller) RunResync(ctx context.Context, interval time.Duration, full
 		pass := c.passes
 		c.passes++
 		c.mu.Unlock()
-		full := fullEvery > 0 && pass > 0 && pass%fullEvery == 0
+		full := (fullEvery > 0 && pass > 0 && pass%fullEvery == 0) || (first && c.o.FullResyncAtStart)
 		start := time.Now()
 		// The first pass of a run (at start, and on becoming the leader)
 		// catches up with what changed while no one was listening.

@@ -175,3 +175,36 @@ func TestNotInitializedTriggersRun(t *testing.T) {
 		t.Errorf("status_writes_total = %v, want 4", v)
 	}
 }
+
+// With FullResyncAtStart (git webhooks on), the first pass of a run is a
+// full one; the later ones follow fullEvery.
+func TestRunResyncFullAtStart(t *testing.T) {
+	t.Parallel()
+	m := metrics.New(metrics.BuildInfo{})
+	h := newHarness(t, func(o *Options) {
+		o.Rand = func() float64 { return 0.5 }
+		o.Metrics = m
+		o.FullResyncAtStart = true
+	})
+	h.nb.listGate = make(chan struct{})
+	h.nb.addFabric(1, 1, "/", status.Initialized)
+	h.nb.addFabric(2, 1, "/", status.Error)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.c.RunResync(ctx, 5*time.Millisecond, 3) }()
+	total := 0.0
+	for pass, want := range []int{2, 1, 1, 2} {
+		h.nb.listGate <- struct{}{}
+		total += float64(want)
+		waitFor(t, "the end of a pass", func() bool {
+			return gauge(t, m, "hnp_gitops_resync_enqueued_total", nil) >= total
+		})
+		if got := gauge(t, m, "hnp_gitops_resync_enqueued_total", nil); got != total {
+			t.Fatalf("after pass %d: %v fabrics queued in all, want %v", pass, got, total)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("RunResync: %v", err)
+	}
+}

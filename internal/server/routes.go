@@ -5,6 +5,9 @@ import "github.com/labstack/echo/v4"
 // routes mounts every route of the service's main port.
 func (s *server) routes(e *echo.Echo) {
 	e.POST("/webhooks/netbox", s.handleWebhook)
+	if s.pushes != nil {
+		e.POST("/webhooks/git", s.handleGitWebhook)
+	}
 	e.GET("/healthz", s.handleHealthz)
 	e.GET("/readyz", s.handleReadyz)
 

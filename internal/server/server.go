@@ -75,6 +75,17 @@ type Options struct {
 	Logger  *slog.Logger     // nil discards
 	// MaxBodyBytes caps a webhook body (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// GitWebhookSecret verifies the git hosts' push webhooks on
+	// /webhooks/git (GitHub's and Gitea's HMAC key, GitLab's token). The
+	// route exists only when it and Pushes are set.
+	GitWebhookSecret []byte
+	Pushes           PushEnqueuer
+	// GitMaxBodyBytes caps a git host's webhook body (default
+	// DefaultGitMaxBodyBytes).
+	GitMaxBodyBytes int64
+	// OwnCommit recognises the service's own commits by their message, so
+	// that a push of only those is ignored (nil: no commit is).
+	OwnCommit func(message string) bool
 	// Now is the clock of the metrics (default time.Now).
 	Now func() time.Time
 }
@@ -97,7 +108,12 @@ type server struct {
 	log     *slog.Logger
 	maxBody int64
 	now     func() time.Time
-	buffers sync.Pool // *bytes.Buffer for webhook bodies
+
+	gitSecret  []byte // nil: no /webhooks/git
+	gitMaxBody int64
+	pushes     PushEnqueuer
+	ownCommit  func(message string) bool
+	buffers    sync.Pool // *bytes.Buffer for webhook bodies
 }
 
 // New returns the handler of every route (see routes.go).
@@ -130,6 +146,13 @@ func New(o Options) (http.Handler, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if o.Pushes != nil && len(o.GitWebhookSecret) > 0 {
+		s.gitSecret, s.pushes = append([]byte(nil), o.GitWebhookSecret...), o.Pushes
+		s.gitMaxBody, s.ownCommit = o.GitMaxBodyBytes, o.OwnCommit
+		if s.gitMaxBody <= 0 {
+			s.gitMaxBody = DefaultGitMaxBodyBytes
+		}
 	}
 	s.buffers.New = func() any { return new(bytes.Buffer) }
 

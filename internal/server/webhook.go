@@ -57,19 +57,10 @@ func (s *server) handleWebhook(c echo.Context) error {
 func (s *server) webhook(c echo.Context) (string, error) {
 	req := c.Request()
 	ctx := req.Context()
-	// Content-Length is only a shortcut: the body is capped while reading.
-	if req.ContentLength > s.maxBody {
-		return s.reject(ctx, req, resultTooLarge, errorf(http.StatusRequestEntityTooLarge, "body too large"))
-	}
 	buf := s.buffers.Get().(*bytes.Buffer)
 	defer s.putBuffer(buf)
-	buf.Reset()
-	if _, err := buf.ReadFrom(http.MaxBytesReader(c.Response().Writer, req.Body, s.maxBody)); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return s.reject(ctx, req, resultTooLarge, errorf(http.StatusRequestEntityTooLarge, "body too large"))
-		}
-		return s.reject(ctx, req, resultBadRequest, errorf(http.StatusBadRequest, "could not read the body"))
+	if result, err := s.readBody(c, buf, s.maxBody); err != nil {
+		return s.reject(ctx, req, result, err)
 	}
 	body := buf.Bytes()
 
@@ -176,9 +167,28 @@ func objectType(ev *netboxhook.Event) string {
 	return ev.Model
 }
 
+// readBody reads a webhook body into buf, capped at max bytes. On failure
+// it returns the result label and the answer.
+func (s *server) readBody(c echo.Context, buf *bytes.Buffer, max int64) (string, *Error) {
+	req := c.Request()
+	// Content-Length is only a shortcut: the body is capped while reading.
+	if req.ContentLength > max {
+		return resultTooLarge, errorf(http.StatusRequestEntityTooLarge, "body too large")
+	}
+	buf.Reset()
+	if _, err := buf.ReadFrom(http.MaxBytesReader(c.Response().Writer, req.Body, max)); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return resultTooLarge, errorf(http.StatusRequestEntityTooLarge, "body too large")
+		}
+		return resultBadRequest, errorf(http.StatusBadRequest, "could not read the body")
+	}
+	return "", nil
+}
+
 // reject logs and returns a rejected delivery.
-func (s *server) reject(ctx context.Context, req *http.Request, result string, err *Error) (string, error) {
-	s.logDelivery(ctx, slog.LevelWarn, req, result, err.Message)
+func (s *server) reject(ctx context.Context, req *http.Request, result string, err *Error, attrs ...slog.Attr) (string, error) {
+	s.logDelivery(ctx, slog.LevelWarn, req, result, err.Message, attrs...)
 	return result, err
 }
 

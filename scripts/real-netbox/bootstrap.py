@@ -3,7 +3,8 @@
 #   admin         superuser (password RN_ADMIN_PASSWORD, token RN_ADMIN_TOKEN):
 #                 creates objects as a user would, runs `hnp-gitops netbox setup`.
 #   hnp-gitops    the service's own least-privilege account (token RN_SERVICE_TOKEN):
-#                 view fabrics and git repositories, change fabrics (status fields).
+#                 view fabrics and git repositories, change fabrics (status fields),
+#                 add and view journal entries (the fabric's history).
 import os
 
 from django.contrib.auth import get_user_model
@@ -49,4 +50,8 @@ permission("hnp-gitops view", ["view"], ["hedgehogfabric", "gitrepository"])
 permission("hnp-gitops change fabric", ["change"], ["hedgehogfabric"])
 # The change log, which the service reads to catch up after a restart.
 permission("hnp-gitops view change log", ["view"], ["objectchange"], app_label="core")
+# The fabric's journal: one entry per reconcile that changes something or
+# fails; the newest entries are read so that a repeated failure is not
+# written again.
+permission("hnp-gitops journal", ["add", "view"], ["journalentry"], app_label="extras")
 print("bootstrap: admin and hnp-gitops users and tokens ready")

@@ -64,7 +64,7 @@ func TestBadInputLargeFile(t *testing.T) {
 	if where != "unmanaged/big.yaml" {
 		t.Errorf("the 50 MiB file is at %s, want unmanaged/big.yaml byte for byte", where)
 	}
-	if n := gh.Requests["GET /repos/{owner}/{repo}/git/blobs/{sha}"]; n > 1 {
+	if n := gh.Requests["GET /repos/{owner}/{repo}/git/blobs/{file_sha}"]; n > 1 {
 		t.Errorf("%d blob reads, want at most 1 (good.yaml): the 50 MiB blob must not be fetched", n)
 	}
 	if n := gh.Requests["POST /repos/{owner}/{repo}/git/blobs"]; n != 0 {

@@ -51,6 +51,7 @@ type Contract struct {
 	mu        sync.Mutex
 	exchanges int
 	allowed   map[string]int // gap name -> exchanges it let through
+	ops       map[string]int // "METHOD /path" of the description -> exchanges
 	findings  []Finding
 }
 
@@ -75,7 +76,7 @@ func Load(moduleRoot string) (*Contract, error) {
 	if err := doc.Validate(context.Background(), openapi3.DisableExamplesValidation()); err != nil {
 		return nil, fmt.Errorf("ghcontract: the description: %w", err)
 	}
-	c := &Contract{doc: doc, allowed: map[string]int{}}
+	c := &Contract{doc: doc, allowed: map[string]int{}, ops: map[string]int{}}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			re, names := pathPattern(path)
@@ -167,6 +168,7 @@ func (c *Contract) check(r *http.Request, body []byte, rec *httptest.ResponseRec
 		return
 	}
 	op := rt.Operation.OperationID
+	c.seen(rt)
 	req := r.Clone(context.Background())
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: rt,
@@ -219,6 +221,12 @@ func rateLimited(h http.Header, body []byte) bool {
 		bytes.Contains(bytes.ToLower(body), []byte("rate limit"))
 }
 
+func (c *Contract) seen(rt *routers.Route) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ops[strings.ToUpper(rt.Method)+" "+rt.Path]++
+}
+
 func (c *Contract) add(f Finding) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -253,6 +261,18 @@ func (c *Contract) Allowed() map[string]int {
 	defer c.mu.Unlock()
 	out := make(map[string]int, len(c.allowed))
 	for k, v := range c.allowed {
+		out[k] = v
+	}
+	return out
+}
+
+// Operations counts the exchanges by operation of the description, as
+// "METHOD /path" with GitHub's parameter names.
+func (c *Contract) Operations() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.ops))
+	for k, v := range c.ops {
 		out[k] = v
 	}
 	return out

@@ -64,7 +64,7 @@ const jwtSkew = time.Minute
 
 func (s *Server) appRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /repos/{owner}/{repo}/installation", s.getRepoInstallation)
-	m.HandleFunc("POST /app/installations/{id}/access_tokens", s.createAccessToken)
+	m.HandleFunc("POST /app/installations/{installation_id}/access_tokens", s.createAccessToken)
 }
 
 func (s *Server) installationID() int64 {
@@ -198,12 +198,12 @@ func (s *Server) appNumber() int64 {
 	return idOf("app", s.opts.App.ID)
 }
 
-// createAccessToken serves POST /app/installations/{id}/access_tokens.
+// createAccessToken serves POST /app/installations/{installation_id}/access_tokens.
 func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request) {
 	if !s.appAuth(w, r) {
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := strconv.ParseInt(r.PathValue("installation_id"), 10, 64)
 	if err != nil || id != s.installationID() {
 		writeError(w, http.StatusNotFound, "Not Found")
 		return

@@ -149,7 +149,7 @@ func TestAppInstallationTokens(t *testing.T) {
 		t.Errorf("expired token: %d %v, want 401", code, body)
 	}
 	st := h.sim.Stats()
-	if st.InstallationTokens != 1 || st.Requests["POST /app/installations/{id}/access_tokens"] != 3 {
+	if st.InstallationTokens != 1 || st.Requests["POST /app/installations/{installation_id}/access_tokens"] != 3 {
 		t.Errorf("stats: %d tokens issued, %v; want 1 issued of 3 requests", st.InstallationTokens, st.Requests)
 	}
 }

@@ -22,6 +22,9 @@ var errNoObject = errors.New("object does not exist")
 type gitRepo struct {
 	r  *git.Repository
 	st storer.Storer
+	// moved, when set, hears of every ref move (the push webhook). It runs
+	// with the repository's lock held.
+	moved func(name plumbing.ReferenceName, before, after plumbing.Hash)
 }
 
 func (g *gitRepo) writeObject(t plumbing.ObjectType, b []byte) (plumbing.Hash, error) {
@@ -205,7 +208,17 @@ func (g *gitRepo) ref(name plumbing.ReferenceName) (plumbing.Hash, error) {
 }
 
 func (g *gitRepo) setRef(name plumbing.ReferenceName, h plumbing.Hash) error {
-	return g.st.SetReference(plumbing.NewHashReference(name, h))
+	before := plumbing.ZeroHash
+	if g.moved != nil {
+		before, _ = g.ref(name)
+	}
+	if err := g.st.SetReference(plumbing.NewHashReference(name, h)); err != nil {
+		return err
+	}
+	if g.moved != nil && before != h {
+		g.moved(name, before, h)
+	}
+	return nil
 }
 
 // isEmpty reports whether the repository has no branch at all.

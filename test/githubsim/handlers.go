@@ -24,11 +24,11 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /repos/{owner}/{repo}/git/ref/{ref...}", s.getRef)
 	m.HandleFunc("POST /repos/{owner}/{repo}/git/refs", s.createRef)
 	m.HandleFunc("PATCH /repos/{owner}/{repo}/git/refs/{ref...}", s.updateRef)
-	m.HandleFunc("GET /repos/{owner}/{repo}/git/commits/{sha}", s.getCommit)
+	m.HandleFunc("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", s.getCommit)
 	m.HandleFunc("POST /repos/{owner}/{repo}/git/commits", s.createCommit)
-	m.HandleFunc("GET /repos/{owner}/{repo}/git/trees/{sha...}", s.getTree)
+	m.HandleFunc("GET /repos/{owner}/{repo}/git/trees/{tree_sha...}", s.getTree)
 	m.HandleFunc("POST /repos/{owner}/{repo}/git/trees", s.createTree)
-	m.HandleFunc("GET /repos/{owner}/{repo}/git/blobs/{sha}", s.getBlob)
+	m.HandleFunc("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", s.getBlob)
 	m.HandleFunc("POST /repos/{owner}/{repo}/git/blobs", s.createBlob)
 	m.HandleFunc("GET /repos/{owner}/{repo}/contents/{path...}", s.getContents)
 	m.HandleFunc("PUT /repos/{owner}/{repo}/contents/{path...}", s.putContents)
@@ -37,6 +37,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /repos/{owner}/{repo}/pulls", s.listPulls)
 	m.HandleFunc("POST /repos/{owner}/{repo}/pulls", s.createPull)
 	s.appRoutes(m)
+	s.hookRoutes(m)
 	s.mux = m
 }
 
@@ -408,7 +409,7 @@ func (s *Server) getCommit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer unlock()
-	h, ok := hashOf(r.PathValue("sha"))
+	h, ok := hashOf(r.PathValue("commit_sha"))
 	c, err := rp.git.commit(h)
 	if !ok || err != nil {
 		writeError(w, http.StatusNotFound, "Not Found")
@@ -522,7 +523,7 @@ func (s *Server) getTree(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer unlock()
-	ref := r.PathValue("sha")
+	ref := r.PathValue("tree_sha")
 	h, isHash := hashOf(ref)
 	if _, err := rp.git.tree(h); !isHash || err != nil {
 		c, ok := rp.commitish(ref)
@@ -641,7 +642,7 @@ func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer unlock()
-	h, ok := hashOf(r.PathValue("sha"))
+	h, ok := hashOf(r.PathValue("file_sha"))
 	b, err := rp.git.blob(h)
 	if !ok || err != nil {
 		writeError(w, http.StatusNotFound, "Not Found")

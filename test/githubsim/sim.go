@@ -52,6 +52,10 @@ type Options struct {
 	// App, when set, emulates one GitHub App (see AppOptions); its
 	// installation tokens are accepted besides Token.
 	App *AppOptions
+	// PushWebhook, when set, delivers a signed push webhook after every
+	// branch or tag move: the API's writes (the service's own commits
+	// too) and SeedFiles.
+	PushWebhook *PushWebhook
 }
 
 // Server is the emulator. Its methods are safe for concurrent use.
@@ -74,6 +78,8 @@ type Server struct {
 	appTokens map[string]installToken
 	// verified are the commits GitHub would show as Verified.
 	verified map[string]bool
+	// hooks are the push webhook deliveries, sent in order by one goroutine.
+	hooks *hookQueue
 
 	srv *http.Server
 	ln  net.Listener
@@ -89,6 +95,7 @@ type repo struct {
 	git       *gitRepo
 	protected map[string]bool
 	pulls     []*pull
+	hooks     []*repoHook
 }
 
 type pull struct {
@@ -175,6 +182,7 @@ func New(o Options) (*Server, error) {
 	}
 	s.stats = newStats()
 	s.routes()
+	s.hooks = newHookQueue(&s.opts, s.closing)
 	return s, nil
 }
 
@@ -254,10 +262,12 @@ func (s *Server) CreateRepo(owner, name string, private bool, defaultBranch stri
 	if err := r.Storer.SetReference(head); err != nil {
 		return "", fmt.Errorf("githubsim: set HEAD: %w", err)
 	}
-	s.repos[key(owner, name)] = &repo{
+	rp := &repo{
 		owner: owner, name: name, private: private, dir: dir,
 		git: &gitRepo{r: r, st: r.Storer}, protected: map[string]bool{},
 	}
+	rp.git.moved = func(ref plumbing.ReferenceName, before, after plumbing.Hash) { s.pushed(rp, ref, before, after) }
+	s.repos[key(owner, name)] = rp
 	return dir, nil
 }
 

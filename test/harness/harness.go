@@ -35,10 +35,13 @@ const (
 	GitHubToken   = "ghp_harnessTOKENdo_not_leak_0123456789"
 	WebhookSecret = "whsec-harness-do-not-leak"
 	APIToken      = "apitoken-harness-do-not-leak"
+	// GitWebhookSecret is the git hosts' push webhook secret (serve's
+	// --git-webhook-secret), for the tests that turn git webhooks on.
+	GitWebhookSecret = "gitwh-harness-do-not-leak"
 )
 
 // Secrets lists the credentials above, for leak scans.
-var Secrets = []string{NetBoxToken, GitHubToken, WebhookSecret, APIToken}
+var Secrets = []string{NetBoxToken, GitHubToken, WebhookSecret, APIToken, GitWebhookSecret}
 
 // Options configure an Env.
 type Options struct {

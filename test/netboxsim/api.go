@@ -71,13 +71,15 @@ type resource struct {
 	unfiltered func() bool
 	writeRoute Route
 	readOnly   bool // GET only: no create, update or delete
-	ids        func() []int64
-	rest       func(id int64) object
-	snapshot   func(id int64) object
-	match      func(id int64, q url.Values) bool
-	create     func(rq *request, in map[string]any) (int64, fieldErrors)
-	update     func(rq *request, id int64, in map[string]any, partial bool) fieldErrors
-	remove     func(rq *request, id int64) *reply // non-nil refuses the delete
+	// defaultOrdering is the model's Meta.ordering, when not by id.
+	defaultOrdering string
+	ids             func() []int64
+	rest            func(id int64) object
+	snapshot        func(id int64) object
+	match           func(id int64, q url.Values) bool
+	create          func(rq *request, in map[string]any) (int64, fieldErrors)
+	update          func(rq *request, id int64, in map[string]any, partial bool) fieldErrors
+	remove          func(rq *request, id int64) *reply // non-nil refuses the delete
 }
 
 // routes builds the handler of every path.
@@ -403,13 +405,17 @@ func (s *Server) listHandler(res resource) func(*request) reply {
 				ids = append(ids, id)
 			}
 		}
-		ids = orderIDs(ids, q.Get("ordering"), res.rest)
+		ids = orderIDs(ids, cmpOr(q.Get("ordering"), res.defaultOrdering), res.rest)
 		brief := isTrue(q.Get("brief"))
+		fields := q.Get("fields")
 		results := []object{}
 		for i := offset; i < len(ids) && i < offset+limit; i++ {
 			o := res.rest(ids[i])
-			if brief {
+			switch {
+			case brief:
 				o = briefOf(o)
+			case fields != "":
+				o = fieldsOf(o, strings.Split(fields, ","))
 			}
 			results = append(results, o)
 		}

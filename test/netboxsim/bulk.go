@@ -24,6 +24,7 @@ func (st *store) clone() *store {
 		patchLog:   make(map[int64][]PatchEntry, len(st.patchLog)),
 		patches:    maps.Clone(st.patches),
 		changes:    maps.Clone(st.changes),
+		journal:    cloneTable(st.journal),
 	}
 	for id, f := range st.fabrics {
 		v := f.clone()

@@ -1,6 +1,7 @@
 package netboxsim
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -63,5 +64,18 @@ func TestBulkOperations(t *testing.T) {
 	wantEv := []ev{{"created", 1, c}, {"created", 2, c}, {"created", 3, c}, {"updated", 1, u}, {"updated", 2, u}, {"deleted", 3, d}}
 	if diff := cmp.Diff(wantEv, got); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
+
+// TestCloneCopiesEveryTable: a table the clone forgets is nil after a bulk
+// write restores or replaces the store (the journal once was: every later
+// journal write answered 500).
+func TestCloneCopiesEveryTable(t *testing.T) {
+	t.Parallel()
+	v := reflect.ValueOf(newStore().clone()).Elem()
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Kind() == reflect.Map && f.IsNil() {
+			t.Errorf("store.clone leaves %s nil", v.Type().Field(i).Name)
+		}
 	}
 }

@@ -39,7 +39,7 @@ func uniqueName[T any](in *input, m map[int64]*T, self int64, name string, nameO
 }
 
 func (s *Server) extrasResources() []resource {
-	return []resource{s.customFieldResource(), s.choiceSetResource(), s.webhookResource(), s.eventRuleResource(), s.customLinkResource()}
+	return []resource{s.customFieldResource(), s.choiceSetResource(), s.webhookResource(), s.eventRuleResource(), s.customLinkResource(), s.journalResource()}
 }
 
 func (s *Server) customFieldResource() resource {

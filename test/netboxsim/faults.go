@@ -18,12 +18,13 @@ const (
 	RouteFabricWrite Route = "fabric-write" // PATCH or PUT of one fabric (custom-field writes)
 	RouteRepoGet     Route = "repo-get"     // GET of one git repository
 	RouteRepoList    Route = "repo-list"    // GET of the git repository list
-	RouteExtras      Route = "extras"       // any /api/extras/ request
+	RouteExtras      Route = "extras"       // any /api/extras/ request but the journal's
+	RouteJournal     Route = "journal"      // any /api/extras/journal-entries/ request
 	RouteChangeLog   Route = "change-log"   // GET of the change log (core, or extras on 4.0)
 )
 
 // Routes lists every route name, for flags and documentation.
-var Routes = []Route{RouteAll, RouteStatus, RouteFabricGet, RouteFabricList, RouteFabricWrite, RouteRepoGet, RouteRepoList, RouteExtras, RouteChangeLog}
+var Routes = []Route{RouteAll, RouteStatus, RouteFabricGet, RouteFabricList, RouteFabricWrite, RouteRepoGet, RouteRepoList, RouteExtras, RouteJournal, RouteChangeLog}
 
 // RouteFault is what goes wrong on one route. Counts are consumed first
 // (the next Errors requests fail, then the next Timeouts hang), then the

@@ -143,6 +143,7 @@ type store struct {
 	patchLog   map[int64][]PatchEntry
 	patches    map[int64]int
 	changes    map[int64]*objectChange
+	journal    map[int64]*journalEntry
 }
 
 func newStore() *store {
@@ -158,6 +159,7 @@ func newStore() *store {
 		patchLog:   map[int64][]PatchEntry{},
 		patches:    map[int64]int{},
 		changes:    map[int64]*objectChange{},
+		journal:    map[int64]*journalEntry{},
 	}
 }
 

@@ -221,6 +221,7 @@ func (s *suite) caseFabricCreated(t *testing.T) {
 	}
 	head := strings.TrimSpace(testkit.Git(t, ".", "--git-dir", bare, "rev-parse", "main"))
 	s.checkStatus(t, id, head)
+	s.checkJournalSuccess(t, id, head)
 
 	t.Run("no-change update", func(t *testing.T) { s.noChangeUpdate(t, id, bare) })
 	t.Run("bulk edit", func(t *testing.T) { s.bulkEdit(t, id, bare) })
@@ -285,6 +286,11 @@ func (s *suite) noChangeUpdate(t *testing.T, id int64, bare string) {
 	time.Sleep(time.Second)
 	if after := s.commits(t, bare); after != before {
 		t.Errorf("an update that changes nothing made %d commit(s)", after-before)
+	}
+	// A no-op writes no journal entry (on stock HNP neither do the
+	// retries of the refused status write: they repeat the commit's).
+	if got := s.journal(t, id); len(got) != 1 {
+		t.Errorf("journal after a no-op: %d entries, want still the commit's one:\n%s", len(got), journalText(got))
 	}
 }
 
@@ -472,6 +478,7 @@ func (s *suite) caseForeignRepo(t *testing.T) {
 	if res.Result != "failed" || !strings.Contains(res.Error, "was not found in NetBox") {
 		t.Errorf("result on another user's repository: %+v; want failed, repository not found", res)
 	}
+	s.checkJournalFailure(t, id, "was not found in NetBox")
 	if !s.tg.stockHNP {
 		f := s.waitFabricStatus(t, id, status.Error, 30*time.Second)
 		if e, _ := f.CustomFields[status.FieldError].(string); !strings.Contains(e, "was not found in NetBox") {

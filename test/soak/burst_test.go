@@ -12,6 +12,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 	"github.com/githedgehog/hnp-gitops/test/harness"
 	"github.com/githedgehog/hnp-gitops/test/netboxsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // memoryTargetKB is the targets.md memory target for the 500-fabric burst.
@@ -25,7 +26,7 @@ const memoryTargetKB = 64 << 10
 func TestBurst(t *testing.T) {
 	n := burstFabrics()
 	ctx := context.Background()
-	env, err := harness.Start(harness.Options{Dir: t.TempDir(), GitHub: githubsim.Options{RateLimit: 1 << 30}})
+	env, err := harness.Start(harness.Options{Dir: t.TempDir(), GitHub: githubsim.Options{RateLimit: 1 << 30, Wrap: testkit.Contract(t).Wrap}})
 	if err != nil {
 		t.Fatal(err)
 	}

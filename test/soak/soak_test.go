@@ -15,6 +15,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 	"github.com/githedgehog/hnp-gitops/test/harness"
 	"github.com/githedgehog/hnp-gitops/test/netboxsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 const soakRepos = 5
@@ -56,7 +57,7 @@ func TestSoak(t *testing.T) {
 	n := fabricsWanted()
 	ctx := context.Background()
 	dir := t.TempDir()
-	env, err := harness.Start(harness.Options{Dir: dir, GitHub: githubsim.Options{RateLimit: 1 << 30}})
+	env, err := harness.Start(harness.Options{Dir: dir, GitHub: githubsim.Options{RateLimit: 1 << 30, Wrap: testkit.Contract(t).Wrap}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -169,3 +169,17 @@ func CheckManagedCounts(t testing.TB, files map[string]string, fgdDir string) {
 		}
 	}
 }
+
+// SeedBare creates the bare repository dir with files as the first commit
+// of main, made with the git binary, and returns dir.
+func SeedBare(t testing.TB, dir string, files map[string][]byte) string {
+	t.Helper()
+	Git(t, ".", "init", "--quiet", "--bare", "--initial-branch=main", dir)
+	work := filepath.Join(t.TempDir(), "work")
+	Git(t, ".", "init", "--quiet", "--initial-branch=main", work)
+	WriteFiles(t, work, files)
+	Git(t, work, "add", "-A")
+	Git(t, work, "commit", "--quiet", "-m", "Seed")
+	Git(t, work, "push", "--quiet", dir, "HEAD:refs/heads/main")
+	return dir
+}

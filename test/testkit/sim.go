@@ -1,6 +1,8 @@
 package testkit
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/githedgehog/hnp-gitops/test/ghcontract"
@@ -49,6 +51,34 @@ func Contract(t testing.TB) *ghcontract.Contract {
 			t.Errorf("GitHub contract: %.400s", f)
 		}
 		t.Logf("GitHub contract: %d exchanges validated, allowed gaps %v", c.Exchanges(), c.Allowed())
+		if err := c.Record(packageOf(t), t.Name()); err != nil {
+			t.Errorf("GitHub contract: %v", err)
+		}
 	})
 	return c
+}
+
+// Webhooks is GitHub's webhook payload description (push and ping), for
+// checking the bodies the emulator and the tests send.
+func Webhooks(t testing.TB) *ghcontract.Webhooks {
+	t.Helper()
+	w, err := ghcontract.LoadWebhooks(ModuleRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// packageOf names the package under test by its directory in the module
+// (go test runs a package's tests in its directory).
+func packageOf(t testing.TB) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(ModuleRoot(t), wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.ToSlash(rel)
 }

@@ -153,6 +153,12 @@ internal/deploytest checks it.
 {{- if $v.webhook.existingSecret }}
 - {{ printf "--webhook-secret-file=%s/webhook-secret" $dir | quote }}
 {{- end }}
+{{- if $v.gitWebhook.existingSecret }}
+- {{ printf "--git-webhook-secret-file=%s/git-webhook-secret" $dir | quote }}
+{{- end }}
+{{- if $v.gitWebhook.maxBodyBytes }}
+- {{ printf "--git-webhook-max-body-bytes=%v" (int64 $v.gitWebhook.maxBodyBytes) | quote }}
+{{- end }}
 {{- if $v.webhook.insecureSkipSignature }}
 - "--insecure-skip-signature=true"
 {{- end }}
@@ -258,6 +264,13 @@ Deployment and the Helm test mount it at hnp-gitops.secretDir.
           items:
             - key: {{ .Values.webhook.secretKey }}
               path: webhook-secret
+      {{- end }}
+      {{- if .Values.gitWebhook.existingSecret }}
+      - secret:
+          name: {{ .Values.gitWebhook.existingSecret }}
+          items:
+            - key: {{ .Values.gitWebhook.secretKey }}
+              path: git-webhook-secret
       {{- end }}
       {{- if .Values.api.existingSecret }}
       - secret:

@@ -96,7 +96,7 @@ func (s *Source) ForRepo(ctx context.Context, r gitport.Repo) (string, error) {
 // Token returns an installation access token that can write owner/repo on
 // host ("" is github.com). It finds the repository's installation once
 // (GET /repos/{owner}/{repo}/installation, remembered per repository) and
-// creates a token (POST /app/installations/{id}/access_tokens), cached
+// creates a token (POST /app/installations/{installation_id}/access_tokens), cached
 // until five minutes before it expires; concurrent callers for one
 // installation share one request. Errors are *Error.
 func (s *Source) Token(ctx context.Context, owner, repo, host string) (string, error) {

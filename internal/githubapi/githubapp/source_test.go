@@ -21,7 +21,7 @@ const (
 	name       = "fabrics"
 	staticTok  = "ghp_STATICTESTTOKEN0123456789"
 	routeInst  = "GET /repos/{owner}/{repo}/installation"
-	routeToken = "POST /app/installations/{id}/access_tokens"
+	routeToken = "POST /app/installations/{installation_id}/access_tokens"
 )
 
 // clock is a settable clock shared by the emulator and the Source.
