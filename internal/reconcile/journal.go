@@ -210,7 +210,11 @@ func conflictList(conflicts []string) string {
 // rejectedList names the first documents that failed their CRD schema.
 func rejectedList(rejected []string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d documents failed their CRD schema and were moved to unmanaged/ (correct them and move them back into raw/):", len(rejected))
+	if len(rejected) == 1 {
+		b.WriteString("1 document failed its CRD schema and was moved to unmanaged/ (correct it and move it back into raw/):")
+	} else {
+		fmt.Fprintf(&b, "%d documents failed their CRD schema and were moved to unmanaged/ (correct them and move them back into raw/):", len(rejected))
+	}
 	for i, r := range rejected {
 		if i == maxJournalConflicts {
 			fmt.Fprintf(&b, "\n- and %d more", len(rejected)-i)

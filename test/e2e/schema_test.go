@@ -11,6 +11,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/internal/status"
 	"github.com/githedgehog/hnp-gitops/test/harness"
+	"github.com/githedgehog/hnp-gitops/test/netboxsim"
 )
 
 // schemaTypo is a VPC with a misspelt field: valid YAML, a managed kind and
@@ -62,6 +63,14 @@ func TestSchemaFailureReachesTheStatus(t *testing.T) {
 		t.Errorf("the commit message does not name the failure:\n%s", body)
 	}
 
+	// The journal says the same, as a warning.
+	journal := func() []netboxsim.JournalEntry { return s.env.NetBox.Journal(netboxsim.FabricObjectType, f.ID) }
+	eventually(t, 10*time.Second, "one journal entry", func() bool { return len(journal()) == 1 })
+	if e := journal()[0]; e.Kind != "warning" || !strings.Contains(e.Comments, "1 document failed its CRD schema and was moved to unmanaged/") ||
+		!strings.Contains(e.Comments, `typo-vpc: fails the VPC schema of vpc.githedgehog.com/v1beta1: unknown field "spec.subnetz"`) {
+		t.Errorf("journal entry %s:\n%s\nwant a warning naming the failure", e.Kind, e.Comments)
+	}
+
 	// Full resyncs come every ~1s: the report stays, nothing is written.
 	writes := len(serviceWrites(s.env.NetBox, f.ID))
 	time.Sleep(2500 * time.Millisecond)
@@ -70,6 +79,9 @@ func TestSchemaFailureReachesTheStatus(t *testing.T) {
 	}
 	if got, _ := s.env.NetBox.Fabric(f.ID); fmt.Sprint(got.CustomFields[status.FieldError]) != want {
 		t.Errorf("the report did not stay: %v", got.CustomFields[status.FieldError])
+	}
+	if n := len(journal()); n != 1 {
+		t.Errorf("%d journal entries after the no-op resyncs, want still 1", n)
 	}
 
 	if _, err := s.env.NetBox.UpdateFabric(f.ID, map[string]any{
