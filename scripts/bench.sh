@@ -22,6 +22,12 @@ echo "## FGD engine: plan 10,000 CRs vs decode+re-encode of the same documents (
 go test -run '^$' -bench 'BenchmarkCompute10k|BenchmarkBaselineDecodeEncode10k' -benchmem -count "$COUNT" ./pkg/fgd | tee "$out/fgd.txt" | grep -E '^Benchmark'
 c=$(median BenchmarkCompute10k "$out/fgd.txt"); b=$(median BenchmarkBaselineDecodeEncode10k "$out/fgd.txt")
 awk -v c="$c" -v b="$b" 'BEGIN { printf "median Compute10k %.1f ms, baseline %.1f ms, ratio %.2fx\n", c/1e6, b/1e6, c/b }'
+echo "## Schema check of the same 10,000 CRs: added time vs the baseline (target: <= 1.5x; BenchmarkCompute10kAlternated above reports it per round)"
+v=$(median BenchmarkCompute10kValidated "$out/fgd.txt")
+awk -v v="$v" -v c="$c" -v b="$b" 'BEGIN { printf "median Compute10kValidated %.1f ms, added %.1f ms, %.2fx the baseline\n", v/1e6, (v-c)/1e6, (v-c)/b }'
+go test -run '^$' -bench 'Check10k|Reference10k|DecodeJSON10k' -benchtime 3x -count "$COUNT" ./pkg/crdschema | tee "$out/crdschema.txt" | grep -E '^Benchmark'
+k=$(median BenchmarkCheck10k "$out/crdschema.txt"); r=$(median BenchmarkReference10k "$out/crdschema.txt"); j=$(median BenchmarkDecodeJSON10k "$out/crdschema.txt")
+awk -v k="$k" -v r="$r" -v j="$j" -v b="$b" 'BEGIN { printf "median checker %.1f ms; reference %.1f ms less its JSON decode %.1f ms: %.2fx the baseline\n", k/1e6, r/1e6, j/1e6, (r-j)/b }'
 
 echo
 echo "## Webhook handler vs bare echo handler (Go benchmark, in-process, no network: informative, no target)"

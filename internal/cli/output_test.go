@@ -37,4 +37,11 @@ func TestOutputReadsWell(t *testing.T) {
 	if b.String() != want {
 		t.Errorf("outcome of a commit:\n%q\nwant\n%q", b.String(), want)
 	}
+	b.Reset()
+	printOutcome(&b, reconcile.Outcome{FabricID: 7, FabricName: "f", Result: reconcile.ResultCommitted, Status: "error", Changes: 3,
+		Rejected: []string{`raw/x.yaml#0 VPC v: fails the VPC schema of vpc.githedgehog.com/v1beta1: unknown field "spec.x"`}})
+	want = "fabric:     7 f\nresult:     committed, status error, 3 changes\nrejected:   raw/x.yaml#0 VPC v: fails the VPC schema of vpc.githedgehog.com/v1beta1: unknown field \"spec.x\"\n"
+	if b.String() != want {
+		t.Errorf("outcome with a schema failure:\n%q\nwant\n%q", b.String(), want)
+	}
 }

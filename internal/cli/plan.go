@@ -17,9 +17,9 @@ import (
 )
 
 type planOptions struct {
-	dir, fabricName, archive, output, repoDir string
-	fabricID                                  int64
-	apply                                     bool
+	dir, fabricName, archive, output, repoDir, crdDir string
+	fabricID                                          int64
+	apply                                             bool
 
 	// Remote mode: the FGD at path in the branch of repoURL.
 	repoURL, branch, path string
@@ -65,6 +65,7 @@ is written to the repository.`,
 	f.StringVar(&o.archive, "archive-strategy", string(fgd.ArchiveDelete), "what happens to ingested source files: delete or rename_with_extension")
 	f.StringVar(&o.repoDir, "repo-dir", "", "the directory's path in its repository, for the source annotation (default: found from the enclosing git work tree)")
 	f.BoolVar(&o.apply, "apply", false, "write the change set into DIR")
+	f.StringVar(&o.crdDir, "crd-dir", "", config.CRDDirUsage)
 	f.StringVar(&o.output, "output", "text", "output format: text or json")
 	return cmd
 }
@@ -96,6 +97,10 @@ func runPlan(w io.Writer, o planOptions, repoDirSet bool) error {
 	if err != nil {
 		return usagef("plan: --repo-dir: %w", err)
 	}
+	schemas, err := loadSchemas(o.crdDir)
+	if err != nil {
+		return err
+	}
 	root, err := os.OpenRoot(o.dir)
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
@@ -107,6 +112,7 @@ func runPlan(w io.Writer, o planOptions, repoDirSet bool) error {
 	}
 	res, err := fgd.Compute(snap, fgd.Settings{
 		FabricID: o.fabricID, FabricName: o.fabricName, ArchiveStrategy: fgd.ArchiveStrategy(o.archive), RepoDir: repoDir,
+		Schemas: schemas,
 	})
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
@@ -144,6 +150,10 @@ func runRemotePlan(ctx context.Context, w io.Writer, o planOptions) error {
 	if err != nil {
 		return usagef("plan: --path: %v", err)
 	}
+	schemas, err := loadSchemas(o.crdDir)
+	if err != nil {
+		return err
+	}
 	o.git.GitHubRetryMax = 1 // one-shot: an unreachable host is reported at once
 	if err := o.git.LoadSecrets(nil); err != nil {
 		return usageError{err}
@@ -165,7 +175,7 @@ func runRemotePlan(ctx context.Context, w io.Writer, o planOptions) error {
 		func(head string, snaps map[string]fgd.Snapshot) (gitport.Proposal, error) {
 			r, err := fgd.Compute(snaps[dir], fgd.Settings{
 				FabricID: o.fabricID, FabricName: o.fabricName, ArchiveStrategy: fgd.ArchiveStrategy(o.archive),
-				RepoDir: dir, ParentCommit: head,
+				RepoDir: dir, ParentCommit: head, Schemas: schemas,
 			})
 			res = r
 			return gitport.Proposal{}, err
@@ -235,6 +245,9 @@ func writePlanText(w io.Writer, o planOptions, res *fgd.Result) {
 			}
 			if d.Reason != "" {
 				line += "  (" + d.Reason + ")"
+			}
+			if d.Note != "" {
+				line += "  (" + d.Note + ")"
 			}
 			fmt.Fprintln(w, line)
 		}

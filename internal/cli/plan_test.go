@@ -105,7 +105,7 @@ func TestPlanApplyThenNothing(t *testing.T) {
 	if len(p.Changes) != 69 || p.Applied || p.Counts["managed"] != 48 || len(p.Documents) != 48 {
 		t.Errorf("plan: %d changes, applied %v, counts %v, %d documents", len(p.Changes), p.Applied, p.Counts, len(p.Documents))
 	}
-	wantKeys := []string{"destination", "kind", "name", "placement", "reason", "source"}
+	wantKeys := []string{"destination", "kind", "name", "placement", "reason", "schema", "source"}
 	var keys []string
 	for k := range p.Documents[0] {
 		keys = append(keys, k)

@@ -99,6 +99,9 @@ func printOutcome(w io.Writer, out reconcile.Outcome) {
 			fmt.Fprintf(w, "%-11s %s\n", l.label+":", l.value)
 		}
 	}
+	for _, r := range out.Rejected {
+		fmt.Fprintf(w, "rejected:   %s\n", r)
+	}
 	for _, c := range out.Conflicts {
 		fmt.Fprintf(w, "conflict:   %s\n", c)
 	}

@@ -98,12 +98,17 @@ func newApp(cfg *config.Config, env *Env) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	schemas, err := loadSchemas(cfg.CRDDir)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("CRD schemas", "source", schemas.Source(), "kinds", len(schemas.Kinds()))
 	ctrl, err := reconcile.New(reconcile.Options{
 		NetBox:                 netbox.Fabrics{Client: nb},
 		ChangeLog:              netbox.Fabrics{Client: nb},
 		Journal:                netbox.Fabrics{Client: nb},
 		Repository:             repos,
-		Engine:                 reconcile.FGD{},
+		Engine:                 reconcile.FGD{Schemas: schemas},
 		ParseURL:               gitport.ParseURL,
 		Metrics:                m,
 		Logger:                 log,

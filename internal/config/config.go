@@ -74,11 +74,14 @@ type Config struct {
 	RetryMaxDelay    time.Duration
 	MaxCommitRetries int
 
-	CommitAuthorName    string
-	CommitAuthorEmail   string
-	CommitterName       string
-	CommitterEmail      string
-	ArchiveStrategy     string
+	CommitAuthorName  string
+	CommitAuthorEmail string
+	CommitterName     string
+	CommitterEmail    string
+	ArchiveStrategy   string
+	// CRDDir is a folder of CustomResourceDefinitions that replaces the
+	// built-in Hedgehog schemas ("" = built in).
+	CRDDir              string
 	PullRequestBranch   string
 	CreateMissingBranch bool
 	ShutdownTimeout     time.Duration
@@ -163,6 +166,7 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.CommitterName, "committer-name", "", "committer name (default: the author)")
 	fs.StringVar(&c.CommitterEmail, "committer-email", "", "committer email (default: the author)")
 	fs.StringVar(&c.ArchiveStrategy, "archive-strategy", "delete", "what happens to an ingested source file when the fabric does not say: delete or rename_with_extension")
+	fs.StringVar(&c.CRDDir, "crd-dir", "", CRDDirUsage)
 	fs.StringVar(&c.PullRequestBranch, "pull-request-branch", "", "commit to this branch and open a pull request instead of pushing to the fabric's branch")
 	fs.BoolVar(&c.CreateMissingBranch, "create-missing-branch", false, "create the fabric's branch from the default branch when it does not exist")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", ShutdownTimeout, "bound on graceful shutdown after SIGTERM")
@@ -175,6 +179,9 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.ServiceURL, "public-url", "", "the former name of --service-url")
 	_ = fs.MarkDeprecated("public-url", "use --service-url")
 }
+
+// CRDDirUsage is the help of --crd-dir, shared by serve, reconcile and plan.
+const CRDDirUsage = "folder of CustomResourceDefinition YAML files whose schemas replace the built-in Hedgehog CRDs (e.g. a newer Hedgehog release's); every managed custom resource is checked against them"
 
 // RegisterGitFlags adds the settings of repository access (GitHub API,
 // tokens, Enterprise hosts, SSH for other git hosts). RegisterFlags

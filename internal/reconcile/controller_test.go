@@ -522,6 +522,50 @@ func TestConflictCommitsTheRestAndReportsError(t *testing.T) {
 	}
 }
 
+// A CR that fails its schema is committed to unmanaged/ and reported in
+// the status (field path and message); the report stays while nothing
+// changes, and goes when the user asks for a fresh run.
+func TestSchemaFailureIsReportedAndKept(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.nb.addRepo(1, "https://github.com/o/a")
+	h.nb.addFabric(10, 1, "/", "")
+	h.repo.put(repoA, "raw/invalid.yaml", "kind: VPC\n")
+	h.repo.put(repoA, "raw/ok.yaml", "kind: VPC\n")
+	out, err := h.c.ReconcileNow(context.Background(), 10)
+	if !errors.Is(err, ErrReconcile) {
+		t.Errorf("ReconcileNow: %v, want ErrReconcile: the fabric did not end initialized", err)
+	}
+	if out.Result != ResultCommitted || len(out.Rejected) != 1 {
+		t.Errorf("outcome = %+v, want committed with one rejected document", out)
+	}
+	st, msg := h.nb.statusOf(10)
+	want := schemaLead + `raw/invalid.yaml#0 VPC bad: fails the VPC schema of vpc.githedgehog.com/v1beta1: unknown field "spec.subnetz". Correct them and move them back into raw/. The rest of the directory was reconciled.`
+	if st != "error" || msg != want {
+		t.Errorf("status = %s %q, want error %q", st, msg, want)
+	}
+	if out.Error != want {
+		t.Errorf("Outcome.Error = %q, want the status text", out.Error)
+	}
+	n := len(h.nb.patchList())
+	if _, err := h.c.ReconcileNow(context.Background(), 10); !errors.Is(err, ErrReconcile) {
+		t.Errorf("second run: %v, want ErrReconcile: the report stays", err)
+	}
+	if len(h.nb.patchList()) != n || h.repo.commitCount(repoA) != 1 {
+		t.Errorf("second run wrote %d statuses and made %d commits; want none and still 1", len(h.nb.patchList())-n, h.repo.commitCount(repoA))
+	}
+	if st, msg2 := h.nb.statusOf(10); st != "error" || msg2 != want {
+		t.Errorf("after the no-op: status = %s %q, want the report kept", st, msg2)
+	}
+	h.nb.setField(10, status.FieldStatus, string(status.NotInitialized))
+	if _, err := h.c.ReconcileNow(context.Background(), 10); err != nil {
+		t.Errorf("run after not_initialized: %v", err)
+	}
+	if st, msg := h.nb.statusOf(10); st != "initialized" || msg != "" {
+		t.Errorf("after the user asked again: status = %s %q, want initialized without error", st, msg)
+	}
+}
+
 func TestPlanErrorOfOneFabricDoesNotBlockTheBatch(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, func(o *Options) { o.BatchWindow = 40 * time.Millisecond })

@@ -44,6 +44,10 @@ type DirPlan struct {
 	// Conflicts are one-line descriptions of documents that could not be
 	// placed (the same kind and name twice with different content).
 	Conflicts []string
+	// Rejected are one-line descriptions of custom resources that failed
+	// their CRD schema and went to unmanaged/: source, kind, name, field
+	// paths and messages.
+	Rejected []string
 }
 
 // FGD is the Engine of pkg/fgd, the default.
@@ -51,6 +55,9 @@ type FGD struct {
 	// Limits bound the work one hostile file can cause; zero fields are
 	// fgd.DefaultLimits.
 	Limits fgd.Limits
+	// Schemas checks every managed custom resource against its CRD
+	// schema; nil: no check.
+	Schemas fgd.SchemaChecker
 }
 
 // CheckDir is fgd.CheckDir.
@@ -66,6 +73,7 @@ func (e FGD) Plan(snap fgd.Snapshot, in PlanInput) (DirPlan, error) {
 		RepoDir:         in.RepoDir,
 		ParentCommit:    in.ParentCommit,
 		Limits:          e.Limits,
+		Schemas:         e.Schemas,
 	})
 	if err != nil {
 		return DirPlan{}, err
@@ -81,5 +89,6 @@ func (e FGD) Plan(snap fgd.Snapshot, in PlanInput) (DirPlan, error) {
 	for _, c := range r.Conflicts {
 		dp.Conflicts = append(dp.Conflicts, c.String())
 	}
+	dp.Rejected = r.SchemaProblems()
 	return dp, nil
 }

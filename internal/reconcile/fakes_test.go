@@ -413,6 +413,14 @@ func (e *fakeEngine) Plan(snap fgd.Snapshot, in PlanInput) (DirPlan, error) {
 			dp.Conflicts = append(dp.Conflicts, "Switch/dup twice in "+en.Path)
 			continue
 		}
+		if strings.HasPrefix(base, "invalid") {
+			// As the real engine with schemas: moved to unmanaged/, reported.
+			dp.Rejected = append(dp.Rejected, en.Path+`#0 VPC bad: fails the VPC schema of vpc.githedgehog.com/v1beta1: unknown field "spec.subnetz"`)
+			dp.Changes = append(dp.Changes,
+				fgd.Change{Path: en.Path, Op: fgd.OpDelete},
+				fgd.Change{Path: "unmanaged/" + base, Op: fgd.OpCreate, Content: snap.Contents[en.Path]})
+			continue
+		}
 		dp.Changes = append(dp.Changes,
 			fgd.Change{Path: en.Path, Op: fgd.OpDelete},
 			fgd.Change{Path: "managed/" + base, Op: fgd.OpCreate, Content: snap.Contents[en.Path]})

@@ -86,6 +86,9 @@ func journalFor(f journalFacts) (journalText, bool) {
 	if f.failed && f.Error != "" {
 		state = append(state, mdText(truncate(f.Error, maxJournalMessage)))
 	}
+	if len(f.Rejected) > 0 {
+		state = append(state, rejectedList(f.Rejected))
+	}
 	if len(f.Conflicts) > 0 {
 		state = append(state, conflictList(f.Conflicts))
 	}
@@ -137,13 +140,13 @@ func (c *Controller) writeJournal(ctx context.Context, f journalFacts) {
 
 // journalKind: danger for a failure the service does not retry, warning
 // for one it retries and for a directory reconciled with a problem left
-// (documents not placed, the status refused), success for a new commit,
+// (documents not placed or failing their schema, the status refused), success for a new commit,
 // info for a status that changed without one.
 func journalKind(f journalFacts) fabric.JournalKind {
 	switch {
 	case f.failed && !f.retry:
 		return fabric.JournalDanger
-	case f.failed, len(f.Conflicts) > 0, f.StatusWriteError != "":
+	case f.failed, len(f.Conflicts) > 0, len(f.Rejected) > 0, f.StatusWriteError != "":
 		return fabric.JournalWarning
 	case f.landed:
 		return fabric.JournalSuccess
@@ -200,6 +203,24 @@ func conflictList(conflicts []string) string {
 			break
 		}
 		b.WriteString("\n- " + mdText(c))
+	}
+	return b.String()
+}
+
+// rejectedList names the first documents that failed their CRD schema.
+func rejectedList(rejected []string) string {
+	var b strings.Builder
+	if len(rejected) == 1 {
+		b.WriteString("1 document failed its CRD schema and was moved to unmanaged/ (correct it and move it back into raw/):")
+	} else {
+		fmt.Fprintf(&b, "%d documents failed their CRD schema and were moved to unmanaged/ (correct them and move them back into raw/):", len(rejected))
+	}
+	for i, r := range rejected {
+		if i == maxJournalConflicts {
+			fmt.Fprintf(&b, "\n- and %d more", len(rejected)-i)
+			break
+		}
+		b.WriteString("\n- " + mdText(r))
 	}
 	return b.String()
 }

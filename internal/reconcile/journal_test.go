@@ -139,6 +139,21 @@ func TestJournalFor(t *testing.T) {
 			wantNot: []string{"Switch/s5", "Some documents were not placed"},
 		},
 		{
+			name: "documents failed their schema",
+			facts: func() journalFacts {
+				f := committed()
+				f.want = status.Error
+				for i := range 6 {
+					f.Rejected = append(f.Rejected, fmt.Sprintf(`raw/v.yaml#%d VPC v%d: fails the VPC schema of vpc.githedgehog.com/v1beta1: unknown field "spec.subnetz"`, i, i))
+				}
+				f.Error = schemaLead + "..."
+				return f
+			},
+			kind:    fabric.JournalWarning,
+			want:    []string{"status **error**", "6 documents failed their CRD schema and were moved to unmanaged/", `- raw/v.yaml\#0 VPC v0: fails the VPC schema of vpc.githedgehog.com/v1beta1: unknown field "spec.subnetz"`, "- and 1 more", "Committed"},
+			wantNot: []string{"VPC v5", schemaLead},
+		},
+		{
 			name: "status refused",
 			facts: func() journalFacts {
 				f := committed()

@@ -42,6 +42,7 @@ type Outcome struct {
 	Changes        int            `json:"changes"`
 	Placed         map[string]int `json:"placed,omitempty"`
 	Conflicts      []string       `json:"conflicts,omitempty"`
+	Rejected       []string       `json:"rejected,omitempty"` // documents that failed their CRD schema, moved to unmanaged/
 	Error          string         `json:"error,omitempty"`
 	// StatusWriteError is set when the directory was reconciled but its
 	// status could not be written to NetBox; the write is retried with
@@ -436,7 +437,7 @@ func (c *Controller) report(ctx context.Context, live []*job, cur map[int64]map[
 		dp := bp.plans[j.id]
 		out := c.outcome(j)
 		out.BatchSize, out.PullRequestURL = len(live), res.PullRequestURL
-		out.Changes, out.Placed, out.Conflicts = len(dp.Changes), nonZero(dp.Placed), dp.Conflicts
+		out.Changes, out.Placed, out.Conflicts, out.Rejected = len(dp.Changes), nonZero(dp.Placed), dp.Conflicts, dp.Rejected
 		r := applied{changed: res.Changed && len(dp.Changes) > 0, link: link, now: c.o.Now()}
 		out.Result = ResultUnchanged
 		if r.changed {
@@ -445,9 +446,8 @@ func (c *Controller) report(ctx context.Context, live []*job, cur map[int64]map[
 				placed[k] += n
 			}
 		}
-		if len(dp.Conflicts) > 0 {
-			r.conflict = redact("Some documents were not placed: " + strings.Join(dp.Conflicts, "; ") +
-				". Both source files stay where they are; remove or rename one of them. The rest of the directory was reconciled.")
+		if text := problemText(dp); text != "" {
+			r.conflict = redact(text)
 			out.Error = r.conflict
 		}
 		want := statusAfter(cur[j.id], r)
@@ -490,6 +490,38 @@ func nonZero(counts map[string]int) map[string]int {
 	return out
 }
 
+// schemaLead begins the status text of a reconcile that moved documents
+// to unmanaged/ because they failed their CRD schema. statusAfter keeps
+// such a text while nothing changes: the documents are no longer in raw/,
+// so only the reconcile that moved them can report them.
+const schemaLead = "Some documents failed their CRD schema and were moved to unmanaged/: "
+
+// maxRejectedInStatus is how many rejected documents the status names.
+const maxRejectedInStatus = 5
+
+// problemText is the status text for the documents of a plan that were not
+// managed for a reason the user must act on; "" when there are none.
+func problemText(dp DirPlan) string {
+	var parts []string
+	if n := len(dp.Rejected); n > 0 {
+		shown := dp.Rejected[:min(n, maxRejectedInStatus)]
+		more := ""
+		if n > maxRejectedInStatus {
+			more = fmt.Sprintf("; and %d more (see the commit message)", n-maxRejectedInStatus)
+		}
+		parts = append(parts, schemaLead+strings.Join(shown, "; ")+more+
+			". Correct them and move them back into raw/.")
+	}
+	if len(dp.Conflicts) > 0 {
+		parts = append(parts, "Some documents were not placed: "+strings.Join(dp.Conflicts, "; ")+
+			". Both source files stay where they are; remove or rename one of them.")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, " ") + " The rest of the directory was reconciled."
+}
+
 // applied is what a reconcile found for one fabric: the outcome the
 // status state machine turns into fields.
 type applied struct {
@@ -522,6 +554,10 @@ func statusAfter(cur map[string]string, r applied) map[string]string {
 	case r.changed:
 		want[status.FieldCommitURL] = r.link
 		want[status.FieldLastSync] = status.FormatTime(r.now)
+	case r.conflict == "" && cur[status.FieldStatus] == string(status.Error) && strings.HasPrefix(cur[status.FieldError], schemaLead):
+		// Nothing changed since documents failed their schema: the
+		// report stays until a change lands or the user asks again.
+		return map[string]string{status.FieldStatus: string(status.Error), status.FieldError: cur[status.FieldError]}
 	case r.conflict == "" && (cur[status.FieldStatus] != string(status.Initialized) || cur[status.FieldError] != ""):
 		// Confirmed in its target state after a status that said otherwise.
 		want[status.FieldLastSync] = status.FormatTime(r.now)

@@ -43,6 +43,14 @@ func TestStatusAfter(t *testing.T) {
 			map[string]string{status.FieldStatus: "error", status.FieldError: "c", status.FieldCommitURL: link, status.FieldLastSync: nowText}},
 		{"conflict, nothing to commit", initialized, applied{link: link, conflict: "c", now: now},
 			map[string]string{status.FieldStatus: "error", status.FieldError: "c"}},
+		{"schema failures, committed", map[string]string{status.FieldStatus: "initializing"}, applied{changed: true, link: link, conflict: schemaLead + "x", now: now},
+			map[string]string{status.FieldStatus: "error", status.FieldError: schemaLead + "x", status.FieldCommitURL: link, status.FieldLastSync: nowText}},
+		{"schema failures reported, nothing to commit: the report stays", map[string]string{status.FieldStatus: "error", status.FieldError: schemaLead + "x"}, applied{link: link, now: now},
+			map[string]string{status.FieldStatus: "error", status.FieldError: schemaLead + "x"}},
+		{"schema failures reported, then a change lands", map[string]string{status.FieldStatus: "error", status.FieldError: schemaLead + "x"}, applied{changed: true, link: link, now: now},
+			map[string]string{status.FieldStatus: "initialized", status.FieldError: "", status.FieldCommitURL: link, status.FieldLastSync: nowText}},
+		{"schema failures reported, the user asked again (initializing)", map[string]string{status.FieldStatus: "initializing", status.FieldError: schemaLead + "x"}, applied{link: link, now: now},
+			map[string]string{status.FieldStatus: "initialized", status.FieldError: "", status.FieldLastSync: nowText, status.FieldCommitURL: link}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // ErrMissingContent means the snapshot lacks the content of a path Wanted
@@ -37,6 +39,8 @@ type doc struct {
 	*srcDoc
 	class   classification
 	content []byte // the managed file's bytes
+	schema  string // Document.Schema
+	note    string // Document.Note
 }
 
 func (d *doc) key() string { return d.class.folder + "/" + d.class.name }
@@ -178,7 +182,7 @@ func (c *computer) read(contents map[string][]byte) ([]*srcFile, error) {
 					Reason: "left in place: " + f.whole})
 				continue
 			}
-			if !slices.ContainsFunc(f.docs, func(d *doc) bool { return d.class.folder != "" }) {
+			if !slices.ContainsFunc(f.docs, func(d *doc) bool { return d.class.folder != "" || d.schema == SchemaInvalid }) {
 				continue // a root file without Hedgehog objects is the user's own
 			}
 		}
@@ -205,16 +209,35 @@ func (c *computer) parse(f *srcFile) {
 		}
 		d.class = classify(root)
 		if d.class.folder != "" {
-			b, err := render(root, c.st.FabricName, path.Join(c.st.RepoDir, f.path)+"#"+strconv.Itoa(sd.index))
-			if err != nil {
-				d.class.folder, d.class.reason = "", "could not be re-encoded: "+oneLine(err.Error())
-			} else {
-				d.content = b
-			}
+			c.renderManaged(d, root, path.Join(c.st.RepoDir, f.path)+"#"+strconv.Itoa(sd.index))
 		}
 		sd.root = nil
 		f.docs = append(f.docs, d)
 	}
+}
+
+// renderManaged normalizes a managed document, checks it against its CRD
+// schema when the settings carry one, and renders it; a document that fails
+// the schema or cannot be encoded becomes unmanaged with the reason.
+func (c *computer) renderManaged(d *doc, root *yaml.Node, source string) {
+	n := normalize(root, c.st.FabricName)
+	if c.st.Schemas != nil {
+		var text string
+		d.schema, text = checkSchema(c.st.Schemas, d.class, n.top)
+		switch d.schema {
+		case SchemaInvalid:
+			d.class.folder, d.class.reason = "", text
+			return
+		case SchemaUnknown:
+			d.note = text
+		}
+	}
+	b, err := n.encode(source)
+	if err != nil {
+		d.class.folder, d.class.reason = "", "could not be re-encoded: "+oneLine(err.Error())
+		return
+	}
+	d.content = b
 }
 
 // findConflicts marks every file that defines a kind and name that another
@@ -292,7 +315,7 @@ func (c *computer) place(f *srcFile) {
 		sf.Action, sf.Reason = ActionKept, f.keep
 		for _, d := range f.docs {
 			add(Document{Source: f.path + "#" + strconv.Itoa(d.index), Kind: d.class.kind, Name: d.class.name,
-				Placement: PlacementKept, Reason: f.keep})
+				Placement: PlacementKept, Reason: f.keep, Schema: d.schema, Note: d.note})
 		}
 		c.res.Sources = append(c.res.Sources, sf)
 		c.log = append(c.log, logEntry{Source: f.path, Blob: sf.Blob, Action: sf.Action, ParentCommit: c.st.ParentCommit, Reason: sf.Reason})
@@ -318,7 +341,7 @@ func (c *computer) place(f *srcFile) {
 				sf.Outputs = append(sf.Outputs, dest)
 			}
 			add(Document{Source: f.path + "#" + strconv.Itoa(d.index), Kind: d.class.kind, Name: d.class.name,
-				Placement: PlacementManaged, Destination: dest})
+				Placement: PlacementManaged, Destination: dest, Schema: d.schema, Note: d.note})
 		}
 		sf.Action = ActionIngested
 		if len(unmanaged) > 0 {
@@ -334,7 +357,7 @@ func (c *computer) place(f *srcFile) {
 			sf.Outputs = append(sf.Outputs, dest)
 			for _, d := range unmanaged {
 				add(Document{Source: f.path + "#" + strconv.Itoa(d.index), Kind: d.class.kind, Name: d.class.name,
-					Placement: PlacementUnmanaged, Destination: dest, Reason: d.class.reason})
+					Placement: PlacementUnmanaged, Destination: dest, Reason: d.class.reason, Schema: d.schema})
 			}
 		}
 	}

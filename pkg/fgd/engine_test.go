@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/githedgehog/hnp-gitops/pkg/crdschema"
 )
 
 // fixtureTree reads the user's three files into an FGD, under raw/ or flat.
@@ -418,5 +420,123 @@ func TestExample(t *testing.T) {
 	again, err := Compute(out.snapshot(t), st)
 	if err != nil || len(again.Changes) != 0 {
 		t.Errorf("second run: %v, %d changes", err, len(again.Changes))
+	}
+}
+
+// TestAcceptanceSchemaChecked is the user's case with the built-in CRD
+// schemas: all 48 documents pass and are managed, each marked valid.
+func TestAcceptanceSchemaChecked(t *testing.T) {
+	t.Parallel()
+	schemas, err := crdschema.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, prefix := range []string{"raw/", ""} {
+		st := defaultSettings()
+		st.Schemas = schemas
+		res, err := Compute(fixtureTree(t, prefix).snapshot(t), st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := res.Counts(); c[PlacementManaged] != 48 || c[PlacementUnmanaged] != 0 || c[PlacementKept] != 0 {
+			t.Errorf("%q: Counts = %v, want 48 managed", prefix, c)
+		}
+		for _, d := range res.Documents {
+			if d.Schema != SchemaValid {
+				t.Errorf("%s: Schema = %q (%s%s), want valid", d.Source, d.Schema, d.Reason, d.Note)
+			}
+		}
+		if p := res.SchemaProblems(); len(p) != 0 {
+			t.Errorf("SchemaProblems = %v", p)
+		}
+	}
+}
+
+// TestSchemaRejectsToUnmanaged: a CR that fails its schema goes to
+// unmanaged/ as its source text with the field path and message as the
+// reason; a CR of a version without a schema is managed as before, with a
+// note; the rest of the file is managed; a second run changes nothing.
+func TestSchemaRejectsToUnmanaged(t *testing.T) {
+	t.Parallel()
+	schemas, err := crdschema.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := "apiVersion: vpc.githedgehog.com/v1beta1\nkind: VPC\nmetadata:\n  name: good\nspec:\n  subnets:\n    default:\n      subnet: 10.0.0.0/24\n      vlan: 1001\n"
+	typo := "apiVersion: vpc.githedgehog.com/v1beta1\nkind: VPC\nmetadata:\n  name: typo\nspec:\n  subnetz: {}\n"
+	future := "apiVersion: vpc.githedgehog.com/v1alpha9\nkind: VPC\nmetadata:\n  name: future\nspec:\n  anything: 1\n"
+	in := tree{"raw/mixed.yaml": []byte(good + "---\n" + typo + "---\n" + future)}
+	st := defaultSettings()
+	st.Schemas = schemas
+	res, err := Compute(in.snapshot(t), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Document{
+		{Source: "raw/mixed.yaml#0", Kind: "VPC", Name: "good", Placement: PlacementManaged, Destination: "managed/vpcs/good.yaml", Schema: SchemaValid},
+		{Source: "raw/mixed.yaml#1", Kind: "VPC", Name: "typo", Placement: PlacementUnmanaged, Destination: "unmanaged/mixed.yaml",
+			Reason: `fails the VPC schema of vpc.githedgehog.com/v1beta1: unknown field "spec.subnetz"`, Schema: SchemaInvalid},
+		{Source: "raw/mixed.yaml#2", Kind: "VPC", Name: "future", Placement: PlacementManaged, Destination: "managed/vpcs/future.yaml",
+			Schema: SchemaUnknown, Note: "not schema-checked: no schema for VPC vpc.githedgehog.com/v1alpha9"},
+	}
+	if d := cmp.Diff(want, res.Documents); d != "" {
+		t.Errorf("Documents (-want +got):\n%s", d)
+	}
+	out := in.apply(t, res.Changes)
+	if got := string(out["unmanaged/mixed.yaml"]); got != "---\n"+typo {
+		t.Errorf("unmanaged/mixed.yaml = %q, want the typo document's source text", got)
+	}
+	if _, ok := out["managed/vpcs/typo.yaml"]; ok {
+		t.Error("the invalid VPC was written to managed/")
+	}
+	body := res.Body()
+	for _, line := range []string{
+		`Failed its CRD schema, moved to unmanaged/: raw/mixed.yaml#1 VPC typo: fails the VPC schema of vpc.githedgehog.com/v1beta1: unknown field "spec.subnetz"`,
+		"Placed without a schema check: raw/mixed.yaml#2 VPC future: not schema-checked: no schema for VPC vpc.githedgehog.com/v1alpha9",
+	} {
+		if !strings.Contains(body, line+"\n") {
+			t.Errorf("Body lacks %q:\n%s", line, body)
+		}
+	}
+	again, err := Compute(out.snapshot(t), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Changes) != 0 {
+		t.Errorf("second run changes %v", again.Changes)
+	}
+}
+
+// A root file (the old flat layout) whose only Hedgehog CR fails its schema
+// is still a Hedgehog file: it is ingested, the CR going to unmanaged/ with
+// the reason, not left alone as the user's own.
+func TestSchemaRejectsRootFile(t *testing.T) {
+	t.Parallel()
+	schemas, err := crdschema.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	typo := "apiVersion: vpc.githedgehog.com/v1beta1\nkind: VPC\nmetadata:\n  name: typo\nspec:\n  subnetz: {}\n"
+	in := tree{"vpc.yaml": []byte(typo), "kustomization.yaml": []byte("resources: []\n")}
+	st := defaultSettings()
+	st.Schemas = schemas
+	res, err := Compute(in.snapshot(t), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Document{{Source: "vpc.yaml#0", Kind: "VPC", Name: "typo", Placement: PlacementUnmanaged, Destination: "unmanaged/vpc.yaml",
+		Reason: `fails the VPC schema of vpc.githedgehog.com/v1beta1: unknown field "spec.subnetz"`, Schema: SchemaInvalid}}
+	if d := cmp.Diff(want, res.Documents); d != "" {
+		t.Errorf("Documents (-want +got):\n%s", d)
+	}
+	out := in.apply(t, res.Changes)
+	if _, ok := out["vpc.yaml"]; ok {
+		t.Error("vpc.yaml is still in the root")
+	}
+	if string(out["unmanaged/vpc.yaml"]) != typo {
+		t.Errorf("unmanaged/vpc.yaml = %q", out["unmanaged/vpc.yaml"])
+	}
+	if _, ok := out["kustomization.yaml"]; !ok {
+		t.Error("the user's own root file was touched")
 	}
 }

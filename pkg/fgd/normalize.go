@@ -219,7 +219,11 @@ type normalized struct {
 // render normalizes a classified custom resource and encodes it with the
 // given source annotation.
 func render(root *yaml.Node, fabric, source string) ([]byte, error) {
-	n := normalize(root, fabric)
+	return normalize(root, fabric).encode(source)
+}
+
+// encode writes the normalized document with the given source annotation.
+func (n normalized) encode(source string) ([]byte, error) {
 	n.source.Value = source
 	if yaml11NotString(source) {
 		n.source.Style = yaml.DoubleQuotedStyle

@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/githedgehog/hnp-gitops/pkg/crdschema"
 )
 
 const brokenMark = "<broken file>"
@@ -101,6 +104,11 @@ func TestProperties(t *testing.T) {
 		if r.IntN(3) == 0 {
 			// Some files are over the limit: listed, never read.
 			st.Limits.MaxFileBytes = int64(50 + r.IntN(200))
+		}
+		if r.IntN(2) == 0 {
+			// Half the runs check CRs against the built-in schemas (the
+			// generated spec fails them; v1alpha2 has no schema).
+			st.Schemas = builtinSchemas(t)
 		}
 		res, err := Compute(in.snapshotWith(t, st.Limits), st)
 		if err != nil {
@@ -203,3 +211,16 @@ func managedFileIs(b []byte, kind, name string) bool {
 	return v.Kind == kind && v.Metadata.Name == name && v.Metadata.Namespace == "default" && v.Metadata.UID == "" &&
 		v.Status == nil && v.Metadata.Ann[AnnotationManagedBy] == ManagedByValue
 }
+
+var builtinSchemas = func() func(t *testing.T) SchemaChecker {
+	var once sync.Once
+	var set *crdschema.Set
+	var err error
+	return func(t *testing.T) SchemaChecker {
+		once.Do(func() { set, err = crdschema.Builtin() })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return set
+	}
+}()

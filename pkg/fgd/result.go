@@ -31,6 +31,13 @@ type Document struct {
 	Placement   string `json:"placement"`
 	Destination string `json:"destination"` // relative to the FGD; "" when kept
 	Reason      string `json:"reason"`      // why it is not managed; "" when managed
+	// Schema is the verdict of the CRD schema check (SchemaValid,
+	// SchemaInvalid, SchemaUnknown); "" when the document was not checked
+	// (no SchemaChecker in the settings, or not a managed kind).
+	Schema string `json:"schema,omitempty"`
+	// Note is a remark on a placed document: for SchemaUnknown, that it was
+	// not schema-checked and why.
+	Note string `json:"note,omitempty"`
 }
 
 // SourceFile is what happened to one processed source file.
@@ -94,6 +101,31 @@ func (r *Result) ManagedByFolder() map[string]int {
 	return m
 }
 
+// SchemaProblems lists, one line each, the documents that failed their CRD
+// schema and went to unmanaged/: "<source> <Kind> <name>: <reason>".
+func (r *Result) SchemaProblems() []string {
+	var out []string
+	for _, d := range r.Documents {
+		if d.Schema == SchemaInvalid && d.Placement == PlacementUnmanaged {
+			out = append(out, fmt.Sprintf("%s %s %s: %s", d.Source, d.Kind, d.Name, d.Reason))
+		}
+	}
+	return out
+}
+
+// Unchecked lists, one line each, the managed documents that were placed
+// without a schema check because no schema is known for their group and
+// version.
+func (r *Result) Unchecked() []string {
+	var out []string
+	for _, d := range r.Documents {
+		if d.Schema == SchemaUnknown {
+			out = append(out, fmt.Sprintf("%s %s %s: %s", d.Source, d.Kind, d.Name, d.Note))
+		}
+	}
+	return out
+}
+
 // ConflictText is one line naming every conflict, or "" when there is none.
 func (r *Result) ConflictText() string {
 	parts := make([]string, 0, len(r.Conflicts))
@@ -127,6 +159,22 @@ func (r *Result) Body() string {
 	for _, k := range r.Conflicts {
 		fmt.Fprintf(&b, "Conflict: %s.\n", k)
 	}
+	writeList(&b, "Failed its CRD schema, moved to unmanaged/: ", r.SchemaProblems())
+	writeList(&b, "Placed without a schema check: ", r.Unchecked())
 	fmt.Fprintf(&b, "Files changed: %d.\n", len(r.Changes))
 	return b.String()
+}
+
+// bodyListMax is how many lines of one kind Body names; the rest are
+// counted.
+const bodyListMax = 5
+
+func writeList(b *strings.Builder, prefix string, lines []string) {
+	for i, l := range lines {
+		if i == bodyListMax {
+			fmt.Fprintf(b, "%s%d more.\n", prefix, len(lines)-bodyListMax)
+			return
+		}
+		fmt.Fprintf(b, "%s%s\n", prefix, l)
+	}
 }

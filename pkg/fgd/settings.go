@@ -90,4 +90,8 @@ type Settings struct {
 	// recorded in the archive log.
 	ParentCommit string
 	Limits       Limits // zero fields = DefaultLimits
+	// Schemas, when set, checks every managed custom resource against its
+	// CRD schema; one that fails goes to unmanaged/ with the problems as
+	// its reason (Document.Schema, Result.SchemaProblems). nil: no check.
+	Schemas SchemaChecker
 }

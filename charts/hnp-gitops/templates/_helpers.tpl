@@ -177,6 +177,9 @@ internal/deploytest checks it.
 {{- include "hnp-gitops.flag" (list "committer-name" $v.commit.committerName) }}
 {{- include "hnp-gitops.flag" (list "committer-email" $v.commit.committerEmail) }}
 {{- include "hnp-gitops.flag" (list "archive-strategy" $v.commit.archiveStrategy) }}
+{{- if $v.crds.existingConfigMap }}
+- "--crd-dir=/etc/hnp-gitops/crds"
+{{- end }}
 {{- include "hnp-gitops.flag" (list "pull-request-branch" $v.commit.pullRequestBranch) }}
 {{- if $v.commit.createMissingBranch }}
 - "--create-missing-branch=true"
