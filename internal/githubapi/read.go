@@ -3,6 +3,7 @@ package githubapi
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
@@ -41,8 +42,10 @@ type treeEntry struct {
 }
 
 // getTree is GET /repos/{owner}/{repo}/git/trees/{sha}[?recursive=1], the
-// request go-github's GetTree makes, decoded into tree.
-func (s *session) getTree(ctx context.Context, sha string, recursive bool) (*tree, error) {
+// request go-github's GetTree makes. The answer is decoded as it arrives,
+// entry by entry, so that no copy of the whole body (about 250 bytes per
+// entry) is held; keep, when not nil, picks the entries to hold.
+func (s *session) getTree(ctx context.Context, sha string, recursive bool, keep func(path string) bool) (*tree, error) {
 	u := fmt.Sprintf("repos/%v/%v/git/trees/%v", s.repo.Owner, s.repo.Name, sha)
 	if recursive {
 		u += "?recursive=1"
@@ -51,18 +54,84 @@ func (s *session) getTree(ctx context.Context, sha string, recursive bool) (*tre
 	if err != nil {
 		return nil, s.fail("get tree "+sha, err)
 	}
-	t := new(tree)
-	if _, err := s.c.Do(ctx, req, t); err != nil {
+	resp, err := s.c.BareDo(ctx, req)
+	if err != nil {
 		return nil, s.fail("get tree "+sha, err)
 	}
+	defer resp.Body.Close()
+	t, err := decodeTree(json.NewDecoder(resp.Body), keep)
+	if err != nil {
+		return nil, s.fail("get tree "+sha, fmt.Errorf("decode answer: %w", err))
+	}
 	return t, nil
+}
+
+// decodeTree reads one tree object from dec: sha, truncated, and the
+// entries of "tree" that keep accepts; other members are skipped.
+func decodeTree(dec *json.Decoder, keep func(path string) bool) (*tree, error) {
+	t := new(tree)
+	if err := expectDelim(dec, '{'); err != nil {
+		return nil, err
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		switch key {
+		case "sha":
+			err = dec.Decode(&t.SHA)
+		case "truncated":
+			err = dec.Decode(&t.Truncated)
+		case "tree":
+			err = decodeEntries(dec, t, keep)
+		default:
+			var skip json.RawMessage
+			err = dec.Decode(&skip)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return t, expectDelim(dec, '}')
+}
+
+func decodeEntries(dec *json.Decoder, t *tree, keep func(path string) bool) error {
+	if err := expectDelim(dec, '['); err != nil {
+		return err
+	}
+	for dec.More() {
+		var e treeEntry
+		if err := dec.Decode(&e); err != nil {
+			return err
+		}
+		if keep == nil || keep(e.Path) {
+			t.Entries = append(t.Entries, e)
+		}
+	}
+	return expectDelim(dec, ']')
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != want {
+		return fmt.Errorf("want %q, got %v", want, tok)
+	}
+	return nil
 }
 
 // readTree lists the FGDs of the tree treeSHA. One recursive listing is
 // enough unless GitHub truncates it; then each FGD's subtree is walked.
 func (s *session) readTree(ctx context.Context, treeSHA string, dirs []string) (*headTree, error) {
 	w := &treeWalker{s: s, cache: map[string]*tree{}}
-	root, err := s.getTree(ctx, treeSHA, true)
+	// Of a recursive listing only the entries under the FGDs are kept (a
+	// one-fabric batch in a repository of a hundred FGDs keeps 1 in 100);
+	// a truncated listing is walked from its root, so nothing is dropped
+	// then.
+	root, err := s.getTree(ctx, treeSHA, true, func(p string) bool { return underAny(p, dirs) })
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +183,16 @@ func (s *session) readTree(ctx context.Context, treeSHA string, dirs []string) (
 	return ht, nil
 }
 
+// underAny reports whether repository path p is inside one of dirs.
+func underAny(p string, dirs []string) bool {
+	for _, d := range dirs {
+		if strings.HasPrefix(p, prefixOf(d)) {
+			return true
+		}
+	}
+	return false
+}
+
 func prefixOf(dir string) string {
 	if dir == "" {
 		return ""
@@ -148,7 +227,7 @@ func (w *treeWalker) get(ctx context.Context, sha string, recursive bool) (*tree
 			return t, nil
 		}
 	}
-	t, err := w.s.getTree(ctx, sha, recursive)
+	t, err := w.s.getTree(ctx, sha, recursive, nil)
 	if err != nil {
 		return nil, err
 	}
