@@ -195,32 +195,29 @@ func repeats(recent []fabric.JournalEntry, state string) bool {
 
 // conflictList names the first documents not placed.
 func conflictList(conflicts []string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d documents were not placed (both source files stay where they are; remove or rename one of them):", len(conflicts))
-	for i, c := range conflicts {
-		if i == maxJournalConflicts {
-			fmt.Fprintf(&b, "\n- and %d more", len(conflicts)-i)
-			break
-		}
-		b.WriteString("\n- " + mdText(c))
-	}
-	return b.String()
+	return cappedList(fmt.Sprintf("%d documents were not placed (both source files stay where they are; remove or rename one of them):", len(conflicts)), conflicts)
 }
 
 // rejectedList names the first documents that failed their CRD schema.
 func rejectedList(rejected []string) string {
-	var b strings.Builder
-	if len(rejected) == 1 {
-		b.WriteString("1 document failed its CRD schema and was moved to unmanaged/ (correct it and move it back into raw/):")
-	} else {
-		fmt.Fprintf(&b, "%d documents failed their CRD schema and were moved to unmanaged/ (correct them and move them back into raw/):", len(rejected))
+	head := "1 document failed its CRD schema and was moved to unmanaged/ (correct it and move it back into raw/):"
+	if len(rejected) != 1 {
+		head = fmt.Sprintf("%d documents failed their CRD schema and were moved to unmanaged/ (correct them and move them back into raw/):", len(rejected))
 	}
-	for i, r := range rejected {
+	return cappedList(head, rejected)
+}
+
+// cappedList is head and the first maxJournalConflicts items as a Markdown
+// list, then how many more there are.
+func cappedList(head string, items []string) string {
+	var b strings.Builder
+	b.WriteString(head)
+	for i, it := range items {
 		if i == maxJournalConflicts {
-			fmt.Fprintf(&b, "\n- and %d more", len(rejected)-i)
+			fmt.Fprintf(&b, "\n- and %d more", len(items)-i)
 			break
 		}
-		b.WriteString("\n- " + mdText(r))
+		b.WriteString("\n- " + mdText(it))
 	}
 	return b.String()
 }

@@ -3,11 +3,12 @@ package githook
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/githedgehog/hnp-gitops/pkg/hmachex"
 )
 
 // Signature conditions; errors from Verify match one of them with errors.Is.
@@ -34,11 +35,7 @@ func SignGitHub(secret, body []byte) string { return "sha256=" + hexHMAC(secret,
 // exact body bytes, without a prefix.
 func SignGitea(secret, body []byte) string { return hexHMAC(secret, body) }
 
-func hexHMAC(secret, body []byte) string {
-	m := hmac.New(sha256.New, secret)
-	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
-}
+func hexHMAC(secret, body []byte) string { return hmachex.Sign(sha256.New, secret, body) }
 
 // Verify checks the delivery's proof of origin for its host in constant
 // time: the HMAC of body for GitHub and Gitea, the token for GitLab. It
@@ -82,17 +79,8 @@ func verifyHex(secret, body []byte, sig string) error {
 	if sig == "" {
 		return ErrMissingSignature
 	}
-	if len(sig) != hex.EncodedLen(sha256.Size) {
-		return fmt.Errorf("%w: %d characters, want %d", ErrBadSignature, len(sig), hex.EncodedLen(sha256.Size))
-	}
-	got, err := hex.DecodeString(sig)
-	if err != nil {
-		return fmt.Errorf("%w: not hex", ErrBadSignature)
-	}
-	m := hmac.New(sha256.New, secret)
-	m.Write(body)
-	if !hmac.Equal(got, m.Sum(nil)) {
-		return fmt.Errorf("%w: mismatch", ErrBadSignature)
+	if err := hmachex.Verify(sha256.New, secret, body, sig); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
 	return nil
 }

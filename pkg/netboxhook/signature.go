@@ -1,12 +1,12 @@
 package netboxhook
 
 import (
-	"crypto/hmac"
 	"crypto/sha512"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/githedgehog/hnp-gitops/pkg/hmachex"
 )
 
 // SignatureHeader is the request header that carries the signature.
@@ -22,11 +22,7 @@ var (
 // Sign returns the signature NetBox sends for body: the HMAC-SHA512 of the
 // exact body bytes keyed with the secret's bytes, as 128 lower-case hex
 // characters.
-func Sign(secret, body []byte) string {
-	m := hmac.New(sha512.New, secret)
-	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
-}
+func Sign(secret, body []byte) string { return hmachex.Sign(sha512.New, secret, body) }
 
 // Verify checks signature (the X-Hook-Signature header value) against body in
 // constant time. Upper-case hex and surrounding white space are tolerated; a
@@ -39,17 +35,8 @@ func Verify(secret, body []byte, signature string) error {
 	if signature == "" {
 		return ErrMissingSignature
 	}
-	if len(signature) != hex.EncodedLen(sha512.Size) {
-		return fmt.Errorf("%w: %d characters, want %d", ErrBadSignature, len(signature), hex.EncodedLen(sha512.Size))
-	}
-	got, err := hex.DecodeString(signature)
-	if err != nil {
-		return fmt.Errorf("%w: not hex", ErrBadSignature)
-	}
-	m := hmac.New(sha512.New, secret)
-	m.Write(body)
-	if !hmac.Equal(got, m.Sum(nil)) {
-		return fmt.Errorf("%w: mismatch", ErrBadSignature)
+	if err := hmachex.Verify(sha512.New, secret, body, signature); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
 	return nil
 }
