@@ -145,7 +145,7 @@ func New(info BuildInfo) *Metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.queueDepth = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "queue_depth",
-		Help: "Fabric keys waiting in the work queue.",
+		Help: "Fabrics waiting to be reconciled: in the work queue, or in their repository branch's group waiting for its writer.",
 	}, func() float64 { return float64(m.observed().Len()) })
 	m.queueOldestSeconds = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "queue_oldest_item_age_seconds",
