@@ -221,14 +221,16 @@ func (c *Controller) pushTargets(ctx context.Context) (map[string][]pushTarget, 
 	return index, nil
 }
 
-// buildPushIndex lists the fabrics and reads each repository that repos
-// (the cache, which it fills) lacks, once. A fabric whose repository is
-// gone is left out: its reconcile reports it.
+// buildPushIndex lists the fabrics and finds each one's repository in
+// repos (the cache, which it fills): when two or more are missing, one list
+// of the repositories fills it; one missing is read on its own. A fabric
+// whose repository is gone is left out: its reconcile reports it.
 func (c *Controller) buildPushIndex(ctx context.Context, repos map[int64]fabric.Repository) (map[string][]pushTarget, error) {
 	fabrics, err := c.o.NetBox.Fabrics(ctx, 0)
 	if err != nil {
 		return nil, err
 	}
+	listed := c.fillRepositories(ctx, fabrics, repos)
 	index := map[string][]pushTarget{}
 	for i := range fabrics {
 		f := &fabrics[i]
@@ -236,6 +238,9 @@ func (c *Controller) buildPushIndex(ctx context.Context, repos map[int64]fabric.
 			continue
 		}
 		r, ok := repos[f.RepositoryID]
+		if !ok && listed {
+			continue // not in the list: gone
+		}
 		if !ok {
 			r, err = c.o.NetBox.Repository(ctx, f.RepositoryID)
 			if errors.Is(err, fabric.ErrNotFound) {
@@ -250,13 +255,39 @@ func (c *Controller) buildPushIndex(ctx context.Context, repos map[int64]fabric.
 		if err != nil {
 			continue // its reconcile reports the bad directory
 		}
-		key := c.repoKey(r.URL)
-		if key == "" {
-			continue
+		if key := c.repoKey(r.URL); key != "" {
+			index[key] = append(index[key], pushTarget{id: f.ID, branch: r.Branch, dir: dir})
 		}
-		index[key] = append(index[key], pushTarget{id: f.ID, branch: r.Branch, dir: dir})
 	}
 	return index, nil
+}
+
+// fillRepositories lists the repositories into repos when the fabrics name
+// two or more it lacks, and reports whether it did. A failed list is
+// logged; the caller then reads them one by one.
+func (c *Controller) fillRepositories(ctx context.Context, fabrics []fabric.Fabric, repos map[int64]fabric.Repository) bool {
+	missing := map[int64]bool{}
+	for i := range fabrics {
+		if id := fabrics[i].RepositoryID; id != 0 {
+			if _, ok := repos[id]; !ok {
+				missing[id] = true
+			}
+		}
+	}
+	if len(missing) < 2 {
+		return false
+	}
+	list, err := c.o.NetBox.Repositories(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			c.log.Warn("git push: listing the git repositories failed; reading them one by one", "error", redact(err.Error()))
+		}
+		return false
+	}
+	for _, r := range list {
+		repos[r.ID] = r
+	}
+	return true
 }
 
 // repoKey is the form in which two URLs of one repository compare equal:

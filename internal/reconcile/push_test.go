@@ -172,34 +172,43 @@ func TestIsOwnCommit(t *testing.T) {
 	}
 }
 
-// A rebuild after a fabric's webhook lists the fabrics but reads no
-// repository again (but a missing one, which is not remembered); a
-// repository's webhook makes that one be read again; a resync pass reads
-// them all again. A fabric whose repository is gone is left out, not a
-// failure.
+// A rebuild lists the repositories once when two or more are unknown,
+// and reads one on its own: after a fabric's webhook it lists the fabrics
+// but reads no repository again; a repository's webhook makes that one be
+// read again; a resync pass lists them all again. A fabric whose repository
+// is gone is left out, not a failure; when the list fails, the repositories
+// are read one by one.
 func TestPushIndexReadsRepositoriesOnlyWhenNeeded(t *testing.T) {
 	t.Parallel()
 	h := pushHarness(t)
 	h.nb.addFabric(4, 9, "gone", status.Initialized) // repository 9 does not exist
 	h.run(t)
-	counts := func() (lists, gets int) { h.nb.mu.Lock(); defer h.nb.mu.Unlock(); return h.nb.lists, h.nb.repoGets }
-	// step pushes and checks the build's listing and repository reads in all.
-	step := func(what string, wantLists, wantGets int) {
+	counts := func() (lists, repoLists, gets int) {
+		h.nb.mu.Lock()
+		defer h.nb.mu.Unlock()
+		return h.nb.lists, h.nb.repoLists, h.nb.repoGets
+	}
+	// step pushes and checks the build's fabric lists, repository lists
+	// and single repository reads in all.
+	step := func(what string, wantLists, wantRepoLists, wantGets int) {
 		t.Helper()
 		h.c.EnqueuePush(Push{URLs: []string{"https://github.com/o/b"}, Branch: "main", Complete: true, Paths: []string{"README.md"}, Reason: "github push"})
-		waitFor(t, what, func() bool { l, g := counts(); return l == wantLists && g >= wantGets })
+		waitFor(t, what, func() bool { l, rl, g := counts(); return l == wantLists && rl >= wantRepoLists && g >= wantGets })
 		time.Sleep(20 * time.Millisecond)
-		if _, g := counts(); g != wantGets {
-			t.Errorf("%s: %d repository reads in all, want %d", what, g, wantGets)
+		if _, rl, g := counts(); rl != wantRepoLists || g != wantGets {
+			t.Errorf("%s: %d repository lists and %d single reads in all, want %d and %d", what, rl, g, wantRepoLists, wantGets)
 		}
 	}
-	step("the first build (1, 2 and the missing 9)", 1, 3)
+	step("the first build (1, 2 and the missing 9: one list)", 1, 1, 0)
 	h.c.pushes.invalidate() // as EnqueueRequest does
-	step("after a fabric's webhook (only the missing 9 again)", 2, 4)
+	step("after a fabric's webhook (only the missing 9, on its own)", 2, 1, 1)
 	h.c.pushes.forgetRepository(1) // as EnqueueRepository does
-	step("after repository 1's webhook (1 and 9)", 3, 6)
+	step("after repository 1's webhook (1 and 9: one list)", 3, 2, 1)
+	h.nb.mu.Lock()
+	h.nb.repoListErr = []error{errBoom}
+	h.nb.mu.Unlock()
 	h.c.pushes.forgetAll() // as a resync pass does
-	step("after a resync pass (all three)", 4, 9)
+	step("after a resync pass, the list failing (all three on their own)", 4, 3, 4)
 }
 
 // A push that arrives while NetBox cannot be read waits and is matched
