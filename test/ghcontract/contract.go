@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -49,6 +50,8 @@ type Contract struct {
 	routes []route
 
 	mu        sync.Mutex
+	idle      *sync.Cond // signalled when inFlight drops to 0
+	inFlight  int        // checks under way
 	exchanges int
 	allowed   map[string]int // gap name -> exchanges it let through
 	ops       map[string]int // "METHOD /path" of the description -> exchanges
@@ -77,6 +80,7 @@ func Load(moduleRoot string) (*Contract, error) {
 		return nil, fmt.Errorf("ghcontract: the description: %w", err)
 	}
 	c := &Contract{doc: doc, allowed: map[string]int{}, ops: map[string]int{}}
+	c.idle = sync.NewCond(&c.mu)
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			re, names := pathPattern(path)
@@ -139,7 +143,10 @@ func (c *Contract) find(r *http.Request) (*routers.Route, map[string]string) {
 	return nil, nil
 }
 
-// Wrap validates every exchange through next.
+// Wrap validates every exchange through next. The answer goes to the
+// client first, whole (with its Content-Length), and is validated after,
+// so that the check adds no latency to what a test times; the counts and
+// findings wait for the checks under way.
 func (c *Contract) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -152,9 +159,18 @@ func (c *Contract) Wrap(next http.Handler) http.Handler {
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
 		}
+		w.Header().Set("Content-Length", strconv.Itoa(rec.Body.Len()))
 		w.WriteHeader(rec.Code)
 		_, _ = w.Write(rec.Body.Bytes())
-		c.check(r, body, rec)
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		req := r.Clone(context.Background())
+		c.started()
+		go func() {
+			defer c.finished()
+			c.check(req, body, rec)
+		}()
 	})
 }
 
@@ -169,7 +185,7 @@ func (c *Contract) check(r *http.Request, body []byte, rec *httptest.ResponseRec
 	}
 	op := rt.Operation.OperationID
 	c.seen(rt)
-	req := r.Clone(context.Background())
+	req := r
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: rt,
 		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true}}
@@ -221,6 +237,27 @@ func rateLimited(h http.Header, body []byte) bool {
 		bytes.Contains(bytes.ToLower(body), []byte("rate limit"))
 }
 
+func (c *Contract) started() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.inFlight++
+}
+
+func (c *Contract) finished() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.inFlight--; c.inFlight == 0 {
+		c.idle.Broadcast()
+	}
+}
+
+// settle waits, with c.mu held, until no check is under way.
+func (c *Contract) settle() {
+	for c.inFlight > 0 {
+		c.idle.Wait()
+	}
+}
+
 func (c *Contract) seen(rt *routers.Route) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -245,6 +282,7 @@ func (c *Contract) allow(gap string) {
 func (c *Contract) Exchanges() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.settle()
 	return c.exchanges
 }
 
@@ -252,6 +290,7 @@ func (c *Contract) Exchanges() int {
 func (c *Contract) Findings() []Finding {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.settle()
 	return append([]Finding(nil), c.findings...)
 }
 
@@ -259,6 +298,7 @@ func (c *Contract) Findings() []Finding {
 func (c *Contract) Allowed() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.settle()
 	out := make(map[string]int, len(c.allowed))
 	for k, v := range c.allowed {
 		out[k] = v
@@ -271,6 +311,7 @@ func (c *Contract) Allowed() map[string]int {
 func (c *Contract) Operations() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.settle()
 	out := make(map[string]int, len(c.ops))
 	for k, v := range c.ops {
 		out[k] = v

@@ -9,6 +9,7 @@ import (
 
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 	"github.com/githedgehog/hnp-gitops/test/harness"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // TestScaleFirstInitialization: the same fabrics and repositories as
@@ -24,7 +25,7 @@ func TestScaleFirstInitialization(t *testing.T) {
 		t.Fatalf("-scale.fabrics=%d -scale.repos=%d: want at least one fabric per repository", n, repos)
 	}
 	ctx := context.Background()
-	env, err := harness.Start(harness.Options{Dir: t.TempDir(), GitHub: githubsim.Options{RateLimit: 1 << 30}})
+	env, err := harness.Start(harness.Options{Dir: t.TempDir(), GitHub: githubsim.Options{RateLimit: 1 << 30, Wrap: testkit.Contract(t).Wrap}})
 	if err != nil {
 		t.Fatal(err)
 	}

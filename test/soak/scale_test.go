@@ -23,6 +23,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 	"github.com/githedgehog/hnp-gitops/test/harness"
 	"github.com/githedgehog/hnp-gitops/test/netboxsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 var (
@@ -63,7 +64,7 @@ func TestScale(t *testing.T) {
 		t.Fatalf("-scale.fabrics=%d -scale.repos=%d: want at least one fabric per repository", n, repos)
 	}
 	ctx := context.Background()
-	env, err := harness.Start(harness.Options{Dir: t.TempDir(), GitHub: githubsim.Options{RateLimit: 1 << 30}})
+	env, err := harness.Start(harness.Options{Dir: t.TempDir(), GitHub: githubsim.Options{RateLimit: 1 << 30, Wrap: testkit.Contract(t).Wrap}})
 	if err != nil {
 		t.Fatal(err)
 	}
