@@ -145,14 +145,7 @@ func (c *Controller) runPushes(ctx context.Context) {
 // false when ctx ended.
 func (c *Controller) waitPush(ctx context.Context, delay time.Duration) bool {
 	if delay > 0 {
-		t := time.NewTimer(delay)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return false
-		case <-t.C:
-			return true
-		}
+		return gitport.SleepCtx(ctx, delay) == nil
 	}
 	select {
 	case <-ctx.Done():
