@@ -366,3 +366,36 @@ func TestRepositoryPatchFails(t *testing.T) {
 		t.Errorf("PATCH repository ?fields=: %d %s; want HNP's 500 TypeError", code, body)
 	}
 }
+
+// TestRepositoryListAnswers: the list a resync pass reads (pages with
+// ?fields=, netbox.Client.ListGitRepositories) answers on real HNP, where
+// a full single GET hangs, and holds the repositories the service's
+// account may see: its own, not an admin's (hypothesis 5).
+func TestRepositoryListAnswers(t *testing.T) {
+	for _, v := range variants(t) {
+		t.Run(v, func(t *testing.T) {
+			mine := uniqueName("listed")
+			mineID := ormRepo(t, v, "hnp-gitops", mine, "https://github.com/hedgehog/"+mine+".git")
+			admins := uniqueName("unlisted")
+			adminsID := ormRepo(t, v, "admin", admins, "https://github.com/hedgehog/"+admins+".git")
+			c, err := netbox.New(netbox.Options{BaseURL: variantURL(t, v), Token: realEnv(t, "HNP_REAL_NETBOX_SERVICE_TOKEN"), RetryMax: -1, Timeout: 30 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			repos, err := c.ListGitRepositories(context.Background())
+			if err != nil {
+				t.Fatalf("listing the git repositories: %v", err)
+			}
+			seen := map[int64]netbox.GitRepository{}
+			for _, r := range repos {
+				seen[r.ID] = r
+			}
+			if r, ok := seen[mineID]; !ok || r.URL != "https://github.com/hedgehog/"+mine+".git" {
+				t.Errorf("the service's own repository %d: listed %v (%+v), want it with its URL", mineID, ok, r)
+			}
+			if _, ok := seen[adminsID]; ok {
+				t.Errorf("the admin's repository %d is listed to the service; hypothesis 5 says HNP hides it", adminsID)
+			}
+		})
+	}
+}
