@@ -1,14 +1,17 @@
 package ghcontract_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/githubapi"
+	"github.com/githedgehog/hnp-gitops/internal/githubapi/githubapp"
 	"github.com/githedgehog/hnp-gitops/internal/gitport"
 	"github.com/githedgehog/hnp-gitops/test/ghcontract"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
@@ -203,4 +206,74 @@ func TestEveryGapIsNamed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The App installation answer GitHub sends has an integer app_id (go-github
+// decodes an int64). The emulator's answer passes the check; the same
+// answer with app_id as a string, as the emulator once sent it, is a
+// finding that names the field.
+func TestContractFindsAStringAppID(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		mutate   bool
+		findings int
+	}{{"the emulator's answer", false, 0}, {"app_id as a string", true, 1}} {
+		c, err := ghcontract.Load(testkit.ModuleRoot(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, _ := testkit.RSAKeys()
+		wrap := c.Wrap
+		if tc.mutate {
+			wrap = func(h http.Handler) http.Handler { return c.Wrap(stringAppID(h)) }
+		}
+		sim, _ := testkit.StartSim(t, githubsim.Options{Wrap: wrap, App: &githubsim.AppOptions{
+			ID: "12345", PublicKey: &key.PublicKey, InstallationID: 77, Repos: []string{"o/r"},
+		}}, "", "o", "r")
+		jwt, err := githubapp.SignJWT(key, "12345", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("GET", sim.URL()+"/repos/o/r/installation", nil)
+		req.Header.Set("Authorization", "Bearer "+jwt)
+		req.Header.Set("Accept", "application/vnd.github+json")
+		req.Header.Set("X-GitHub-Api-Version", "2022-11-28")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: status %d", tc.name, resp.StatusCode)
+		}
+		f := c.Findings()
+		if len(f) != tc.findings {
+			t.Fatalf("%s: findings %v, want %d", tc.name, f, tc.findings)
+		}
+		if tc.findings == 1 && (f[0].Op != "apps/get-repo-installation" || f[0].Dir != "response" || !strings.Contains(f[0].Message, "app_id")) {
+			t.Errorf("%s: finding %v, want the installation answer's app_id", tc.name, f[0])
+		}
+	}
+}
+
+// stringAppID turns the installation answer's integer app_id into a
+// string.
+func stringAppID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		var body map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err == nil && body["app_id"] != nil {
+			body["app_id"] = fmt.Sprint(body["app_id"])
+			b, _ := json.Marshal(body)
+			rec.Body.Reset()
+			rec.Body.Write(b)
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	})
 }
