@@ -156,6 +156,9 @@ func (c *Contract) Wrap(next http.Handler) http.Handler {
 		if r.Context().Err() != nil {
 			return // the client gave up (a hang it timed out on): it saw no answer
 		}
+		// Counted before the client can see the answer, so that a
+		// Findings after it waits for this check.
+		c.started()
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
 		}
@@ -166,7 +169,6 @@ func (c *Contract) Wrap(next http.Handler) http.Handler {
 			f.Flush()
 		}
 		req := r.Clone(context.Background())
-		c.started()
 		go func() {
 			defer c.finished()
 			c.check(req, body, rec)
