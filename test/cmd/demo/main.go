@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/signal"
 	"path"
@@ -34,6 +35,7 @@ import (
 	"time"
 
 	"github.com/githedgehog/hnp-gitops/internal/status"
+	"github.com/githedgehog/hnp-gitops/test/githubsim"
 	"github.com/githedgehog/hnp-gitops/test/harness"
 	"github.com/githedgehog/hnp-gitops/test/netboxsim"
 )
@@ -42,7 +44,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	keep := flag.Bool("keep", false, "keep the temporary folder (the bare repository) and say where it is")
 	flag.Parse()
-	err := run(ctx, os.Stdout, "examples/fgd/raw", *keep)
+	err := run(ctx, os.Stdout, "examples/fgd/raw", *keep, nil)
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
@@ -57,7 +59,9 @@ const (
 	fgdDir     = "gitops/hedgehog/lab-fabric"
 )
 
-func run(ctx context.Context, out io.Writer, exampleRaw string, keep bool) error {
+// run is the demo. wrapGitHub, when not nil, wraps the GitHub emulator's
+// handler (TestDemo holds its exchanges to GitHub's description).
+func run(ctx context.Context, out io.Writer, exampleRaw string, keep bool, wrapGitHub func(http.Handler) http.Handler) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	step := func(format string, args ...any) { fmt.Fprintf(out, "==> "+format+"\n", args...) }
@@ -77,7 +81,7 @@ func run(ctx context.Context, out io.Writer, exampleRaw string, keep bool) error
 		defer os.RemoveAll(dir)
 	}
 	step("starting the NetBox emulator and the GitHub emulator (bare repositories under %s)", dir)
-	env, err := harness.Start(harness.Options{Dir: dir})
+	env, err := harness.Start(harness.Options{Dir: dir, GitHub: githubsim.Options{Wrap: wrapGitHub}})
 	if err != nil {
 		return err
 	}

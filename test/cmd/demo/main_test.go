@@ -7,13 +7,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // TestDemo runs `make demo`'s program and checks what it promises: its last
 // two lines, and that the bare repository it names holds the laid-out FGD.
 func TestDemo(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), &out, "../../../examples/fgd/raw", true); err != nil {
+	if err := run(context.Background(), &out, "../../../examples/fgd/raw", true, testkit.Contract(t).Wrap); err != nil {
 		t.Fatalf("demo failed: %v\n%s", err, out.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
