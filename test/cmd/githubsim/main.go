@@ -9,7 +9,9 @@
 // with POST /_sim/repos; GET /_sim/stats shows the counters and PUT
 // /_sim/faults changes the faults. Bare repositories live in
 // <data-dir>/<owner>/<name>.git; `git clone` them to see what Argo CD or Flux
-// would see.
+// would see. --contract DIR (the module root) holds every exchange to
+// GitHub's REST description (test/ghcontract) and prints the count and
+// every finding when it stops; findings make it exit 1.
 package main
 
 import (
@@ -24,6 +26,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/githedgehog/hnp-gitops/test/ghcontract"
 	"github.com/githedgehog/hnp-gitops/test/githubsim"
 )
 
@@ -50,12 +53,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		listen string
 		repos  repoFlags
 		branch string
+		root   string
 	)
 	fs.StringVar(&listen, "listen", "127.0.0.1:0", "address to listen on")
 	fs.StringVar(&o.Dir, "data-dir", "", "directory of the bare repositories (required)")
 	fs.StringVar(&o.Token, "token", os.Getenv("GITHUBSIM_TOKEN"), "the valid token (default $GITHUBSIM_TOKEN; empty: no authentication)")
 	fs.IntVar(&o.TruncateAbove, "truncate-above", 0, "answer recursive tree listings above this many entries with truncated: true (0: 100000)")
 	fs.IntVar(&o.RateLimit, "rate-limit", 0, "primary requests per hour (0: 5000)")
+	fs.StringVar(&root, "contract", "", "hold every exchange to GitHub's REST description read from this module root (test/ghcontract); findings make the exit status 1")
 	fs.StringVar(&o.WebURL, "web-url", "", "base of html_url values (default https://github.com)")
 	fs.Var(&repos, "repo", "create owner/name (suffix :private for a private one); repeatable")
 	fs.StringVar(&branch, "default-branch", "main", "default branch of the repositories created with --repo")
@@ -79,6 +84,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("--data-dir is required")
 	}
 	o.Faults = f
+	var contract *ghcontract.Contract
+	if root != "" {
+		c, err := ghcontract.Load(root)
+		if err != nil {
+			return err
+		}
+		contract, o.Wrap = c, c.Wrap
+	}
 	sim, err := githubsim.New(o)
 	if err != nil {
 		return err
@@ -102,5 +115,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "githubsim listening on %s (data in %s)\n", sim.URL(), o.Dir)
 	<-ctx.Done()
-	return sim.Close()
+	if err := sim.Close(); err != nil {
+		return err
+	}
+	return report(contract, stderr)
+}
+
+// report prints what the contract check saw; findings are an error.
+func report(c *ghcontract.Contract, w io.Writer) error {
+	if c == nil {
+		return nil
+	}
+	f := c.Findings()
+	fmt.Fprintf(w, "githubsim: GitHub contract: %d exchanges validated, %d findings, allowed gaps %v\n", c.Exchanges(), len(f), c.Allowed())
+	for _, x := range f {
+		fmt.Fprintf(w, "githubsim: GitHub contract: %s\n", x)
+	}
+	if len(f) > 0 {
+		return fmt.Errorf("%d exchanges do not match GitHub's description", len(f))
+	}
+	return nil
 }

@@ -16,7 +16,7 @@ func TestRun(t *testing.T) {
 	var out, errOut testkit.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--data-dir", t.TempDir(), "--token", "tok", "--repo", "o/r:private", "--latency-ms", "1"}, &out, &errOut)
+		done <- run(ctx, []string{"--data-dir", t.TempDir(), "--token", "tok", "--repo", "o/r:private", "--latency-ms", "1", "--contract", testkit.ModuleRoot(t)}, &out, &errOut)
 	}()
 	var base string
 	for i := 0; i < 200 && base == ""; i++ {
@@ -30,6 +30,7 @@ func TestRun(t *testing.T) {
 	}
 	req, _ := http.NewRequest(http.MethodGet, base+"/repos/o/r", nil)
 	req.Header.Set("Authorization", "Bearer tok")
+	req.Header.Set("Accept", "application/vnd.github+json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +59,10 @@ func TestRun(t *testing.T) {
 	http.DefaultClient.CloseIdleConnections()
 	cancel()
 	if err := <-done; err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v\n%s", err, errOut.String())
+	}
+	if want := "GitHub contract: 1 exchanges validated, 0 findings"; !strings.Contains(errOut.String(), want) {
+		t.Errorf("stderr %q, want %q", errOut.String(), want)
 	}
 }
 
