@@ -5,36 +5,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 const (
 	planGoodVPC = "apiVersion: vpc.githedgehog.com/v1beta1\nkind: VPC\nmetadata:\n  name: good\nspec:\n  subnets:\n    default:\n      subnet: 10.0.0.0/24\n      vlan: 1001\n"
 	planTypoVPC = "apiVersion: vpc.githedgehog.com/v1beta1\nkind: VPC\nmetadata:\n  name: typo\nspec:\n  subnetz: {}\n"
-	// planOpenVPC is a VPC CRD as a newer release might ship it: its
-	// spec takes any field.
-	planOpenVPC = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: vpcs.vpc.githedgehog.com
-spec:
-  group: vpc.githedgehog.com
-  names: {kind: VPC, plural: vpcs}
-  scope: Namespaced
-  versions:
-  - name: v1beta1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          apiVersion: {type: string}
-          kind: {type: string}
-          metadata: {type: object}
-          spec:
-            type: object
-            x-kubernetes-preserve-unknown-fields: true
-`
 )
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {
@@ -74,7 +51,7 @@ func TestPlanSchemaVerdicts(t *testing.T) {
 	}
 
 	newer := t.TempDir()
-	writeFiles(t, newer, map[string]string{"vpcs.yaml": planOpenVPC, "README.md": "not a CRD"})
+	writeFiles(t, newer, map[string]string{"vpcs.yaml": openVPCCRD(t), "README.md": "not a CRD"})
 	code, stdout, stderr = runPlanCLI(t, nil, "plan", "--dir", fgdDir, "--fabric-name", "f", "--crd-dir", newer, "--output", "json")
 	if code != ExitOK {
 		t.Fatalf("plan --crd-dir: exit %d: %s", code, stderr)
@@ -91,7 +68,7 @@ func TestPlanSchemaVerdicts(t *testing.T) {
 	}
 
 	bad := t.TempDir()
-	writeFiles(t, bad, map[string]string{"vpcs.yaml": strings.Replace(planOpenVPC, "x-kubernetes-preserve-unknown-fields: true",
+	writeFiles(t, bad, map[string]string{"vpcs.yaml": strings.Replace(openVPCCRD(t), "x-kubernetes-preserve-unknown-fields: true",
 		"x-kubernetes-validations:\n            - rule: self.size() > 0", 1)})
 	for _, tc := range []struct{ dir, want string }{
 		{bad, `unsupported schema keyword "x-kubernetes-validations"`},
@@ -103,4 +80,15 @@ func TestPlanSchemaVerdicts(t *testing.T) {
 			t.Errorf("--crd-dir %s: exit %d, stderr %q; want a usage error with %q", tc.dir, code, stderr, tc.want)
 		}
 	}
+}
+
+// openVPCCRD is testdata/open-vpc-crd.yaml: a VPC CRD whose spec keeps any
+// field, as a newer release might ship it.
+func openVPCCRD(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testkit.ModuleRoot(t), "testdata", "open-vpc-crd.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/githedgehog/hnp-gitops/internal/status"
 	"github.com/githedgehog/hnp-gitops/test/harness"
 	"github.com/githedgehog/hnp-gitops/test/netboxsim"
+	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // schemaTypo is a VPC with a misspelt field: valid YAML, a managed kind and
@@ -95,39 +96,18 @@ func TestSchemaFailureReachesTheStatus(t *testing.T) {
 	}
 }
 
-// openVPCCRD is a VPC CRD as a newer Hedgehog release might ship it: its
-// spec keeps any field.
-const openVPCCRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: vpcs.vpc.githedgehog.com
-spec:
-  group: vpc.githedgehog.com
-  names: {kind: VPC, plural: vpcs}
-  scope: Namespaced
-  versions:
-  - name: v1beta1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          apiVersion: {type: string}
-          kind: {type: string}
-          metadata: {type: object}
-          spec:
-            type: object
-            x-kubernetes-preserve-unknown-fields: true
-`
-
 // --crd-dir replaces the built-in schemas in serve: with a VPC schema
 // that keeps any spec field, the same "typo" is a valid VPC and the fabric
 // ends initialized with it managed.
 func TestServeCRDDir(t *testing.T) {
 	t.Parallel()
 	crds := t.TempDir()
-	if err := os.WriteFile(filepath.Join(crds, "vpcs.yaml"), []byte(openVPCCRD), 0o644); err != nil {
+	// A VPC CRD whose spec keeps any field, as a newer release might ship.
+	open, err := os.ReadFile(filepath.Join(testkit.ModuleRoot(t), "testdata", "open-vpc-crd.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(crds, "vpcs.yaml"), open, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s := startStack(t, harness.Options{}, append([]string{"--crd-dir=" + crds}, fastArgs...)...)
