@@ -7,9 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/githedgehog/hnp-gitops/test/githubsim"
 	"github.com/githedgehog/hnp-gitops/test/harness"
-	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
 // TestScaleFirstInitialization: the same fabrics and repositories as
@@ -21,19 +19,8 @@ import (
 // requests by route and the peak RSS (held to initMemoryBoundKB).
 func TestScaleFirstInitialization(t *testing.T) {
 	n, repos := *flagScaleFabrics, *flagScaleRepos
-	if n < repos || repos < 1 {
-		t.Fatalf("-scale.fabrics=%d -scale.repos=%d: want at least one fabric per repository", n, repos)
-	}
 	ctx := context.Background()
-	env, err := harness.Start(harness.Options{Dir: t.TempDir(), GitHub: githubsim.Options{RateLimit: 1 << 30, Wrap: testkit.Contract(t).Wrap}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
-	port := freePort(t)
-	if _, err := env.Setup(ctx, "http://127.0.0.1:"+port); err != nil {
-		t.Fatal(err)
-	}
+	env, port := startScaleEnv(t, n, repos)
 	run, repoIDs := seedRepos(t, env, n, repos)
 	created, err := env.NetBox.CreateFabricsDirect(scaleFabrics(run, repoIDs))
 	if err != nil {

@@ -60,19 +60,8 @@ type scaleRun struct {
 // (`make bench`, or -scale.fabrics=10000 -scale.repos=100).
 func TestScale(t *testing.T) {
 	n, repos := *flagScaleFabrics, *flagScaleRepos
-	if n < repos || repos < 1 {
-		t.Fatalf("-scale.fabrics=%d -scale.repos=%d: want at least one fabric per repository", n, repos)
-	}
 	ctx := context.Background()
-	env, err := harness.Start(harness.Options{Dir: t.TempDir(), GitHub: githubsim.Options{RateLimit: 1 << 30, Wrap: testkit.Contract(t).Wrap}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
-	port := freePort(t)
-	if _, err := env.Setup(ctx, "http://127.0.0.1:"+port); err != nil {
-		t.Fatal(err)
-	}
+	env, port := startScaleEnv(t, n, repos)
 	seedStart := time.Now()
 	run := seedScale(t, env, n, repos)
 	seeded := time.Since(seedStart)
@@ -434,4 +423,24 @@ func formatRoutes(m map[string]int) string {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// startScaleEnv checks the scale flags, starts both emulators (the GitHub
+// one held to GitHub's description, without a rate limit) and sets NetBox
+// up for a service on the port it returns.
+func startScaleEnv(t *testing.T, n, repos int) (*harness.Env, string) {
+	t.Helper()
+	if n < repos || repos < 1 {
+		t.Fatalf("-scale.fabrics=%d -scale.repos=%d: want at least one fabric per repository", n, repos)
+	}
+	env, err := harness.Start(harness.Options{Dir: t.TempDir(), GitHub: githubsim.Options{RateLimit: 1 << 30, Wrap: testkit.Contract(t).Wrap}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(env.Close)
+	port := freePort(t)
+	if _, err := env.Setup(context.Background(), "http://127.0.0.1:"+port); err != nil {
+		t.Fatal(err)
+	}
+	return env, port
 }
