@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,38 +15,19 @@ import (
 	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
-type hookReceiver struct {
-	mu     sync.Mutex
-	events []string
-	bodies [][]byte
-	heads  []http.Header
-}
-
-func (rc *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(r.Body)
-	rc.mu.Lock()
-	rc.events = append(rc.events, r.Header.Get("X-GitHub-Event"))
-	rc.bodies = append(rc.bodies, b)
-	rc.heads = append(rc.heads, r.Header.Clone())
-	rc.mu.Unlock()
-	w.WriteHeader(http.StatusAccepted)
-}
-
 // EnsurePushHook creates the webhook once (GitHub pings it), then leaves it
 // as it is; the webhook it made gets the repository's pushes, signed with
 // the secret. Every exchange is held to GitHub's description.
 func TestEnsurePushHook(t *testing.T) {
-	rc := &hookReceiver{}
-	srv := httptest.NewServer(rc)
-	t.Cleanup(srv.Close)
+	rc := testkit.RecordHooks(t)
 	e := newEnv(t, githubsim.Options{}, nil)
 	secret := "hook-s3cret"
 	ctx := t.Context()
-	got, err := e.gh.EnsurePushHook(ctx, e.repo, srv.URL+"/webhooks/git", secret)
+	got, err := e.gh.EnsurePushHook(ctx, e.repo, rc.URL+"/webhooks/git", secret)
 	if err != nil || got != githubapi.HookCreated {
 		t.Fatalf("first: %q, %v", got, err)
 	}
-	got, err = e.gh.EnsurePushHook(ctx, e.repo, srv.URL+"/webhooks/git", secret)
+	got, err = e.gh.EnsurePushHook(ctx, e.repo, rc.URL+"/webhooks/git", secret)
 	if err != nil || got != githubapi.HookUnchanged {
 		t.Fatalf("second: %q, %v", got, err)
 	}
@@ -59,17 +37,20 @@ func TestEnsurePushHook(t *testing.T) {
 	if !e.sim.WaitHooks(5 * time.Second) {
 		t.Fatal("deliveries pending")
 	}
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if len(rc.events) != 2 || rc.events[0] != "ping" || rc.events[1] != "push" {
-		t.Fatalf("deliveries %v, want ping then push", rc.events)
+	ds := rc.Deliveries()
+	var events []string
+	for _, d := range ds {
+		events = append(events, d.Header.Get("X-GitHub-Event"))
+	}
+	if len(events) != 2 || events[0] != "ping" || events[1] != "push" {
+		t.Fatalf("deliveries %v, want ping then push", events)
 	}
 	schema := testkit.Webhooks(t)
-	for i, ev := range rc.events {
-		if err := schema.Validate(ev, rc.bodies[i]); err != nil {
+	for i, ev := range events {
+		if err := schema.Validate(ev, ds[i].Body); err != nil {
 			t.Errorf("%s: %.500s", ev, err)
 		}
-		if err := githook.Verify(githook.GitHub, []byte(secret), rc.bodies[i], rc.heads[i]); err != nil {
+		if err := githook.Verify(githook.GitHub, []byte(secret), ds[i].Body, ds[i].Header); err != nil {
 			t.Errorf("%s: %v", ev, err)
 		}
 	}

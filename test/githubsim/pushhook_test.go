@@ -2,10 +2,7 @@ package githubsim_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,31 +13,13 @@ import (
 	"github.com/githedgehog/hnp-gitops/test/testkit"
 )
 
-// receiver records the deliveries it gets and checks their signature.
-type receiver struct {
-	mu     sync.Mutex
-	bodies [][]byte
-	heads  []http.Header
-}
-
-func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(r.Body)
-	rc.mu.Lock()
-	rc.bodies = append(rc.bodies, b)
-	rc.heads = append(rc.heads, r.Header.Clone())
-	rc.mu.Unlock()
-	w.WriteHeader(http.StatusAccepted)
-}
-
 // Every ref move (a seeded push, an API commit) is delivered as a signed
 // push webhook whose body GitHub's webhook description admits, listing
 // each commit's added, modified and removed files.
 func TestPushWebhookDeliveries(t *testing.T) {
-	rc := &receiver{}
-	srv := httptest.NewServer(rc)
-	t.Cleanup(srv.Close)
+	rc := testkit.RecordHooks(t)
 	secret := "hook-secret"
-	h := setup(t, githubsim.Options{PushWebhook: &githubsim.PushWebhook{URL: srv.URL, Secret: secret}})
+	h := setup(t, githubsim.Options{PushWebhook: &githubsim.PushWebhook{URL: rc.URL, Secret: secret}})
 	first, err := h.sim.SeedFiles("o", "r", "main", map[string][]byte{"a.yaml": []byte("a: 1\n"), "raw/b.yaml": []byte("b: 1\n")}, "seed")
 	if err != nil {
 		t.Fatal(err)
@@ -59,22 +38,22 @@ func TestPushWebhookDeliveries(t *testing.T) {
 	if !h.sim.WaitHooks(5 * time.Second) {
 		t.Fatal("deliveries not made")
 	}
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if len(rc.bodies) != 3 {
-		t.Fatalf("%d deliveries, want 3", len(rc.bodies))
+	ds := rc.Deliveries()
+	if len(ds) != 3 {
+		t.Fatalf("%d deliveries, want 3", len(ds))
 	}
 	schema := testkit.Webhooks(t)
 	var pushes []*githook.Push
-	for i, body := range rc.bodies {
+	for i, dl := range ds {
+		body := dl.Body
 		if err := schema.Validate("push", body); err != nil {
 			t.Errorf("delivery %d: %.600s", i, err)
 		}
-		d, ok := githook.Identify(rc.heads[i])
+		d, ok := githook.Identify(dl.Header)
 		if !ok || d.Host != githook.GitHub || d.Event != githook.EventPush {
 			t.Fatalf("delivery %d identified as %+v", i, d)
 		}
-		if err := githook.Verify(d.Host, []byte(secret), body, rc.heads[i]); err != nil {
+		if err := githook.Verify(d.Host, []byte(secret), body, dl.Header); err != nil {
 			t.Fatalf("delivery %d: %v", i, err)
 		}
 		p, err := githook.Parse(d.Host, body)
@@ -98,7 +77,7 @@ func TestPushWebhookDeliveries(t *testing.T) {
 		t.Errorf("API commit paths %v", got)
 	}
 	var raw map[string]any
-	_ = json.Unmarshal(rc.bodies[2], &raw)
+	_ = json.Unmarshal(ds[2].Body, &raw)
 	if want := "https://github.com/o/r.git"; raw["repository"].(map[string]any)["clone_url"] != want {
 		t.Errorf("clone_url = %v, want %s", raw["repository"].(map[string]any)["clone_url"], want)
 	}
